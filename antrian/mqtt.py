@@ -1,0 +1,320 @@
+"""The one place that touches paho-mqtt: MQTT 5, TCP_NODELAY, reconnect, birth and will."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import BaseModel, ConfigDict, Field
+
+from protocol import Topics, decode, encode
+from protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[str, bytes], None]
+
+
+class BrokerSettings(BaseModel):
+    """How a node reaches the hall's broker."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, ge=1, le=65535)
+    username: str | None = None
+    password: str | None = None
+    password_file: str | None = Field(
+        default=None, description="File holding the password (provisioned bundles use this)."
+    )
+    tls_ca: str | None = Field(default=None, description="CA certificate; enables TLS.")
+    keepalive_s: int = Field(default=15, ge=5, le=600)
+    reconnect_min_s: float = Field(default=0.2, gt=0, le=10)
+    reconnect_max_s: float = Field(default=10.0, gt=0, le=300)
+
+
+@dataclass
+class Identity:
+    """Who this connection is: used for the client id, the will and the birth."""
+
+    node_id: str
+    role: m.Role
+    session: int
+    software: str = ""
+    config_version: int | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class MqttLink:
+    """A connection to the broker that stays up: reconnects with backoff, resubscribes,
+    announces a birth on every connect and leaves a will for the broker to publish.
+
+    Handlers run on paho's network thread; nodes hand messages to their own loop.
+    """
+
+    broker: BrokerSettings
+    topics: Topics
+    identity: Identity
+    on_connection: Callable[[bool], None] | None = None
+    faults: list[str] = field(default_factory=list)
+    detail: str | None = None
+    _subs: dict[str, tuple[int, Handler]] = field(default_factory=dict)
+    _connected: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _client: paho.Client | None = None
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        client_id = f"{self.identity.node_id}-{uuid.uuid4().hex[:8]}"
+        c = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=paho.MQTTv5,
+        )
+        b = self.broker
+        if b.username:
+            password = b.password
+            if b.password_file:
+                with open(b.password_file) as fh:
+                    password = fh.read().strip()
+            c.username_pw_set(b.username, password)
+        if b.tls_ca:
+            c.tls_set(ca_certs=b.tls_ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        c.reconnect_delay_set(b.reconnect_min_s, b.reconnect_max_s)  # type: ignore[arg-type]
+        c.will_set(
+            self.topics.status(self.identity.node_id),
+            encode(self.status(online=False)),
+            qos=1,
+            retain=True,
+        )
+        c.on_socket_open = self._on_socket_open
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        self._client = c
+        c.connect_async(b.host, b.port, keepalive=b.keepalive_s, clean_start=True)
+        c.loop_start()
+
+    def stop(self) -> None:
+        """Clean shutdown: an offline status (the broker drops the will), then disconnect."""
+        c = self._client
+        if c is None:
+            return
+        if self._connected.is_set():
+            info = c.publish(
+                self.topics.status(self.identity.node_id),
+                encode(self.status(online=False)),
+                qos=1,
+                retain=True,
+            )
+            try:
+                info.wait_for_publish(timeout=2)
+            except (RuntimeError, ValueError):
+                pass
+        c.disconnect()
+        c.loop_stop()
+        self._client = None
+        self._connected.clear()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    # -- status -----------------------------------------------------------------------
+
+    def status(self, online: bool) -> m.NodeStatus:
+        i = self.identity
+        return m.NodeStatus(
+            node_id=i.node_id,
+            role=i.role,
+            online=online,
+            session=i.session,
+            at=_now(),
+            software=i.software,
+            config_version=i.config_version,
+            faults=list(self.faults),
+            detail=self.detail,
+        )
+
+    def publish_status(self) -> None:
+        """Re-announce the birth, e.g. after a fault appeared or cleared."""
+        if self.connected:
+            self.publish(
+                self.topics.status(self.identity.node_id), encode(self.status(True)), retain=True
+            )
+
+    # -- pub/sub ----------------------------------------------------------------------
+
+    def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        with self._lock:
+            self._subs[topic_filter] = (qos, handler)
+        if self._client is not None and self.connected:
+            self._client.subscribe(topic_filter, qos=qos)
+
+    def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int = 1,
+        retain: bool = False,
+        expiry_s: int | None = None,
+    ) -> bool:
+        """Queue a publish; False when there is no connection (nothing is queued then)."""
+        c = self._client
+        if c is None or not self.connected:
+            return False
+        props = None
+        if expiry_s is not None:
+            props = Properties(PacketTypes.PUBLISH)
+            props.MessageExpiryInterval = expiry_s
+        info = c.publish(topic, payload, qos=qos, retain=retain, properties=props)
+        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    # -- paho callbacks (network thread) -------------------------------------------------
+
+    def _on_socket_open(self, client: paho.Client, userdata: Any, sock: Any) -> None:
+        # Without TCP_NODELAY a QoS 1 round trip waits 40+ ms on delayed ACKs (design.md §3).
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except (OSError, AttributeError):
+            log.warning("could not set TCP_NODELAY on the MQTT socket")
+
+    def _on_connect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: Any,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.warning("broker refused the connection: %s", reason)
+            return
+        with self._lock:
+            subs = list(self._subs.items())
+        for topic_filter, (qos, _handler) in subs:
+            client.subscribe(topic_filter, qos=qos)
+        client.publish(
+            self.topics.status(self.identity.node_id),
+            encode(self.status(online=True)),
+            qos=1,
+            retain=True,
+        )
+        self._connected.set()
+        log.info("connected to %s:%s", self.broker.host, self.broker.port)
+        if self.on_connection:
+            self.on_connection(True)
+
+    def _on_disconnect(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        flags: Any,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        was = self._connected.is_set()
+        self._connected.clear()
+        if was:
+            log.warning("disconnected from broker: %s", reason)
+            if self.on_connection:
+                self.on_connection(False)
+
+    def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
+        with self._lock:
+            handlers = [
+                h for f, (_q, h) in self._subs.items() if paho.topic_matches_sub(f, msg.topic)
+            ]
+        for handler in handlers:
+            try:
+                handler(msg.topic, msg.payload)
+            except Exception:  # a handler bug must not kill the network thread
+                log.exception("handler for %s failed", msg.topic)
+
+
+class RequestTimeout(TimeoutError):
+    pass
+
+
+@dataclass
+class Requester:
+    """Request/reply over a link: publishes to request/{node}, matches reply/{node} by id."""
+
+    link: MqttLink
+    expiry_s: int = 30
+    _pending: dict[str, Future[m.Reply]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    malformed: int = 0
+
+    def __post_init__(self) -> None:
+        self.link.subscribe(self.link.topics.reply(self.link.identity.node_id), self._on_reply)
+
+    def _on_reply(self, topic: str, payload: bytes) -> None:
+        try:
+            reply = decode(m.Reply, payload)
+        except ValueError as exc:
+            self.malformed += 1
+            log.warning("malformed reply ignored: %s", exc)
+            return
+        with self._lock:
+            fut = self._pending.pop(reply.request_id, None)
+        if fut is not None and not fut.done():
+            fut.set_result(reply)
+
+    def send(self, request: m.RequestBase) -> Future[m.Reply]:
+        """Publish the request; the future resolves with central's reply (or never)."""
+        fut: Future[m.Reply] = Future()
+        with self._lock:
+            self._pending[request.request_id] = fut
+        ok = self.link.publish(
+            self.link.topics.request(self.link.identity.node_id),
+            encode(request),
+            expiry_s=self.expiry_s,
+        )
+        if not ok:
+            with self._lock:
+                self._pending.pop(request.request_id, None)
+            fut.set_exception(RequestTimeout("not connected to the broker"))
+        return fut
+
+    def call(self, request: m.RequestBase, timeout: float) -> m.Reply:
+        """Send and wait. Raises RequestTimeout; the caller may retry with the same id."""
+        fut = self.send(request)
+        try:
+            return fut.result(timeout)
+        except RequestTimeout:
+            raise
+        except TimeoutError:
+            with self._lock:
+                self._pending.pop(request.request_id, None)
+            raise RequestTimeout(f"no reply to {request.request_id} in {timeout}s") from None
+
+
+def new_request_id(node_id: str) -> str:
+    """Unique across restarts without coordination: node id plus a random part."""
+    return f"{node_id[:24]}.{uuid.uuid4().hex[:24]}"
+
+
+def now() -> datetime:
+    return _now()

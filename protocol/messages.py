@@ -1,0 +1,371 @@
+"""Every message Antrian nodes exchange: pydantic models, JSON on the wire, schema version 1."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+# Identifiers appear inside MQTT topics, so they are restricted to characters that
+# are safe in a topic level and in a Mosquitto ACL pattern (no '+', '#', '/').
+Ident = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Label = Annotated[str, Field(min_length=1, max_length=12)]
+Text = Annotated[str, Field(max_length=500)]
+
+Role = Literal["central", "kiosk", "caller", "display", "tool"]
+TicketStatus = Literal[
+    "waiting",  # in a queue
+    "called",  # called to a counter, citizen not yet at the desk
+    "serving",  # service started at a counter
+    "served",  # finished
+    "no_show",  # called and did not come
+    "expired",  # still waiting when the business day closed
+    "void",  # superseded by the offline ticket the kiosk printed for the same press
+]
+CounterState = Literal["closed", "idle", "calling", "serving", "paused"]
+
+RefusalCode = Literal[
+    "invalid_request",
+    "unsupported_version",
+    "unknown_queue",
+    "unknown_counter",
+    "unknown_ticket",
+    "quota_reached",
+    "queue_closed",
+    "hall_closed",
+    "priority_not_allowed",
+    "queue_empty",
+    "counter_paused",
+    "counter_not_paused",
+    "no_current_ticket",
+    "not_serving_queue",
+    "transfer_same_queue",
+    "officer_required",
+    "already_rated",
+    "not_rateable",
+    "lease_invalid",
+    "duplicate_number",
+]
+
+
+class Message(BaseModel):
+    """Base of every message: frozen, strict about unknown fields, versioned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: Literal[1] = Field(default=1, description="Schema version; a node rejects others.")
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+class RequestBase(Message):
+    request_id: RequestId = Field(
+        description="Unique per intended action. Resend the same id to retry: central applies "
+        "it at most once and answers duplicates with the stored reply."
+    )
+    node_id: Ident = Field(description="Sender; the reply goes to reply/{node_id}.")
+    sent_at: AwareDatetime
+
+
+class IssueTicket(RequestBase):
+    """A citizen pressed a queue button on a kiosk."""
+
+    type: Literal["issue_ticket"] = "issue_ticket"
+    queue: Ident
+    priority: bool = Field(default=False, description="Elderly, pregnant, disabled.")
+
+
+class CounterRequest(RequestBase):
+    counter: Ident
+
+
+class CallNext(CounterRequest):
+    """Finish the counter's current ticket (as served) and call the next one by policy."""
+
+    type: Literal["call_next"] = "call_next"
+
+
+class Recall(CounterRequest):
+    """Announce the counter's current ticket again."""
+
+    type: Literal["recall"] = "recall"
+
+
+class NoShow(CounterRequest):
+    """The called citizen did not come; the counter becomes idle."""
+
+    type: Literal["no_show"] = "no_show"
+
+
+class StartService(CounterRequest):
+    """The called citizen arrived at the desk."""
+
+    type: Literal["start_service"] = "start_service"
+
+
+class FinishService(CounterRequest):
+    """Finish the current ticket without calling the next one."""
+
+    type: Literal["finish_service"] = "finish_service"
+
+
+class Transfer(CounterRequest):
+    """Send the current ticket to another queue; it keeps its number."""
+
+    type: Literal["transfer"] = "transfer"
+    to_queue: Ident
+
+
+class PauseCounter(CounterRequest):
+    type: Literal["pause_counter"] = "pause_counter"
+    reason: Text | None = None
+
+
+class ResumeCounter(CounterRequest):
+    type: Literal["resume_counter"] = "resume_counter"
+
+
+class SignIn(CounterRequest):
+    type: Literal["sign_in"] = "sign_in"
+    officer: Ident
+
+
+class SignOut(CounterRequest):
+    type: Literal["sign_out"] = "sign_out"
+
+
+class RateService(CounterRequest):
+    """IKM rating of a ticket served at this counter: 1 tidak puas .. 4 sangat puas."""
+
+    type: Literal["rate_service"] = "rate_service"
+    ticket_id: Ident
+    score: int = Field(ge=1, le=4)
+
+
+class LeaseBlock(RequestBase):
+    """A kiosk asks for a block of numbers it may issue while cut off from central."""
+
+    type: Literal["lease_block"] = "lease_block"
+    queue: Ident
+    size: int = Field(ge=1, le=500)
+
+
+class OfflineTicket(Message):
+    ticket_id: Ident
+    queue: Ident
+    number: int = Field(ge=1, le=9999)
+    business_day: date
+    lease_id: Ident
+    priority: bool = False
+    issued_at: AwareDatetime
+    origin_request_id: RequestId | None = Field(
+        default=None,
+        description="The issue_ticket request that timed out before this offline ticket was "
+        "printed. If central did apply it, that online ticket is voided.",
+    )
+
+
+class ReplayTicket(RequestBase):
+    """A kiosk reports a ticket it issued from its lease while central was away."""
+
+    type: Literal["replay_ticket"] = "replay_ticket"
+    ticket: OfflineTicket
+
+
+Request = Annotated[
+    IssueTicket
+    | CallNext
+    | Recall
+    | NoShow
+    | StartService
+    | FinishService
+    | Transfer
+    | PauseCounter
+    | ResumeCounter
+    | SignIn
+    | SignOut
+    | RateService
+    | LeaseBlock
+    | ReplayTicket,
+    Field(discriminator="type"),
+]
+
+# ----------------------------------------------------------------------------- replies
+
+
+class Refusal(Message):
+    code: RefusalCode
+    text_id: Text = Field(description="Bahasa Indonesia, for citizens and officers.")
+    text_en: Text
+
+
+class TicketInfo(Message):
+    ticket_id: Ident
+    label: Label = Field(description="What is printed and spoken, e.g. A012.")
+    queue: Ident
+    queue_name: Text
+    agency: Text
+    number: int
+    business_day: date
+    priority: bool
+    status: TicketStatus
+    issued_at: AwareDatetime
+    offline: bool = Field(description="Issued by a kiosk from its lease while central was away.")
+    people_ahead: int = Field(ge=0)
+    estimated_wait_min: int | None = None
+    counter: Ident | None = None
+    counter_name: Text | None = None
+    officer: Ident | None = None
+
+
+class LeaseInfo(Message):
+    lease_id: Ident
+    queue: Ident
+    business_day: date
+    first: int
+    last: int
+    prefix: str
+
+
+class CounterInfo(Message):
+    counter: Ident
+    name: Text
+    state: CounterState
+    officer: Ident | None
+    ticket: TicketInfo | None
+    queues: list[Ident]
+
+
+class Reply(Message):
+    type: Literal["reply"] = "reply"
+    request_id: str
+    ok: bool
+    refusal: Refusal | None = None
+    ticket: TicketInfo | None = None
+    lease: LeaseInfo | None = None
+    counter: CounterInfo | None = None
+
+
+# ----------------------------------------------------------------------------- events
+
+EventKind = Literal[
+    "ticket_issued",
+    "ticket_replayed",
+    "ticket_voided",
+    "ticket_called",
+    "ticket_recalled",
+    "service_started",
+    "ticket_served",
+    "ticket_no_show",
+    "ticket_transferred",
+    "ticket_rated",
+    "counter_paused",
+    "counter_resumed",
+    "officer_signed_in",
+    "officer_signed_out",
+    "day_closed",
+]
+
+
+class Event(Message):
+    """A fact central committed to its ledger. `seq` increases by one per event, forever."""
+
+    type: Literal["event"] = "event"
+    seq: int = Field(ge=1)
+    at: AwareDatetime
+    kind: EventKind
+    business_day: date
+    ticket: TicketInfo | None = None
+    counter: Ident | None = None
+    counter_name: Text | None = None
+    officer: Ident | None = None
+    from_queue: Ident | None = None
+    score: int | None = None
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+class CounterSnapshot(Message):
+    """Retained: what one counter serves now."""
+
+    type: Literal["counter_snapshot"] = "counter_snapshot"
+    seq: int = Field(ge=0, description="Last event seq reflected in this snapshot.")
+    counter: Ident
+    name: Text
+    state: CounterState
+    officer: Ident | None
+    ticket: TicketInfo | None
+    queues: list[Ident]
+    since: AwareDatetime | None = None
+
+
+class QueueSnapshot(Message):
+    queue: Ident
+    name: Text
+    agency: Text
+    prefix: str
+    open: bool
+    waiting: int = Field(ge=0)
+    priority_waiting: int = Field(ge=0)
+    issued_today: int = Field(ge=0)
+    estimated_wait_min: int | None = None
+
+
+class HallSnapshot(Message):
+    """Retained: the whole hall. A consumer that sees an event gap renders from this."""
+
+    type: Literal["hall_snapshot"] = "hall_snapshot"
+    seq: int = Field(ge=0)
+    at: AwareDatetime
+    business_day: date
+    hall_name: Text
+    open: bool
+    counters: list[CounterSnapshot]
+    queues: list[QueueSnapshot]
+    recent_calls: list[Event] = Field(
+        default_factory=list, description="Latest ticket_called/ticket_recalled, newest first."
+    )
+
+
+class NodeStatus(Message):
+    """Retained birth (online) and will (offline) of a node, central included."""
+
+    type: Literal["status"] = "status"
+    node_id: Ident
+    role: Role
+    online: bool
+    session: int = Field(
+        ge=1, description="Increments at every start, kept on disk; a will from an "
+        "older session than the last birth is stale."
+    )
+    at: AwareDatetime
+    software: Text = ""
+    config_version: int | None = None
+    faults: list[Text] = Field(default_factory=list, description="e.g. paper_out, cover_open")
+    detail: Text | None = None
+
+
+class FleetEntry(Message):
+    node_id: Ident
+    role: Role
+    online: bool
+    since: AwareDatetime
+    session: int
+    faults: list[Text] = Field(default_factory=list)
+    last_error: Text | None = None
+    config_version: int | None = None
+
+
+class FleetSnapshot(Message):
+    """Retained by central: every node it has heard of, for technicians."""
+
+    type: Literal["fleet_snapshot"] = "fleet_snapshot"
+    at: AwareDatetime
+    nodes: list[FleetEntry]
+    errors_total: int = Field(ge=0, description="Malformed or refused messages since start.")
