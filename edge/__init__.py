@@ -1,0 +1,1 @@
+"""Edge nodes of a hall: kiosks, callers and displays."""
