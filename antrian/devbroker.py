@@ -85,7 +85,7 @@ class DevBroker:
         return self._proc is not None and self._proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL, as in a power cut of the site server; start() brings it back on the same port."""
+        """SIGKILL, as in a power cut of the site server; start() brings it back on its port."""
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
             self._proc.wait()

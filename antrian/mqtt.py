@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import ssl
@@ -125,10 +126,8 @@ class MqttLink:
                 qos=1,
                 retain=True,
             )
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(timeout=2)
-            except (RuntimeError, ValueError):
-                pass
         c.disconnect()
         c.loop_stop()
         self._client = None
@@ -186,7 +185,7 @@ class MqttLink:
             return False
         props = None
         if expiry_s is not None:
-            props = Properties(PacketTypes.PUBLISH)
+            props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.MessageExpiryInterval = expiry_s
         info = c.publish(topic, payload, qos=qos, retain=retain, properties=props)
         return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
@@ -248,7 +247,7 @@ class MqttLink:
             ]
         for handler in handlers:
             try:
-                handler(msg.topic, msg.payload)
+                handler(msg.topic, bytes(msg.payload))
             except Exception:  # a handler bug must not kill the network thread
                 log.exception("handler for %s failed", msg.topic)
 

@@ -25,7 +25,7 @@ class ProtocolError(ValueError):
 
 
 def encode(msg: BaseModel) -> bytes:
-    return msg.model_dump_json(exclude_none=True).encode()
+    return msg.model_dump_json().encode()
 
 
 def _load(payload: bytes) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -31,6 +31,7 @@ CounterState = Literal["closed", "idle", "calling", "serving", "paused"]
 RefusalCode = Literal[
     "invalid_request",
     "unsupported_version",
+    "stale_request",
     "unknown_queue",
     "unknown_counter",
     "unknown_ticket",
@@ -341,8 +342,9 @@ class NodeStatus(Message):
     role: Role
     online: bool
     session: int = Field(
-        ge=1, description="Increments at every start, kept on disk; a will from an "
-        "older session than the last birth is stale."
+        ge=1,
+        description="Increments at every start, kept on disk; a will from an "
+        "older session than the last birth is stale.",
     )
     at: AwareDatetime
     software: Text = ""

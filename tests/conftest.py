@@ -23,6 +23,6 @@ def session_broker() -> Iterator[DevBroker]:
 
 @pytest.fixture
 def broker() -> Iterator[DevBroker]:
-    """A fresh broker per test, for tests that kill or restart it or rely on empty retained state."""
+    """A fresh broker per test: for tests that kill it or need empty retained state."""
     with DevBroker() as b:
         yield b

@@ -1,0 +1,44 @@
+"""Central's own config file: where the catalogue and ledger live, and its limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from antrian.config import NodeConfig, load_yaml, resolve
+from central.catalogue import Catalogue
+
+
+class CentralConfig(NodeConfig):
+    node_id: str = "central"
+    catalogue: Path = Field(description="The hall's catalogue YAML, relative to this file.")
+    ledger: Path | None = Field(default=None, description="Default: state_dir/ledger.sqlite3")
+    lease_size: int = Field(default=20, ge=1, le=500, description="Suggested kiosk block size.")
+    max_request_age_s: int = Field(
+        default=600,
+        ge=0,
+        description="Refuse requests whose sent_at is older than this (0: never). Generous, "
+        "because a Pi without a real-time clock may run a little off.",
+    )
+    batch_max: int = Field(default=256, ge=1, le=10000)
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.ledger or self.state_dir / "ledger.sqlite3"
+
+
+def load_central_config(path: Path) -> tuple[CentralConfig, Catalogue]:
+    cfg = load_yaml(path, CentralConfig)
+    cfg = cfg.model_copy(
+        update={
+            "catalogue": resolve(path, cfg.catalogue),
+            "state_dir": resolve(path, cfg.state_dir),
+            "ledger": resolve(path, cfg.ledger) if cfg.ledger else None,
+        }
+    )
+    return cfg, load_catalogue(cfg.catalogue)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    return load_yaml(path, Catalogue)

@@ -1,0 +1,52 @@
+"""The node registry, built from births and wills; a will from an older session is stale."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from protocol import messages as m
+
+
+class Fleet:
+    def __init__(self, entries: list[m.FleetEntry] | None = None) -> None:
+        self.nodes: dict[str, m.FleetEntry] = {e.node_id: e for e in entries or []}
+
+    def apply(self, status: m.NodeStatus, now: datetime) -> m.FleetEntry | None:
+        """Record a status; returns the changed entry, or None when nothing changed."""
+        old = self.nodes.get(status.node_id)
+        if old is not None and status.session < old.session:
+            return None  # a late will (or birth) from a previous session
+        if (
+            old is not None
+            and not status.online
+            and old.session == status.session
+            and not old.online
+        ):
+            return None
+        since = now
+        if old is not None and old.online == status.online and old.session == status.session:
+            since = old.since
+        last_error = status.detail if status.faults or status.detail else None
+        if last_error is None and old is not None:
+            last_error = old.last_error
+        entry = m.FleetEntry(
+            node_id=status.node_id,
+            role=status.role,
+            online=status.online,
+            since=since,
+            session=status.session,
+            faults=list(status.faults),
+            last_error=last_error,
+            config_version=status.config_version,
+        )
+        if old == entry:
+            return None
+        self.nodes[status.node_id] = entry
+        return entry
+
+    def snapshot(self, now: datetime, errors_total: int) -> m.FleetSnapshot:
+        return m.FleetSnapshot(
+            at=now,
+            nodes=sorted(self.nodes.values(), key=lambda e: e.node_id),
+            errors_total=errors_total,
+        )

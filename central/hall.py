@@ -1,0 +1,717 @@
+"""The queue domain of one hall: numbering, call policy, counters. Pure and synchronous.
+
+Every operation validates first and mutates only when it succeeds, so a refusal never
+changes state. It returns an Outcome that the ledger persists before anything is sent.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from central.catalogue import Catalogue
+from central.texts import refusal
+from protocol import messages as m
+
+RECENT_SERVICE_SAMPLES = 20
+
+
+@dataclass
+class Ticket:
+    id: str
+    origin_queue: str
+    queue: str
+    number: int
+    prefix: str
+    day: date
+    priority: bool
+    status: m.TicketStatus
+    issued_at: datetime
+    offline: bool = False
+    node_id: str = ""
+    request_id: str | None = None
+    counter: str | None = None
+    officer: str | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    recalls: int = 0
+    transfers: int = 0
+    rating: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.prefix}{self.number:03d}"
+
+    @property
+    def key(self) -> tuple[datetime, str]:
+        # Place in a queue: by original issue time, so offline tickets merge where they
+        # belong and a transferred ticket keeps the place its issue time gives it.
+        return (self.issued_at, self.id)
+
+
+@dataclass
+class CounterRuntime:
+    id: str
+    paused: bool = False
+    officer: str | None = None
+    ticket_id: str | None = None
+    since: datetime | None = None
+
+
+@dataclass
+class Lease:
+    id: str
+    node_id: str
+    queue: str
+    day: date
+    first: int
+    last: int
+    granted_at: datetime
+
+
+@dataclass
+class Outcome:
+    """What one request did: the reply, and everything the ledger must persist."""
+
+    reply: m.Reply
+    events: list[m.Event] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+    counters: list[CounterRuntime] = field(default_factory=list)
+    leases: list[Lease] = field(default_factory=list)
+    numbering: dict[tuple[date, str], int] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    def __init__(self, code: m.RefusalCode, detail: str | None = None) -> None:
+        super().__init__(code)
+        self.refusal = refusal(code, detail)
+
+
+@dataclass
+class _Waiting:
+    """Waiting tickets of one queue, priority and normal, each sorted by Ticket.key."""
+
+    priority: list[tuple[datetime, str]] = field(default_factory=list)
+    normal: list[tuple[datetime, str]] = field(default_factory=list)
+
+    def lane(self, priority: bool) -> list[tuple[datetime, str]]:
+        return self.priority if priority else self.normal
+
+    def add(self, t: Ticket) -> None:
+        bisect.insort(self.lane(t.priority), t.key)
+
+    def remove(self, t: Ticket) -> None:
+        lane = self.lane(t.priority)
+        i = bisect.bisect_left(lane, t.key)
+        if i < len(lane) and lane[i] == t.key:
+            del lane[i]
+
+    def ahead_of(self, t: Ticket) -> int:
+        if t.priority:
+            return bisect.bisect_left(self.priority, t.key)
+        return len(self.priority) + bisect.bisect_left(self.normal, t.key)
+
+    def __len__(self) -> int:
+        return len(self.priority) + len(self.normal)
+
+
+class Hall:
+    """In-memory state of the current business day, rebuilt from the ledger at start."""
+
+    def __init__(self, catalogue: Catalogue, day: date, seq: int = 0) -> None:
+        self.cat = catalogue
+        self.seq = seq
+        self._reset(day)
+
+    def _reset(self, day: date) -> None:
+        catalogue = self.cat
+        self.day = day
+        self.tickets: dict[str, Ticket] = {}
+        self.waiting: dict[str, _Waiting] = {q.id: _Waiting() for q in catalogue.queues}
+        self.counters: dict[str, CounterRuntime] = {
+            c.id: CounterRuntime(c.id) for c in catalogue.counters
+        }
+        self.next_number: dict[str, int] = {q.id: 1 for q in catalogue.queues}
+        self.leases: dict[str, Lease] = {}
+        self.taken: set[tuple[str, int]] = set()  # (origin queue, number) today
+        self.recent_service_s: dict[str, deque[float]] = {
+            q.id: deque(maxlen=RECENT_SERVICE_SAMPLES) for q in catalogue.queues
+        }
+        self.issued_today: dict[str, int] = {q.id: 0 for q in catalogue.queues}
+        self.recent_calls: deque[m.Event] = deque(maxlen=10)
+
+    # -- loading (from the ledger) ------------------------------------------------------
+
+    def load_ticket(self, t: Ticket) -> None:
+        self.tickets[t.id] = t
+        self.taken.add((t.origin_queue, t.number))
+        if t.origin_queue in self.issued_today and t.status != "void":
+            self.issued_today[t.origin_queue] += 1
+        if t.status == "waiting":
+            self.waiting[t.queue].add(t)
+        if t.status == "served" and t.started_at and t.finished_at:
+            self._sample(t)
+
+    def load_counter(self, c: CounterRuntime) -> None:
+        if c.id in self.counters:
+            self.counters[c.id] = c
+
+    # -- views ----------------------------------------------------------------------
+
+    def ticket_info(self, t: Ticket) -> m.TicketInfo:
+        q = self.cat.queue(t.queue)
+        assert q is not None
+        counter = self.cat.counter(t.counter) if t.counter else None
+        ahead = self.waiting[t.queue].ahead_of(t) if t.status == "waiting" else 0
+        return m.TicketInfo(
+            ticket_id=t.id,
+            label=t.label,
+            queue=t.queue,
+            queue_name=q.name,
+            agency=self.cat.agency(q.agency).short,
+            number=t.number,
+            business_day=t.day,
+            priority=t.priority,
+            status=t.status,
+            issued_at=t.issued_at,
+            offline=t.offline,
+            people_ahead=ahead,
+            estimated_wait_min=self.estimate_wait_min(t.queue, ahead)
+            if t.status == "waiting"
+            else None,
+            counter=t.counter,
+            counter_name=counter.name if counter else None,
+            officer=t.officer,
+        )
+
+    def counter_state(self, c: CounterRuntime) -> m.CounterState:
+        if c.paused:
+            return "paused"
+        if c.ticket_id is None:
+            return "idle"
+        return "serving" if self.tickets[c.ticket_id].status == "serving" else "calling"
+
+    def counter_info(self, counter_id: str) -> m.CounterInfo:
+        c = self.counters[counter_id]
+        spec = self.cat.counter(counter_id)
+        assert spec is not None
+        ticket = self.tickets[c.ticket_id] if c.ticket_id else None
+        return m.CounterInfo(
+            counter=c.id,
+            name=spec.name,
+            state=self.counter_state(c),
+            officer=c.officer,
+            ticket=self.ticket_info(ticket) if ticket else None,
+            queues=list(spec.queues),
+        )
+
+    def counter_snapshot(self, counter_id: str) -> m.CounterSnapshot:
+        info = self.counter_info(counter_id)
+        return m.CounterSnapshot(
+            seq=self.seq,
+            counter=info.counter,
+            name=info.name,
+            state=info.state,
+            officer=info.officer,
+            ticket=info.ticket,
+            queues=info.queues,
+            since=self.counters[counter_id].since,
+        )
+
+    def hall_snapshot(self, now: datetime) -> m.HallSnapshot:
+        queues = []
+        for q in self.cat.queues:
+            w = self.waiting[q.id]
+            queues.append(
+                m.QueueSnapshot(
+                    queue=q.id,
+                    name=q.name,
+                    agency=self.cat.agency(q.agency).short,
+                    prefix=q.prefix,
+                    open=self.cat.queue_open(q, now),
+                    waiting=len(w),
+                    priority_waiting=len(w.priority),
+                    issued_today=self.issued_today[q.id],
+                    estimated_wait_min=self.estimate_wait_min(q.id, len(w)),
+                )
+            )
+        return m.HallSnapshot(
+            seq=self.seq,
+            at=now,
+            business_day=self.day,
+            hall_name=self.cat.hall_name,
+            open=self.cat.hall_open(now),
+            counters=[self.counter_snapshot(c.id) for c in self.cat.counters],
+            queues=queues,
+            recent_calls=list(reversed(self.recent_calls)),
+        )
+
+    def estimate_wait_min(self, queue_id: str, ahead: int) -> int:
+        """People ahead x recent mean service time / counters open for the queue."""
+        q = self.cat.queue(queue_id)
+        assert q is not None
+        samples = self.recent_service_s[queue_id]
+        mean_s = sum(samples) / len(samples) if samples else q.service_standard_min * 60.0
+        open_counters = sum(
+            1
+            for spec in self.cat.counters
+            if queue_id in spec.queues and not self.counters[spec.id].paused
+        )
+        return math.ceil(ahead * mean_s / max(1, open_counters) / 60)
+
+    # -- helpers --------------------------------------------------------------------
+
+    def _event(self, now: datetime, kind: m.EventKind, **kw: object) -> m.Event:
+        self.seq += 1
+        ev = m.Event(seq=self.seq, at=now, kind=kind, business_day=self.day, **kw)
+        if kind in ("ticket_called", "ticket_recalled"):
+            self.recent_calls.append(ev)
+        return ev
+
+    def _counter(self, counter_id: str) -> CounterRuntime:
+        c = self.counters.get(counter_id)
+        if c is None:
+            raise Refused("unknown_counter", counter_id)
+        return c
+
+    def _queue(self, queue_id: str) -> None:
+        if self.cat.queue(queue_id) is None:
+            raise Refused("unknown_queue", queue_id)
+
+    def _current(self, c: CounterRuntime) -> Ticket:
+        if c.ticket_id is None:
+            raise Refused("no_current_ticket")
+        return self.tickets[c.ticket_id]
+
+    def _sample(self, t: Ticket) -> None:
+        if t.started_at and t.finished_at:
+            self.recent_service_s[t.queue].append((t.finished_at - t.started_at).total_seconds())
+
+    def _counter_event(
+        self, out: Outcome, now: datetime, kind: m.EventKind, c: CounterRuntime, t: Ticket | None
+    ) -> None:
+        spec = self.cat.counter(c.id)
+        out.events.append(
+            self._event(
+                now,
+                kind,
+                ticket=self.ticket_info(t) if t else None,
+                counter=c.id,
+                counter_name=spec.name if spec else None,
+                officer=c.officer,
+            )
+        )
+
+    def _finish_current(self, out: Outcome, now: datetime, c: CounterRuntime) -> None:
+        if c.ticket_id is None:
+            return
+        t = self.tickets[c.ticket_id]
+        if t.started_at is None:
+            # NEXT without START: the service ran from the call.
+            t.started_at = t.called_at
+        t.status = "served"
+        t.finished_at = now
+        self._sample(t)
+        c.ticket_id = None
+        c.since = now
+        out.tickets.append(t)
+        self._counter_event(out, now, "ticket_served", c, t)
+
+    def _pick_next(self, c: CounterRuntime) -> Ticket | None:
+        spec = self.cat.counter(c.id)
+        assert spec is not None
+        lanes = [self.waiting[q] for q in spec.queues]
+        prio = [w.priority[0] for w in lanes if w.priority]
+        if prio:
+            return self.tickets[min(prio)[1]]
+        if self.cat.call_policy == "queue_order":
+            for w in lanes:
+                if w.normal:
+                    return self.tickets[w.normal[0][1]]
+            return None
+        normal = [w.normal[0] for w in lanes if w.normal]
+        return self.tickets[min(normal)[1]] if normal else None
+
+    # -- operations -----------------------------------------------------------------
+
+    def issue(self, req: m.IssueTicket, now: datetime) -> Outcome:
+        self._queue(req.queue)
+        q = self.cat.queue(req.queue)
+        assert q is not None
+        if not self.cat.hall_open(now):
+            raise Refused("hall_closed")
+        if not self.cat.queue_open(q, now):
+            raise Refused("queue_closed")
+        if req.priority and not q.priority_allowed:
+            raise Refused("priority_not_allowed")
+        number = self.next_number[q.id]
+        if q.daily_quota is not None and number > q.daily_quota:
+            raise Refused("quota_reached")
+        self.next_number[q.id] = number + 1
+        t = Ticket(
+            id=f"{self.day:%Y%m%d}-{q.id}-{number:04d}",
+            origin_queue=q.id,
+            queue=q.id,
+            number=number,
+            prefix=q.prefix,
+            day=self.day,
+            priority=req.priority,
+            status="waiting",
+            issued_at=now,
+            node_id=req.node_id,
+            request_id=req.request_id,
+        )
+        self._admit(t)
+        info = self.ticket_info(t)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, ticket=info))
+        out.tickets.append(t)
+        out.numbering[(self.day, q.id)] = number + 1
+        out.events.append(self._event(now, "ticket_issued", ticket=info))
+        return out
+
+    def _admit(self, t: Ticket) -> None:
+        self.tickets[t.id] = t
+        self.taken.add((t.origin_queue, t.number))
+        self.issued_today[t.origin_queue] += 1
+        self.waiting[t.queue].add(t)
+
+    def lease(self, req: m.LeaseBlock, now: datetime) -> Outcome:
+        self._queue(req.queue)
+        q = self.cat.queue(req.queue)
+        assert q is not None
+        first = self.next_number[q.id]
+        last = first + req.size - 1
+        if q.daily_quota is not None:
+            last = min(last, q.daily_quota)
+        if last < first:
+            raise Refused("quota_reached")
+        self.next_number[q.id] = last + 1
+        lease = Lease(
+            id=f"{self.day:%Y%m%d}-{q.id}-{first:04d}-{last:04d}",
+            node_id=req.node_id,
+            queue=q.id,
+            day=self.day,
+            first=first,
+            last=last,
+            granted_at=now,
+        )
+        self.leases[lease.id] = lease
+        info = m.LeaseInfo(
+            lease_id=lease.id,
+            queue=q.id,
+            business_day=self.day,
+            first=first,
+            last=last,
+            prefix=q.prefix,
+        )
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
+        out.leases.append(lease)
+        out.numbering[(self.day, q.id)] = last + 1
+        return out
+
+    def replay(
+        self, req: m.ReplayTicket, now: datetime, voidable: str | None, lease: Lease | None
+    ) -> Outcome:
+        """Merge a ticket a kiosk issued offline. `voidable` is the online ticket that the
+        timed-out origin request created, if central applied it; `lease` comes from the
+        ledger when it is not today's."""
+        ot = req.ticket
+        existing = self.tickets.get(ot.ticket_id)
+        if existing is not None:
+            return Outcome(
+                reply=m.Reply(request_id=req.request_id, ok=True, ticket=self.ticket_info(existing))
+            )
+        lease = lease or self.leases.get(ot.lease_id)
+        if (
+            lease is None
+            or lease.node_id != req.node_id
+            or lease.queue != ot.queue
+            or lease.day != ot.business_day
+            or not lease.first <= ot.number <= lease.last
+        ):
+            raise Refused("lease_invalid", f"{ot.lease_id} does not cover {ot.queue} {ot.number}")
+        q = self.cat.queue(ot.queue)
+        assert q is not None
+        if ot.business_day == self.day and (ot.queue, ot.number) in self.taken:
+            raise Refused("duplicate_number", f"{ot.queue} {ot.number}")
+        t = Ticket(
+            id=ot.ticket_id,
+            origin_queue=ot.queue,
+            queue=ot.queue,
+            number=ot.number,
+            prefix=q.prefix,
+            day=ot.business_day,
+            priority=ot.priority,
+            status="waiting" if ot.business_day == self.day else "expired",
+            issued_at=ot.issued_at,
+            offline=True,
+            node_id=req.node_id,
+            request_id=req.request_id,
+        )
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if t.status == "waiting":
+            self._admit(t)
+            if voidable is not None:
+                v = self.tickets.get(voidable)
+                if v is not None and v.status == "waiting":
+                    self.waiting[v.queue].remove(v)
+                    v.status = "void"
+                    self.issued_today[v.origin_queue] -= 1
+                    out.tickets.append(v)
+                    out.events.append(self._event(now, "ticket_voided", ticket=self.ticket_info(v)))
+        info = self.ticket_info(t)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=info)
+        out.tickets.append(t)
+        out.events.append(self._event(now, "ticket_replayed", ticket=info))
+        return out
+
+    def call_next(self, req: m.CallNext, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        if c.paused:
+            raise Refused("counter_paused")
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        self._finish_current(out, now, c)
+        t = self._pick_next(c)
+        if t is None:
+            if out.events:
+                # The finish is a real change; nobody waiting is the news.
+                out.counters.append(c)
+                out.reply = m.Reply(
+                    request_id=req.request_id,
+                    ok=False,
+                    refusal=refusal("queue_empty"),
+                    counter=self.counter_info(c.id),
+                )
+                return out
+            raise Refused("queue_empty")
+        self.waiting[t.queue].remove(t)
+        t.status = "called"
+        t.counter = c.id
+        t.officer = c.officer
+        t.called_at = now
+        c.ticket_id = t.id
+        c.since = now
+        out.tickets.append(t)
+        out.counters.append(c)
+        self._counter_event(out, now, "ticket_called", c, t)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def recall(self, req: m.Recall, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        t = self._current(c)
+        t.recalls += 1
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        out.tickets.append(t)
+        self._counter_event(out, now, "ticket_recalled", c, t)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def no_show(self, req: m.NoShow, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        t = self._current(c)
+        t.status = "no_show"
+        t.finished_at = now
+        c.ticket_id = None
+        c.since = now
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        out.tickets.append(t)
+        out.counters.append(c)
+        self._counter_event(out, now, "ticket_no_show", c, t)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def start_service(self, req: m.StartService, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        t = self._current(c)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if t.status == "called":
+            t.status = "serving"
+            t.started_at = now
+            out.tickets.append(t)
+            self._counter_event(out, now, "service_started", c, t)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def finish(self, req: m.FinishService, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        self._current(c)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        self._finish_current(out, now, c)
+        out.counters.append(c)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def transfer(self, req: m.Transfer, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        self._queue(req.to_queue)
+        t = self._current(c)
+        target = self.cat.queue(req.to_queue)
+        assert target is not None
+        if t.queue == req.to_queue:
+            raise Refused("transfer_same_queue")
+        if not self.cat.hall_open(now):
+            raise Refused("hall_closed")
+        if t.priority and not target.priority_allowed:
+            raise Refused("priority_not_allowed")
+        from_queue = t.queue
+        t.queue = req.to_queue
+        t.status = "waiting"
+        t.counter = None
+        t.transfers += 1
+        c.ticket_id = None
+        c.since = now
+        self.waiting[t.queue].add(t)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        out.tickets.append(t)
+        out.counters.append(c)
+        spec = self.cat.counter(c.id)
+        out.events.append(
+            self._event(
+                now,
+                "ticket_transferred",
+                ticket=self.ticket_info(t),
+                counter=c.id,
+                counter_name=spec.name if spec else None,
+                officer=c.officer,
+                from_queue=from_queue,
+            )
+        )
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def pause(self, req: m.PauseCounter, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if not c.paused:
+            c.paused = True
+            c.since = now
+            out.counters.append(c)
+            self._counter_event(out, now, "counter_paused", c, None)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def resume(self, req: m.ResumeCounter, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if c.paused:
+            c.paused = False
+            c.since = now
+            out.counters.append(c)
+            self._counter_event(out, now, "counter_resumed", c, None)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def sign_in(self, req: m.SignIn, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if c.officer != req.officer:
+            if c.officer is not None:
+                self._counter_event(out, now, "officer_signed_out", c, None)
+            c.officer = req.officer
+            out.counters.append(c)
+            self._counter_event(out, now, "officer_signed_in", c, None)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def sign_out(self, req: m.SignOut, now: datetime) -> Outcome:
+        c = self._counter(req.counter)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if c.officer is not None:
+            self._counter_event(out, now, "officer_signed_out", c, None)
+            c.officer = None
+            out.counters.append(c)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
+    def rate(self, req: m.RateService, now: datetime) -> Outcome:
+        self._counter(req.counter)
+        t = self.tickets.get(req.ticket_id)
+        if t is None:
+            raise Refused("unknown_ticket", req.ticket_id)
+        if t.status != "served" or t.counter != req.counter:
+            raise Refused("not_rateable")
+        if t.rating is not None:
+            raise Refused("already_rated")
+        t.rating = req.score
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        out.tickets.append(t)
+        c = self.counters[req.counter]
+        spec = self.cat.counter(c.id)
+        out.events.append(
+            self._event(
+                now,
+                "ticket_rated",
+                ticket=self.ticket_info(t),
+                counter=c.id,
+                counter_name=spec.name if spec else None,
+                officer=t.officer,
+                score=req.score,
+            )
+        )
+        out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=self.ticket_info(t))
+        return out
+
+    def apply(
+        self,
+        req: m.Request,
+        now: datetime,
+        voidable: str | None = None,
+        lease: Lease | None = None,
+    ) -> Outcome:
+        """Apply one request; a refusal comes back as an Outcome with no changes."""
+        try:
+            match req:
+                case m.IssueTicket():
+                    return self.issue(req, now)
+                case m.LeaseBlock():
+                    return self.lease(req, now)
+                case m.ReplayTicket():
+                    return self.replay(req, now, voidable, lease)
+                case m.CallNext():
+                    return self.call_next(req, now)
+                case m.Recall():
+                    return self.recall(req, now)
+                case m.NoShow():
+                    return self.no_show(req, now)
+                case m.StartService():
+                    return self.start_service(req, now)
+                case m.FinishService():
+                    return self.finish(req, now)
+                case m.Transfer():
+                    return self.transfer(req, now)
+                case m.PauseCounter():
+                    return self.pause(req, now)
+                case m.ResumeCounter():
+                    return self.resume(req, now)
+                case m.SignIn():
+                    return self.sign_in(req, now)
+                case m.SignOut():
+                    return self.sign_out(req, now)
+                case m.RateService():
+                    return self.rate(req, now)
+        except Refused as r:
+            return Outcome(reply=m.Reply(request_id=req.request_id, ok=False, refusal=r.refusal))
+        raise AssertionError(f"unhandled request {type(req).__name__}")
+
+    def close_day(self, now: datetime, new_day: date) -> Outcome:
+        """Day rollover: unserved tickets expire, counters empty, numbering restarts."""
+        out = Outcome(reply=m.Reply(request_id="", ok=True))
+        for t in self.tickets.values():
+            if t.status in ("waiting", "called", "serving"):
+                t.status = "expired"
+                t.finished_at = now
+                out.tickets.append(t)
+        out.events.append(self._event(now, "day_closed"))
+        officers = {c.id: c.officer for c in self.counters.values()}
+        self._reset(new_day)
+        # A signed-in officer stays signed in: a night shift must not lose its counter.
+        for cid, officer in officers.items():
+            self.counters[cid].officer = officer
+            self.counters[cid].since = now
+        out.counters.extend(self.counters.values())
+        return out

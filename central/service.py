@@ -1,0 +1,254 @@
+"""Central on the broker: one worker thread applies requests in batches, commits each batch
+to the ledger, and only then publishes replies, events and snapshots."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter as Tally
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from antrian import __version__
+from antrian.mqtt import Identity, MqttLink
+from antrian.session import next_session
+from central.catalogue import Catalogue
+from central.config import CentralConfig
+from central.fleet import Fleet
+from central.hall import Hall, Outcome
+from central.ledger import Ledger
+from central.texts import refusal
+from protocol import CENTRAL_ID, ProtocolError, Topics, decode, decode_request, encode
+from protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Batch:
+    applied: list[tuple[m.Request, Outcome]] = field(default_factory=list)
+    replies: list[tuple[str, m.Reply]] = field(default_factory=list)
+    seen: dict[str, m.Reply] = field(default_factory=dict)
+    fleet: list[m.FleetEntry] = field(default_factory=list)
+    republish: bool = False
+    day_closed: Outcome | None = None
+
+
+class Central:
+    """The hall's coordinator. The constructor does nothing; start() loads and connects."""
+
+    def __init__(
+        self, config: CentralConfig, catalogue: Catalogue, clock: Clock = system_clock
+    ) -> None:
+        self.config = config
+        self.catalogue = catalogue
+        self.clock = clock
+        self.topics = Topics(catalogue.site)
+        self.errors: Tally[str] = Tally()
+        self.ready = threading.Event()
+        self._inbox: queue.Queue[tuple[str, str, bytes]] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.hall: Hall
+        self.ledger: Ledger
+        self.fleet: Fleet
+        self.link: MqttLink
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.catalogue.site != self.config.site:
+            raise ValueError(
+                f"config site {self.config.site!r} differs from catalogue site "
+                f"{self.catalogue.site!r}; make them the same"
+            )
+        now = self.clock()
+        self.ledger = Ledger(self.config.ledger_path)
+        self.hall = self.ledger.load(self.catalogue, self.catalogue.business_day(now))
+        self._rollover(now, publish=False)
+        self.fleet = Fleet(self.ledger.nodes())
+        session = next_session(self.config.state_dir)
+        self.link = MqttLink(
+            broker=self.config.broker,
+            topics=self.topics,
+            identity=Identity(CENTRAL_ID, "central", session, software=f"antrian {__version__}"),
+            on_connection=self._on_connection,
+        )
+        self.link.subscribe(self.topics.all_requests, self._on_request)
+        self.link.subscribe(self.topics.all_status, self._on_status)
+        self._thread = threading.Thread(target=self._run, name="central-worker", daemon=True)
+        self._thread.start()
+        self.link.start()
+        self.ready.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.link.stop()
+        self.ledger.close()
+
+    # -- network thread: hand over to the worker ---------------------------------------
+
+    def _on_request(self, topic: str, payload: bytes) -> None:
+        self._inbox.put(("request", topic, payload))
+
+    def _on_status(self, topic: str, payload: bytes) -> None:
+        self._inbox.put(("status", topic, payload))
+
+    def _on_connection(self, up: bool) -> None:
+        if up:
+            # Retained state lives only as long as the broker: publish it on every connect.
+            self._inbox.put(("republish", "", b""))
+
+    # -- worker -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                first = self._inbox.get(timeout=0.5)
+            except queue.Empty:
+                self._tick()
+                continue
+            items = [first]
+            while len(items) < self.config.batch_max:
+                try:
+                    items.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                self._process(items)
+            except Exception:
+                # The in-memory hall may now differ from the ledger: stop, and let the
+                # supervisor restart central, which rebuilds from the ledger.
+                log.exception("central worker failed; stopping so that a restart rebuilds")
+                self._stop.set()
+                raise
+
+    def _tick(self) -> None:
+        batch = _Batch()
+        if self._rollover(self.clock(), publish=True, batch=batch):
+            self._publish(batch)
+
+    def _rollover(self, now: datetime, publish: bool, batch: _Batch | None = None) -> bool:
+        today = self.catalogue.business_day(now)
+        if today <= self.hall.day:
+            return False
+        log.info("business day %s closed; opening %s", self.hall.day, today)
+        out = self.hall.close_day(now, today)
+        self.ledger.commit_outcome(out, self.hall.day, self.hall.seq)
+        if batch is not None:
+            batch.day_closed = out
+            batch.republish = True
+        return True
+
+    def _process(self, items: list[tuple[str, str, bytes]]) -> None:
+        batch = _Batch()
+        now = self.clock()
+        self._rollover(now, publish=True, batch=batch)
+        for kind, topic, payload in items:
+            if kind == "request":
+                self._handle_request(batch, topic, payload, now)
+            elif kind == "status":
+                self._handle_status(batch, topic, payload, now)
+            else:
+                batch.republish = True
+        if batch.applied or batch.fleet:
+            self.ledger.commit(batch.applied, self.hall.day, self.hall.seq, batch.fleet)
+        self._publish(batch)
+
+    def _refuse(
+        self, batch: _Batch, node: str, request_id: str, code: m.RefusalCode, detail: str
+    ) -> None:
+        self.errors[code] += 1
+        log.warning("refused request %r from %s: %s: %s", request_id, node, code, detail)
+        batch.replies.append(
+            (node, m.Reply(request_id=request_id, ok=False, refusal=refusal(code, detail)))
+        )
+
+    def _handle_request(self, batch: _Batch, topic: str, payload: bytes, now: datetime) -> None:
+        node = self.topics.node_of(topic)
+        try:
+            req = decode_request(payload)
+        except ProtocolError as exc:
+            self._refuse(batch, node, exc.request_id or "", exc.code, exc.detail)
+            return
+        if req.node_id != node:
+            self._refuse(
+                batch, node, req.request_id, "invalid_request",
+                f"node_id {req.node_id!r} does not match topic node {node!r}",
+            )  # fmt: skip
+            return
+        duplicate = batch.seen.get(req.request_id) or self.ledger.stored_reply(req.request_id)
+        if duplicate is not None:
+            batch.replies.append((node, duplicate))
+            return
+        max_age = self.config.max_request_age_s
+        if max_age and req.sent_at < now - timedelta(seconds=max_age):
+            self._refuse(
+                batch, node, req.request_id, "stale_request",
+                f"sent {req.sent_at.isoformat()}, older than {max_age}s",
+            )  # fmt: skip
+            return
+        voidable = lease = None
+        if isinstance(req, m.ReplayTicket):
+            if req.ticket.origin_request_id:
+                voidable = self.ledger.ticket_of_request(req.ticket.origin_request_id)
+            if req.ticket.lease_id not in self.hall.leases:
+                lease = self.ledger.lease(req.ticket.lease_id)
+        out = self.hall.apply(req, now, voidable, lease)
+        if out.reply.refusal is not None:
+            self.errors[out.reply.refusal.code] += 1
+        batch.applied.append((req, out))
+        batch.seen[req.request_id] = out.reply
+        batch.replies.append((node, out.reply))
+
+    def _handle_status(self, batch: _Batch, topic: str, payload: bytes, now: datetime) -> None:
+        if not payload:
+            return  # a cleared retained status (device removed)
+        try:
+            status = decode(m.NodeStatus, payload)
+        except ProtocolError as exc:
+            self.errors["invalid_status"] += 1
+            log.warning("malformed status on %s ignored: %s", topic, exc.detail)
+            return
+        if status.node_id == CENTRAL_ID:
+            return
+        entry = self.fleet.apply(status, now)
+        if entry is not None:
+            batch.fleet.append(entry)
+
+    # -- publishing (after commit) -------------------------------------------------------
+
+    def _publish(self, batch: _Batch) -> None:
+        link, topics, hall = self.link, self.topics, self.hall
+        for node, reply in batch.replies:
+            link.publish(topics.reply(node), encode(reply))
+        outcomes = [out for _req, out in batch.applied]
+        if batch.day_closed is not None:
+            outcomes.insert(0, batch.day_closed)
+        events = [ev for out in outcomes for ev in out.events]
+        for ev in events:
+            link.publish(topics.events, encode(ev))
+        now = self.clock()
+        if batch.republish:
+            dirty = set(hall.counters)
+        else:
+            dirty = {c.id for out in outcomes for c in out.counters}
+            dirty |= {ev.counter for ev in events if ev.counter}
+        for cid in sorted(dirty):
+            if cid in hall.counters:
+                link.publish(topics.counter(cid), encode(hall.counter_snapshot(cid)), retain=True)
+        if events or batch.republish:
+            link.publish(topics.hall, encode(hall.hall_snapshot(now)), retain=True)
+        if batch.fleet or batch.republish:
+            snapshot = self.fleet.snapshot(now, sum(self.errors.values()))
+            link.publish(topics.fleet, encode(snapshot), retain=True)
