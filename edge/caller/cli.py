@@ -1,0 +1,135 @@
+"""`antrian caller`: run a caller node, or sign an officer in or out of a counter."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from antrian.config import ConfigError
+from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
+from antrian.session import next_session
+from edge.caller.config import CallerConfig, load_config
+from protocol import Topics
+from protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "caller",
+        help="run a counter's caller node (officers' buttons, LEDs, counter screen)",
+        description="Runs the buttons, LEDs and screen of one or several counters. "
+        "`signin`/`signout` change the officer at a counter (shift handover).",
+    )
+    p.add_argument("--config", type=Path, required=False, help="caller YAML config")
+    p.set_defaults(func=_run)
+    actions = p.add_subparsers(dest="action", metavar="ACTION")
+    for name, helptext in (
+        ("signin", "sign an officer in at a counter"),
+        ("signout", "sign the officer out of a counter"),
+    ):
+        a = actions.add_parser(name, help=helptext)
+        # SUPPRESS keeps a --config given before the action.
+        a.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="caller config")
+        a.add_argument("--counter", required=True, help="counter id, e.g. loket-1")
+        if name == "signin":
+            a.add_argument("--officer", required=True, help="officer code, e.g. budi")
+        a.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for central")
+        a.set_defaults(func=_sign)
+
+
+def _load(args: argparse.Namespace) -> CallerConfig | None:
+    if getattr(args, "config", None) is None:
+        print("antrian caller: --config FILE is required (a caller YAML, see docs/caller.md)")
+        return None
+    try:
+        return load_config(args.config)
+    except ConfigError as exc:
+        print(exc)
+        return None
+
+
+def _run(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    if cfg is None:
+        return 2
+    from edge.caller._wiring import build_node
+
+    node = build_node(cfg)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        node.start()
+    except Exception as exc:
+        print(f"antrian caller: could not start: {exc}")
+        node.stop()
+        return 1
+    log.info("caller %s serving %s", cfg.node_id, ", ".join(node.panels))
+    stop.wait()
+    node.stop()
+    return 0
+
+
+def sign(cfg: CallerConfig, counter: str, officer: str | None, timeout: float = 5.0) -> m.Reply:
+    """Send one SignIn/SignOut for a counter of this config; retries reuse the request id."""
+    if cfg.counter(counter) is None:
+        served = ", ".join(c.id for c in cfg.counters)
+        raise ValueError(f"counter {counter!r} is not in this config (it serves: {served})")
+    node_id = f"{cfg.node_id[:40]}-signin"
+    rid = new_request_id(node_id)
+    req: m.RequestBase
+    try:
+        if officer is None:
+            req = m.SignOut(request_id=rid, node_id=node_id, sent_at=now(), counter=counter)
+        else:
+            req = m.SignIn(
+                request_id=rid, node_id=node_id, sent_at=now(), counter=counter, officer=officer
+            )
+    except ValidationError:
+        raise ValueError(
+            f"officer code {officer!r} is not valid: use lowercase letters, digits, '-' or '_'"
+        ) from None
+    link = MqttLink(
+        broker=cfg.broker,
+        topics=Topics(cfg.site),
+        identity=Identity(node_id, "tool", next_session(cfg.state_dir / "signin")),
+    )
+    requester = Requester(link, expiry_s=max(1, int(timeout)))
+    link.start()
+    try:
+        if not link.wait_connected(timeout):
+            raise RequestTimeout(f"broker {cfg.broker.host}:{cfg.broker.port} not reachable")
+        return requester.call(req, timeout)
+    finally:
+        link.stop()
+
+
+def _sign(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    if cfg is None:
+        return 2
+    officer = getattr(args, "officer", None)
+    try:
+        reply = sign(cfg, args.counter, officer, args.timeout)
+    except ValueError as exc:
+        print(f"antrian caller {args.action}: {exc}")
+        return 2
+    except RequestTimeout as exc:
+        print(f"antrian caller {args.action}: no answer from central ({exc}); try again")
+        return 1
+    if not reply.ok:
+        r = reply.refusal
+        print(f"antrian caller {args.action}: refused: {r.text_en if r else 'unknown reason'}")
+        return 1
+    info = reply.counter
+    who = info.officer if info and info.officer else "-"
+    print(f"{args.counter}: officer {who}")
+    return 0

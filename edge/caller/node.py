@@ -1,0 +1,291 @@
+"""The caller node: wires buttons, LEDs, screen and MQTT to one CounterPanel per counter.
+
+Everything that arrives (a press from a gpiozero thread, a message from paho's thread, a
+reply) goes through one inbox to one loop thread, so the panels need no locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
+from antrian.session import next_session
+from edge.caller.config import CallerConfig
+from edge.caller.hardware import CounterScreen, NoScreen, PanelHardware
+from edge.caller.panel import (
+    BoardView,
+    Channel,
+    CounterPanel,
+    Led,
+    PanelSettings,
+    Pattern,
+    Press,
+    Send,
+)
+from protocol import CENTRAL_ID, ProtocolError, Topics, decode
+from protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=m.Message)
+
+TICK_S = 0.05
+PUMP_S = 0.25
+
+
+@dataclass(frozen=True)
+class _Pressed:
+    press: Press
+
+
+@dataclass(frozen=True)
+class _Link:
+    up: bool
+
+
+@dataclass(frozen=True)
+class _Message:
+    kind: str  # central | counter | event
+    payload: bytes
+
+
+@dataclass(frozen=True)
+class _Replied:
+    counter: str
+    channel: Channel
+    request_id: str
+    future: Future[m.Reply]
+
+
+@dataclass(frozen=True)
+class _Call:
+    fn: Callable[[], None]
+
+
+_STOP = object()
+_Item = _Pressed | _Link | _Message | _Replied | _Call | object
+
+
+@dataclass
+class CallerNode:
+    """One Pi for one or several counters. start() returns once the loop runs."""
+
+    config: CallerConfig
+    hardware: PanelHardware
+    screen: CounterScreen = field(default_factory=NoScreen)
+    panels: dict[str, CounterPanel] = field(default_factory=dict)
+    malformed: int = 0
+    link: MqttLink | None = None
+    _requester: Requester | None = None
+    _inbox: queue.SimpleQueue[_Item] = field(default_factory=queue.SimpleQueue)
+    _thread: threading.Thread | None = None
+    _central_session: int = 0
+    _leds: dict[tuple[str, Led], Pattern] = field(default_factory=dict)
+    _last_pump: float = 0.0
+    _screen_ready: threading.Event = field(default_factory=threading.Event)
+    _screen_error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        for c in cfg.counters:
+            self.panels[c.id] = CounterPanel(
+                c.id,
+                PanelSettings(
+                    node_id=cfg.node_id,
+                    language=cfg.language,
+                    officer=c.officer,
+                    request_timeout_s=cfg.request_timeout_s,
+                    double_press_s=cfg.double_press_s,
+                    rating_window_s=cfg.rating_window_s,
+                ),
+            )
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        cfg = self.config
+        topics = Topics(cfg.site)
+        self.link = MqttLink(
+            broker=cfg.broker,
+            topics=topics,
+            identity=Identity(cfg.node_id, "caller", next_session(cfg.state_dir), "antrian"),
+            on_connection=lambda up: self._inbox.put(_Link(up)),
+        )
+        # The broker drops a request nobody took within the expiry: a press that timed out
+        # here must not be applied by a central that comes back later.
+        self._requester = Requester(self.link, expiry_s=max(1, math.ceil(cfg.request_timeout_s)))
+        self.link.subscribe(
+            topics.status(CENTRAL_ID), lambda t, p: self._inbox.put(_Message("central", p))
+        )
+        for c in cfg.counters:
+            self.link.subscribe(
+                topics.counter(c.id), lambda t, p: self._inbox.put(_Message("counter", p))
+            )
+        self.link.subscribe(topics.events, lambda t, p: self._inbox.put(_Message("event", p)))
+        self._thread = threading.Thread(target=self._run, name="caller-loop", daemon=True)
+        self._thread.start()
+        self._screen_ready.wait(10)
+        if self._screen_error is not None:
+            self._inbox.put(_STOP)
+            self._thread.join(5)
+            raise RuntimeError(f"the counter screen did not open: {self._screen_error}")
+        self.hardware.start(lambda p: self._inbox.put(_Pressed(p)))
+        self.link.start()
+
+    def stop(self) -> None:
+        self.hardware.close()
+        if self._thread is not None:
+            self._inbox.put(_STOP)
+            self._thread.join(5)
+            self._thread = None
+        if self.link is not None:
+            self.link.stop()
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the loop thread (tests and tools read panels safely this way)."""
+        self._inbox.put(_Call(fn))
+
+    def inspect(self, fn: Callable[[], object], timeout: float = 2.0) -> object:
+        """Evaluate `fn` on the loop thread and return its result."""
+        done: Future[object] = Future()
+
+        def run() -> None:
+            done.set_result(fn())
+
+        self.call_soon(run)
+        return done.result(timeout)
+
+    # -- the loop -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self.screen.open()
+        except Exception as exc:  # e.g. no display on a Pi without a screen attached
+            self._screen_error = exc
+            self._screen_ready.set()
+            return
+        self._screen_ready.set()
+        try:
+            while True:
+                try:
+                    item = self._inbox.get(timeout=TICK_S)
+                except queue.Empty:
+                    item = None
+                if item is _STOP:
+                    break
+                try:
+                    if item is not None:
+                        self._handle(item)
+                    self._tick()
+                except Exception:  # one bad message must not stop the counter's buttons
+                    log.exception("caller loop failed on %r", item)
+        finally:
+            self.screen.close()
+
+    def _handle(self, item: _Item) -> None:
+        t = time.monotonic()
+        match item:
+            case _Pressed(press=p):
+                self._press(p, t)
+            case _Replied():
+                self._replied(item, t)
+            case _Message(kind="central", payload=payload):
+                self._central_status(payload)
+            case _Message(kind="counter", payload=payload):
+                snap = self._decode(m.CounterSnapshot, payload)
+                if snap is not None and snap.counter in self.panels:
+                    self.panels[snap.counter].on_snapshot(snap)
+            case _Message(kind="event", payload=payload):
+                ev = self._decode(m.Event, payload)
+                if ev is not None:
+                    for panel in self.panels.values():
+                        panel.on_event(ev, t)
+            case _Link(up=up):
+                for panel in self.panels.values():
+                    panel.set_link(up)
+                    if not up:
+                        # Central's retained status comes again on reconnect.
+                        panel.set_central(False)
+            case _Call(fn=fn):
+                fn()
+
+    def _press(self, p: Press, t: float) -> None:
+        panel = self.panels.get(p.counter)
+        if panel is None:
+            log.warning("press for counter %s, which this node does not serve", p.counter)
+            return
+        outcome = panel.press(p, t, now(), new_request_id(self.config.node_id))
+        if isinstance(outcome, Send):
+            self._send(p.counter, outcome)
+        else:
+            log.info("%s %s on %s: %s", p.button, p.gesture, p.counter, outcome)
+
+    def _send(self, counter: str, s: Send) -> None:
+        assert self._requester is not None
+        rid = s.request.request_id
+        fut = self._requester.send(s.request)
+        fut.add_done_callback(lambda f: self._inbox.put(_Replied(counter, s.channel, rid, f)))
+
+    def _replied(self, r: _Replied, t: float) -> None:
+        panel = self.panels[r.counter]
+        try:
+            reply = r.future.result(0)
+        except RequestTimeout:
+            panel.on_send_failed(r.channel, r.request_id, t)
+            return
+        panel.on_reply(r.channel, reply, t)
+        if reply.refusal is not None and reply.refusal.code == "unknown_counter":
+            self._fault(f"unknown_counter:{r.counter}")
+        if not reply.ok:
+            log.info("central refused on %s: %s", r.counter, reply.refusal)
+
+    def _central_status(self, payload: bytes) -> None:
+        if not payload:
+            return
+        st = self._decode(m.NodeStatus, payload)
+        if st is None:
+            return
+        if st.session < self._central_session:
+            return  # a will from a session before the current one
+        self._central_session = st.session
+        for panel in self.panels.values():
+            panel.set_central(st.online)
+
+    def _tick(self) -> None:
+        t = time.monotonic()
+        views: dict[str, BoardView] = {}
+        for cid, panel in self.panels.items():
+            panel.expire(t)
+            signin = panel.sign_in_at_start(t, now(), new_request_id(self.config.node_id))
+            if signin is not None:
+                self._send(cid, signin)
+            for led, pattern in panel.leds(t).items():
+                if self._leds.get((cid, led)) != pattern:
+                    self._leds[(cid, led)] = pattern
+                    self.hardware.show(cid, led, pattern)
+            views[cid] = panel.board(t)
+        self.screen.show(views)
+        if t - self._last_pump >= PUMP_S:
+            self._last_pump = t
+            self.screen.pump()
+
+    def _decode(self, model: type[T], payload: bytes) -> T | None:
+        try:
+            return decode(model, payload)
+        except ProtocolError as exc:
+            self.malformed += 1
+            log.warning("malformed %s ignored: %s", model.__name__, exc)
+            return None
+
+    def _fault(self, fault: str) -> None:
+        if self.link is not None and fault not in self.link.faults:
+            self.link.faults.append(fault)
+            self.link.publish_status()
