@@ -58,10 +58,10 @@ class DevBroker:
         self._dir = tempfile.TemporaryDirectory(prefix="antrian-broker-")
         conf = Path(self._dir.name) / "mosquitto.conf"
         conf.write_text(render_config(BROKER_CONF.read_text(), self.port, self.extra_config))
-        log = open(Path(self._dir.name) / "mosquitto.log", "wb")  # noqa: SIM115 - lives with the process
-        self._proc = subprocess.Popen(
-            [find_mosquitto(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
-        )
+        with open(Path(self._dir.name) / "mosquitto.log", "ab") as log:
+            self._proc = subprocess.Popen(
+                [find_mosquitto(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

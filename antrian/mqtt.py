@@ -76,10 +76,11 @@ class MqttLink:
     on_connection: Callable[[bool], None] | None = None
     faults: list[str] = field(default_factory=list)
     detail: str | None = None
-    _subs: dict[str, tuple[int, Handler]] = field(default_factory=dict)
+    _subs: dict[str, tuple[int, list[Handler]]] = field(default_factory=dict)
     _connected: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _client: paho.Client | None = None
+    _stopping: bool = False
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -111,6 +112,7 @@ class MqttLink:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         self._client = c
+        self._stopping = False
         c.connect_async(b.host, b.port, keepalive=b.keepalive_s, clean_start=True)
         c.loop_start()
 
@@ -119,6 +121,7 @@ class MqttLink:
         c = self._client
         if c is None:
             return
+        self._stopping = True
         if self._connected.is_set():
             info = c.publish(
                 self.topics.status(self.identity.node_id),
@@ -166,8 +169,10 @@ class MqttLink:
     # -- pub/sub ----------------------------------------------------------------------
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
+        """Add a handler; several handlers may share one filter."""
         with self._lock:
-            self._subs[topic_filter] = (qos, handler)
+            _qos, handlers = self._subs.get(topic_filter, (qos, []))
+            self._subs[topic_filter] = (max(qos, _qos), [*handlers, handler])
         if self._client is not None and self.connected:
             self._client.subscribe(topic_filter, qos=qos)
 
@@ -236,14 +241,18 @@ class MqttLink:
         was = self._connected.is_set()
         self._connected.clear()
         if was:
-            log.warning("disconnected from broker: %s", reason)
+            level = logging.INFO if self._stopping else logging.WARNING
+            log.log(level, "disconnected from broker: %s", reason)
             if self.on_connection:
                 self.on_connection(False)
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
         with self._lock:
             handlers = [
-                h for f, (_q, h) in self._subs.items() if paho.topic_matches_sub(f, msg.topic)
+                h
+                for f, (_q, hs) in self._subs.items()
+                if paho.topic_matches_sub(f, msg.topic)
+                for h in hs
             ]
         for handler in handlers:
             try:
