@@ -12,6 +12,8 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES = (
     "central.cli",
     "antrian.status_cli",
+    "edge.kiosk.cli",
+    "edge.display.cli",
 )
 
 

@@ -1,0 +1,17 @@
+"""The kiosk node: a citizen presses a queue button and takes a printed ticket."""
+
+from edge.kiosk.config import KioskConfig, load_config
+from edge.kiosk.node import Kiosk
+
+__all__ = ["Kiosk", "KioskConfig", "build", "load_config"]
+
+
+def build(config: KioskConfig) -> tuple[Kiosk, object]:
+    """The composition root: adapters chosen by config. Returns the kiosk and, when simulated,
+    the MockFactory whose pins a keyboard or a test presses (None on a Pi)."""
+    from edge.kiosk._escpos import open_printer
+    from edge.kiosk._gpio import GpioPanel, mock_factory
+
+    factory = mock_factory() if config.hardware == "simulated" else None
+    panel = GpioPanel(config, pin_factory=factory)
+    return Kiosk(config, panel, open_printer(config.printer)), factory

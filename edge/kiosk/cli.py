@@ -1,0 +1,89 @@
+"""`antrian kiosk`: run a kiosk, or write a PNG preview of its ticket for technicians."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from antrian.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "kiosk",
+        help="run a ticket kiosk (buttons, printer) or preview its ticket",
+        description="Run a kiosk from its config file. `antrian kiosk preview` writes a PNG "
+        "of the ticket layout instead. With `hardware: simulated` in the config, type a "
+        "button's key and Enter to press it, or `printer paper_out` to drive the printer.",
+    )
+    p.add_argument("action", nargs="?", choices=("run", "preview"), default="run")
+    p.add_argument("--config", required=True, type=Path, help="the kiosk's YAML file")
+    p.add_argument("--out", type=Path, default=Path("ticket.png"), help="preview: PNG path")
+    p.add_argument("--queue", help="preview: which button's queue (default: the first)")
+    p.add_argument("--label", default="A012", help="preview: the ticket number")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    from edge.kiosk.config import load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(exc)
+        return 2
+    if args.action == "preview":
+        return _preview(config, args)
+    return _run(config)
+
+
+def _preview(config: Any, args: argparse.Namespace) -> int:
+    from edge.kiosk.config import TIMEZONES
+    from edge.kiosk.layout import TicketView, ticket_layout
+    from edge.kiosk.preview import render_png
+
+    button = config.button(args.queue) if args.queue else config.buttons[0]
+    if button is None:
+        print(f"no button for queue {args.queue!r} in {args.config}")
+        return 2
+    view = TicketView(
+        ticket_id=f"{config.node_id}-preview",
+        label=args.label,
+        hall_name=config.hall_name,
+        agency=button.agency or button.queue,
+        queue_name=button.name,
+        issued_at=datetime.now(ZoneInfo(TIMEZONES[config.timezone])),
+        people_ahead=4,
+        estimated_wait_min=25,
+    )
+    layout = ticket_layout(view, config.language, config.footer, config.status_url)
+    render_png(layout).save(args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _run(config: Any) -> int:
+    from edge.kiosk import build
+    from edge.kiosk._gpio import Keyboard
+
+    kiosk, factory = build(config)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
+    kiosk.start()
+    if factory is not None:
+        device = getattr(kiosk.printer, "device", None)
+        Keyboard(config, factory, getattr(device, "drive", None)).start()
+        log.info("simulated kiosk: type a button key and Enter to press it")
+    log.info("kiosk %s running", config.node_id)
+    done.wait()
+    kiosk.stop()
+    return 0

@@ -1,0 +1,140 @@
+"""A ticket's layout as plain elements, shared by the ESC/POS and the PNG renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from edge.kiosk.texts import Language, long_date, text, to_ascii
+
+Size = Literal["normal", "double", "huge"]
+Align = Literal["left", "center"]
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    size: Size = "normal"
+    align: Align = "center"
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Qr:
+    data: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    pass
+
+
+@dataclass(frozen=True)
+class Feed:
+    lines: int = 1
+
+
+@dataclass(frozen=True)
+class Cut:
+    pass
+
+
+Element = Line | Qr | Rule | Feed | Cut
+
+
+class TicketView(BaseModel):
+    """Everything printed on a ticket; stored as JSON in the outbox so a reprint is identical."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ticket_id: str
+    label: str
+    hall_name: str
+    agency: str
+    queue_name: str
+    issued_at: AwareDatetime  # already in the site's time zone
+    priority: bool = False
+    offline: bool = False
+    people_ahead: int | None = None
+    estimated_wait_min: int | None = None
+
+
+def qr_data(ticket_id: str, status_url: str | None) -> str:
+    if status_url:
+        return (
+            status_url.replace("{ticket_id}", ticket_id)
+            if "{ticket_id}" in status_url
+            else (f"{status_url.rstrip('/')}/{ticket_id}")
+        )
+    return ticket_id
+
+
+def ticket_layout(
+    view: TicketView,
+    language: Language,
+    footer: list[str],
+    status_url: str | None = None,
+    reprint: bool = False,
+) -> list[Element]:
+    t = view.issued_at
+    out: list[Element] = [
+        Line(to_ascii(view.hall_name), bold=True),
+        Rule(),
+        Line(to_ascii(view.agency), size="double", bold=True),
+        Line(to_ascii(view.queue_name)),
+        Feed(),
+        Line(text("ticket_number", language)),
+        Line(view.label, size="huge", bold=True),
+    ]
+    if view.priority:
+        out.append(Line(text("priority", language), size="double", bold=True))
+    if reprint:
+        out.append(Line(f"** {text('reprint', language)} **", bold=True))
+    out += [
+        Feed(),
+        Line(f"{text('date', language)}: {long_date(t.year, t.month, t.day, language)}"),
+        Line(f"{text('time', language)}: {_clock(t)} {_zone(t)}"),
+    ]
+    if view.people_ahead is not None:
+        out.append(Line(text("people_ahead", language, n=view.people_ahead)))
+    if view.estimated_wait_min is not None:
+        out.append(Line(text("estimated_wait", language, n=view.estimated_wait_min)))
+    if view.offline:
+        out.append(Line(text("offline", language)))
+    out += [Feed(), Qr(qr_data(view.ticket_id, status_url)), Line(view.ticket_id), Rule()]
+    out.append(Line(text("keep", language)))
+    out += [Line(to_ascii(f)) for f in footer]
+    out.append(Cut())
+    return out
+
+
+def slip_layout(hall_name: str, queue_name: str, reason: str, language: Language) -> list[Element]:
+    """A short slip that says why no ticket came out."""
+    return [
+        Line(to_ascii(hall_name), bold=True),
+        Rule(),
+        Line(text("refused", language), size="double", bold=True),
+        Line(to_ascii(queue_name)),
+        Feed(),
+        Line(to_ascii(reason), bold=True),
+        Cut(),
+    ]
+
+
+def _clock(t: datetime) -> str:
+    return t.strftime("%H:%M")
+
+
+def _zone(t: datetime) -> str:
+    # Citizens read WIB/WITA/WIT, not UTC offsets.
+    off = t.utcoffset()
+    hours = int(off.total_seconds() // 3600) if off is not None else 0
+    return {7: "WIB", 8: "WITA", 9: "WIT"}.get(hours, t.strftime("UTC%z"))
+
+
+def plain_text(elements: list[Element]) -> str:
+    """The layout's words, one line each: what a decoded print should read back as."""
+    return "\n".join(e.text for e in elements if isinstance(e, Line))

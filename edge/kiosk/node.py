@@ -1,0 +1,530 @@
+"""The kiosk node: presses in, tickets out, online through central or offline from a lease."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from antrian import __version__
+from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
+from antrian.session import next_session
+from edge.kiosk._escpos import render
+from edge.kiosk.config import TIMEZONES, KioskConfig
+from edge.kiosk.gate import Press, PressGate
+from edge.kiosk.hardware import Panel, Printer, PrinterStatus
+from edge.kiosk.layout import Element, TicketView, slip_layout, ticket_layout
+from edge.kiosk.outbox import LeaseExhausted, Outbox, StoredTicket, replay_request_id
+from edge.kiosk.texts import has, text
+from protocol import CENTRAL_ID, Topics, decode
+from protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+SUSPECT_S = 3.0  # after a timeout, issue offline at once for this long, then probe again
+LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
+SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
+BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
+
+
+class Kiosk:
+    """Wires the ports together. The constructor does nothing; start() opens and connects.
+
+    Everything that changes state runs on one worker thread: gpiozero and paho callbacks only
+    put items on its inbox."""
+
+    def __init__(
+        self,
+        config: KioskConfig,
+        panel: Panel,
+        printer: Printer,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.panel = panel
+        self.printer = printer
+        self.monotonic = monotonic
+        self.tz = ZoneInfo(TIMEZONES[config.timezone])
+        self.topics = Topics(config.site)
+        self.gate = PressGate(config.press.repeat_guard_s, config.press.priority_window_s)
+        self.printer_status = PrinterStatus.UNKNOWN
+        self.ready = threading.Event()
+        self.idle = threading.Event()  # nothing left to print, replay or resolve
+        self.counters: dict[str, int] = {"presses_ignored": 0, "refusals": 0, "exhausted": 0}
+        self.last_refusal: str | None = None
+        self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._central_online: bool | None = None
+        self._suspect_until = float("-inf")
+        self._lease_retry: dict[str, float] = {}
+        self._next_poll = 0.0
+        self._next_background = 0.0
+        self._signal_until = 0.0
+        self._faults: list[str] = []
+        self.outbox: Outbox
+        self.link: MqttLink
+        self.requester: Requester
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        cfg = self.config
+        self.outbox = Outbox(cfg.state_dir / "outbox.sqlite3")
+        session = next_session(cfg.state_dir)
+        self.link = MqttLink(
+            broker=cfg.broker,
+            topics=self.topics,
+            identity=Identity(cfg.node_id, "kiosk", session, software=f"antrian {__version__}"),
+            on_connection=lambda up: self._inbox.put(("link", up)),
+        )
+        self.requester = Requester(self.link)
+        self.link.subscribe(self.topics.status(CENTRAL_ID), self._on_central)
+        self.link.subscribe(self.topics.hall, self._on_hall)
+        self.panel.start(self._on_press)
+        self._thread = threading.Thread(target=self._run, name="kiosk-worker", daemon=True)
+        self._thread.start()
+        self.link.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._inbox.put(("stop", None))
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.link.stop()
+        self.panel.close()
+        self.printer.close()
+        self.outbox.close()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Tests and tools: wait until the worker has nothing pending."""
+        self.idle.clear()
+        self._inbox.put(("tick", None))
+        return self.idle.wait(timeout)
+
+    def recheck_printer(self) -> None:
+        """Ask the worker to read the printer's status now (a technician fixed it)."""
+        self._next_poll = 0.0
+        self._inbox.put(("tick", None))
+
+    # -- other threads: hand over -----------------------------------------------------
+
+    def _on_press(self, key: str) -> None:
+        self._inbox.put(("press", (key, self.monotonic())))
+
+    def _on_central(self, topic: str, payload: bytes) -> None:
+        try:
+            self._inbox.put(("central", decode(m.NodeStatus, payload)))
+        except ValueError as exc:
+            log.warning("malformed central status ignored: %s", exc)
+
+    def _on_hall(self, topic: str, payload: bytes) -> None:
+        try:
+            self._inbox.put(("hall", decode(m.HallSnapshot, payload)))
+        except ValueError as exc:
+            log.warning("malformed hall snapshot ignored: %s", exc)
+
+    # -- worker -----------------------------------------------------------------------
+
+    def _run(self) -> None:
+        self._poll_printer()
+        self._print_pending()
+        self._show()
+        self.ready.set()
+        while not self._stop.is_set():
+            try:
+                kind, item = self._inbox.get(timeout=0.2)
+            except queue.Empty:
+                kind, item = "tick", None
+            try:
+                self._handle(kind, item)
+                self._tick()
+            except Exception:
+                # A bug in one press must not stop the kiosk; the outbox keeps what was done.
+                log.exception("kiosk worker error on %s", kind)
+
+    def _handle(self, kind: str, item: Any) -> None:
+        if kind == "press":
+            key, at = item
+            self._press(key, at)
+        elif kind == "central":
+            status: m.NodeStatus = item
+            self._central_online = status.online
+            if status.online:
+                self._suspect_until = float("-inf")
+                self._next_background = 0.0
+            log.info("central is %s", "online" if status.online else "offline")
+        elif kind == "hall":
+            self._remember_hall(item)
+        elif kind == "link" and item:
+            self._suspect_until = float("-inf")
+            self._next_background = 0.0
+
+    def _tick(self) -> None:
+        t = self.monotonic()
+        if t >= self._next_poll:
+            self._poll_printer()
+        pending = self._print_pending()
+        if t < self._next_background:
+            pending += int(self._backlog > 0)
+        elif self.central_up():
+            self._next_background = t + BACKGROUND_S
+            pending += self._resolve_intents()
+            pending += self._replay()
+            self._top_up_leases()
+        elif self._backlog:
+            pending += 1
+        self._show()
+        if pending == 0 and not self.gate.busy:
+            self.idle.set()
+
+    # -- central availability -----------------------------------------------------------
+
+    def central_up(self) -> bool:
+        """Worth asking central: connected, central not known offline, no recent timeout."""
+        return (
+            self.link.connected
+            and self._central_online is not False
+            and self.monotonic() >= self._suspect_until
+        )
+
+    def _call(self, request: m.RequestBase) -> m.Reply | None:
+        try:
+            return self.requester.call(request, self.config.request_timeout_s)
+        except RequestTimeout as exc:
+            log.warning("central did not answer %s: %s", request.request_id, exc)
+            self._suspect_until = self.monotonic() + SUSPECT_S
+            return None
+
+    # -- a press ----------------------------------------------------------------------
+
+    def _press(self, key: str, at: float) -> None:
+        if self._fault_blocks():
+            self.counters["presses_ignored"] += 1
+            self.panel.beep(2)
+            return
+        press = self.gate.pressed(key, at)
+        if press is None:
+            self.counters["presses_ignored"] += 1
+            self._show()
+            return
+        self._show()
+        try:
+            self._issue(press)
+        finally:
+            self.gate.done(self.monotonic())
+            self._show()
+
+    def _issue(self, press: Press) -> None:
+        button = self.config.button(press.queue)
+        if button is None:
+            return
+        wall = now()
+        origin: str | None = None
+        if self.central_up():
+            rid = new_request_id(self.config.node_id)
+            # Durable before sending: after a crash the same id is asked again, never a new one.
+            self.outbox.add_intent(rid, press.queue, press.priority, wall)
+            reply = self._call(
+                m.IssueTicket(
+                    request_id=rid,
+                    node_id=self.config.node_id,
+                    sent_at=wall,
+                    queue=press.queue,
+                    priority=press.priority,
+                )
+            )
+            if reply is not None:
+                self._online_reply(rid, reply, press.queue)
+                return
+            origin = rid
+        self._issue_offline(press, wall, origin)
+
+    def _online_reply(self, rid: str, reply: m.Reply, queue_id: str) -> None:
+        if reply.ok and reply.ticket is not None:
+            info = reply.ticket
+            view = TicketView(
+                ticket_id=info.ticket_id,
+                label=info.label,
+                hall_name=self._hall_name(),
+                agency=info.agency,
+                queue_name=info.queue_name,
+                issued_at=info.issued_at.astimezone(self.tz),
+                priority=info.priority,
+                offline=info.offline,
+                people_ahead=info.people_ahead,
+                estimated_wait_min=info.estimated_wait_min,
+            )
+            self.outbox.record_online(rid, info, view)
+            log.info("ticket recorded %s %s online", info.label, info.ticket_id)
+            stored = self.outbox.ticket(info.ticket_id)
+            if stored is not None and not stored.printed:
+                self._print(stored)
+            return
+        self.outbox.drop_intent(rid)
+        refusal = reply.refusal
+        code = refusal.code if refusal else "refused_other"
+        reason = (
+            (refusal.text_id if self.config.language == "id" else refusal.text_en)
+            if (refusal)
+            else ""
+        )
+        self._refuse(queue_id, code, reason)
+
+    def _issue_offline(self, press: Press, wall: datetime, origin: str | None) -> None:
+        button = self.config.button(press.queue)
+        assert button is not None
+        priority = press.priority and button.priority_allowed
+        day = self.business_day(wall)
+        names = self._queue_names(press.queue)
+
+        def view(ticket_id: str, label: str) -> TicketView:
+            return TicketView(
+                ticket_id=ticket_id,
+                label=label,
+                hall_name=self._hall_name(),
+                agency=names[0],
+                queue_name=names[1],
+                issued_at=wall.astimezone(self.tz),
+                priority=priority,
+                offline=True,
+            )
+
+        try:
+            stored = self.outbox.issue_offline(
+                press.queue, day, priority, wall, self.config.node_id, origin, view
+            )
+        except LeaseExhausted:
+            if origin is not None:
+                # No ticket for this press: asking again later would print one for a citizen
+                # who was told to see an officer. If central did apply it, that ticket ends
+                # as a no-show.
+                self.outbox.drop_intent(origin)
+            self.counters["exhausted"] += 1
+            log.error("no leased numbers left for %s on %s: refusing", press.queue, day)
+            self._refuse(press.queue, "lease_exhausted", "")
+            return
+        log.info("ticket recorded %s %s offline", stored.view.label, stored.ticket_id)
+        self._print(stored)
+
+    def _refuse(self, queue_id: str, code: str, reason: str) -> None:
+        self.counters["refusals"] += 1
+        self.last_refusal = code
+        lang = self.config.language
+        if not reason:
+            reason = text(code if has(code) else "refused_other", lang)
+        log.info("refused %s: %s (%s)", queue_id, code, reason)
+        self._signal_until = self.monotonic() + SIGNAL_S
+        self.panel.beep(1)
+        if self.config.refusal_slip and self.printer_status in self._printable():
+            slip = slip_layout(self._hall_name(), self._queue_names(queue_id)[1], reason, lang)
+            self._write(slip)
+
+    # -- printing -----------------------------------------------------------------------
+
+    def _printable(self) -> tuple[PrinterStatus, ...]:
+        if self.config.accept_on_paper_low:
+            return (PrinterStatus.OK, PrinterStatus.PAPER_LOW)
+        return (PrinterStatus.OK,)
+
+    def _fault_blocks(self) -> bool:
+        self._poll_printer()
+        return self.printer_status not in self._printable()
+
+    def _print(self, stored: StoredTicket) -> bool:
+        """Print one recorded ticket; False leaves it for the reprint on recovery."""
+        if self.printer_status not in self._printable():
+            return False
+        attempts = self.outbox.print_attempt(stored.ticket_id)
+        layout = ticket_layout(
+            stored.view,
+            self.config.language,
+            self.config.footer,
+            self.config.status_url,
+            reprint=attempts > 1,
+        )
+        if not self._write(layout):
+            return False
+        self.outbox.mark_printed(stored.ticket_id, now())
+        log.info("ticket printed %s %s attempt %d", stored.view.label, stored.ticket_id, attempts)
+        return True
+
+    def _write(self, layout: list[Element]) -> bool:
+        try:
+            self.printer.write(render(layout))
+        except Exception as exc:  # any device error: the ticket stays unprinted, never lost
+            log.error("printer write failed: %s", exc)
+            self._poll_printer()
+            if self.printer_status is PrinterStatus.OK:
+                self._set_printer_status(PrinterStatus.OFFLINE)
+            return False
+        return True
+
+    def _print_pending(self) -> int:
+        pending = self.outbox.unprinted()
+        if pending and self.printer_status in self._printable():
+            for stored in pending:
+                if not self._print(stored):
+                    break
+            pending = self.outbox.unprinted()
+        return len(pending)
+
+    def _poll_printer(self) -> None:
+        self._next_poll = self.monotonic() + self.config.printer.poll_s
+        try:
+            status = self.printer.status()
+        except Exception as exc:  # a driver error is a status too
+            log.warning("printer status failed: %s", exc)
+            status = PrinterStatus.UNKNOWN
+        self._set_printer_status(status)
+
+    def _set_printer_status(self, status: PrinterStatus) -> None:
+        if status is self.printer_status:
+            return
+        was_ok = self.printer_status in self._printable()
+        self.printer_status = status
+        log.info("printer status: %s", status.value)
+        if was_ok and status not in self._printable():
+            self.panel.beep(3)
+        self._publish_faults()
+
+    def _publish_faults(self) -> None:
+        faults = [] if self.printer_status is PrinterStatus.OK else [self.printer_status.value]
+        if faults != self._faults:
+            self._faults = faults
+            self.link.faults[:] = faults
+            self.link.detail = None if not faults else f"printer: {faults[0]}"
+            self.link.publish_status()
+
+    # -- background work while central is up ----------------------------------------------
+
+    def _resolve_intents(self) -> int:
+        """Requests sent before a crash: ask again with the same id; central answers with
+        the ticket it issued (then we print it) or issues it now."""
+        left = 0
+        for intent in self.outbox.intents():
+            reply = self._call(
+                m.IssueTicket(
+                    request_id=intent.request_id,
+                    node_id=self.config.node_id,
+                    sent_at=now(),
+                    queue=intent.queue,
+                    priority=intent.priority,
+                )
+            )
+            if reply is None:
+                return left + 1
+            if reply.ok and reply.ticket is not None:
+                self._online_reply(intent.request_id, reply, intent.queue)
+            else:
+                self.outbox.drop_intent(intent.request_id)
+        return left
+
+    def _replay(self) -> int:
+        """Hand offline tickets to central, oldest first, each with a request id derived from
+        the ticket id so that a retry is the same request."""
+        for stored in self.outbox.unreplayed():
+            reply = self._call(
+                m.ReplayTicket(
+                    request_id=replay_request_id(stored.ticket_id),
+                    node_id=self.config.node_id,
+                    sent_at=now(),
+                    ticket=stored.offline_ticket(),
+                )
+            )
+            if reply is None:
+                return 1
+            refusal = None if reply.ok else (reply.refusal.code if reply.refusal else "refused")
+            if refusal:
+                # Kept in the outbox with the reason and logged as an error: a technician
+                # must look at it (docs/kiosk.md); the printed ticket stays valid for the hall.
+                log.error("central refused replay of %s: %s", stored.ticket_id, refusal)
+            else:
+                log.info("ticket replayed %s %s", stored.view.label, stored.ticket_id)
+            self.outbox.mark_replayed(stored.ticket_id, now(), refusal)
+        return 0
+
+    def _top_up_leases(self) -> None:
+        day = self.business_day(now())
+        self.outbox.drop_old_leases(day)
+        for button in self.config.buttons:
+            q = button.queue
+            if self.monotonic() < self._lease_retry.get(q, float("-inf")):
+                continue
+            if self.outbox.remaining(q, day) >= max(1, self.config.lease.low_water):
+                continue
+            reply = self._call(
+                m.LeaseBlock(
+                    request_id=new_request_id(self.config.node_id),
+                    node_id=self.config.node_id,
+                    sent_at=now(),
+                    queue=q,
+                    size=self.config.lease.size,
+                )
+            )
+            if reply is None:
+                return
+            if reply.ok and reply.lease is not None:
+                self.outbox.add_lease(reply.lease)
+                log.info(
+                    "lease %s: %s %d..%d",
+                    reply.lease.lease_id,
+                    q,
+                    reply.lease.first,
+                    reply.lease.last,
+                )
+            else:
+                self._lease_retry[q] = self.monotonic() + LEASE_RETRY_S
+
+    # -- names and days -------------------------------------------------------------------
+
+    def business_day(self, at: datetime) -> date:
+        return at.astimezone(self.tz).date()
+
+    def _remember_hall(self, hall: m.HallSnapshot) -> None:
+        names = {q.queue: [q.agency, q.name, q.prefix] for q in hall.queues}
+        if self.outbox.get("hall_name") != hall.hall_name or self.outbox.get("queues") != names:
+            self.outbox.put("hall_name", hall.hall_name)
+            self.outbox.put("queues", names)
+
+    def _hall_name(self) -> str:
+        cached = self.outbox.get("hall_name")
+        return cached if isinstance(cached, str) else self.config.hall_name
+
+    def _queue_names(self, queue_id: str) -> tuple[str, str]:
+        cached = self.outbox.get("queues")
+        if isinstance(cached, dict) and queue_id in cached:
+            agency, name, _prefix = cached[queue_id]
+            return str(agency), str(name)
+        button = self.config.button(queue_id)
+        return (button.agency if button else "") or queue_id, (button.name if button else "")
+
+    # -- lights -----------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        t = self.monotonic()
+        fault = self.printer_status not in self._printable()
+        signalling = t < self._signal_until
+        p = self.panel
+        p.led("busy", "on" if self.gate.busy else "off")
+        if fault or self.gate.busy:
+            p.led("ready", "off")
+        else:
+            p.led("ready", "blink" if self.gate.priority_armed(t) else "on")
+        if not self.central_up():
+            p.led("offline", "on")
+        else:
+            p.led("offline", "blink" if self._has_backlog() else "off")
+        p.led("fault", "blink_fast" if signalling else "on" if fault else "off")
+
+    def _has_backlog(self) -> bool:
+        return self._backlog > 0
+
+    @property
+    def _backlog(self) -> int:
+        return self.outbox.backlog()

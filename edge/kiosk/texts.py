@@ -1,0 +1,81 @@
+"""What a kiosk prints for citizens: Bahasa Indonesia by default, English by config."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Language = Literal["id", "en"]
+
+# Printed on 58/80 mm paper in the printer's ASCII code page: keep to plain ASCII.
+_TEXTS: dict[str, tuple[str, str]] = {
+    "ticket_number": ("NOMOR ANTRIAN", "TICKET NUMBER"),
+    "priority": ("PRIORITAS", "PRIORITY"),
+    "people_ahead": ("Antrian di depan Anda: {n}", "People ahead of you: {n}"),
+    "estimated_wait": ("Perkiraan menunggu: {n} menit", "Estimated wait: {n} min"),
+    "offline": (
+        "Diterbitkan saat luring",
+        "Issued while offline",
+    ),
+    "reprint": ("CETAK ULANG", "REPRINT"),
+    "date": ("Tanggal", "Date"),
+    "time": ("Jam", "Time"),
+    "keep": ("Simpan tiket ini sampai dipanggil.", "Keep this ticket until you are called."),
+    "lease_exhausted": (
+        "Nomor cadangan habis. Silakan hubungi petugas.",
+        "No offline numbers left. Please ask an officer.",
+    ),
+    "refused": ("MAAF", "SORRY"),
+    # Refusals central may send; central's own text wins when it is present.
+    "quota_reached": ("Kuota hari ini habis.", "Today's quota is used up."),
+    "queue_closed": (
+        "Pengambilan nomor untuk layanan ini sudah ditutup.",
+        "Tickets for this service are closed for today.",
+    ),
+    "hall_closed": ("Mal Pelayanan Publik sedang tutup.", "The service hall is closed."),
+    "priority_not_allowed": (
+        "Layanan ini tidak memiliki antrian prioritas.",
+        "This service has no priority queue.",
+    ),
+    "unknown_queue": (
+        "Layanan tidak dikenal. Hubungi petugas.",
+        "Unknown service. Ask an officer.",
+    ),
+    "refused_other": ("Nomor tidak dapat diterbitkan.", "No ticket could be issued."),
+}
+
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
+    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+)  # fmt: skip
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def text(key: str, language: Language, **values: object) -> str:
+    pair = _TEXTS[key]
+    return (pair[0] if language == "id" else pair[1]).format(**values)
+
+
+def has(key: str) -> bool:
+    return key in _TEXTS
+
+
+def long_date(year: int, month: int, day: int, language: Language) -> str:
+    months = MONTHS_ID if language == "id" else MONTHS_EN
+    return f"{day} {months[month - 1]} {year}"
+
+
+def to_ascii(s: str) -> str:
+    """Thermal printers print their code page; replace what ASCII lacks instead of failing."""
+    table = {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+    }
+    out = "".join(table.get(c, c) for c in s)
+    return out.encode("ascii", "replace").decode("ascii")
