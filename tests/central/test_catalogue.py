@@ -1,0 +1,65 @@
+"""Every shipped catalogue and central config loads; invalid ones say what to fix."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from antrian.config import ConfigError
+from antrian.devbroker import REPO_ROOT
+from central.config import load_catalogue, load_central_config
+
+CONFIGS = REPO_ROOT / "firmware_configs"
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*/central.yaml")), ids=str)
+def test_shipped_central_configs_load(path: Path) -> None:
+    cfg, cat = load_central_config(path)
+    assert cfg.site == cat.site
+    assert cat.counters and cat.queues
+
+
+def test_jambi_hours_and_holidays() -> None:
+    cat = load_catalogue(CONFIGS / "mpp-jambi" / "catalogue.yaml")
+    monday_9 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 WIB
+    saturday_9 = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    christmas = datetime(2026, 12, 25, 2, 0, tzinfo=UTC)
+    assert cat.hall_open(monday_9) and not cat.hall_open(saturday_9)
+    assert not cat.hall_open(christmas)
+    sim = cat.queue("sim")
+    assert sim is not None
+    assert not cat.queue_open(sim, datetime(2026, 11, 23, 6, 30, tzinfo=UTC))  # 13:30 WIB
+
+
+def _broken(tmp_path: Path, mutate: object) -> Path:
+    raw = yaml.safe_load((CONFIGS / "demo" / "catalogue.yaml").read_text())
+    mutate(raw)  # type: ignore[operator]
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda r: r["counters"].append({"id": "loket-9", "name": "L9", "queues": ["ghost"]}),
+         "unknown queue 'ghost'"),
+        (lambda r: r["queues"].append(dict(r["queues"][0], id="dup")), "duplicate queue prefix"),
+        (lambda r: r.update(timezone="UTC"), "timezone"),
+        (lambda r: r.update(colour="red"), "unknown setting"),
+        (lambda r: r["queues"][0].update(prefix="a1"), "prefix"),
+        (lambda r: r.pop("counters"), "required: add it"),
+        (lambda r: r["hours"][0].update(open="16:00", close="08:00"), "must be after open"),
+    ],
+)
+def test_invalid_catalogue_names_file_field_and_fix(
+    tmp_path: Path, mutate: object, message: str
+) -> None:
+    path = _broken(tmp_path, mutate)
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(path)
+    assert str(path) in str(err.value)
+    assert message in str(err.value)
