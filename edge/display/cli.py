@@ -1,0 +1,101 @@
+"""`antrian display` runs a hall or counter board; `antrian voice build` makes the clip set."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+from pathlib import Path
+
+from antrian.config import ConfigError, load_yaml, resolve
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "display",
+        help="run a hall board or a counter board with voice calls",
+        description="Run a display: the hall board (every counter, the latest calls, queue "
+        "lengths, clock, running text) or one counter's board, and speak each call. "
+        "Example: antrian display --config firmware_configs/demo/display-hall.yaml",
+    )
+    p.add_argument("--config", required=True, type=Path, help="the display's YAML config")
+    p.add_argument("--port", type=int, help="override broker.port (development)")
+    p.add_argument("--window", action="store_true", help="run in a window, not full screen")
+    p.set_defaults(func=run_display)
+
+    v = sub.add_parser("voice", help="voice clip sets", description="Manage voice clip sets.")
+    vsub = v.add_subparsers(dest="voice_command", metavar="ACTION", required=True)
+    b = vsub.add_parser(
+        "build",
+        help="generate the default clip set offline with espeak-ng",
+        description="Generate the default clip set (chime, Indonesian words, optionally "
+        "English) with espeak-ng, offline. Existing clips are kept, so recordings of a human "
+        "voice dropped into the folder survive; --overwrite replaces them. "
+        "Example: antrian voice build --out var/voice --word dukcapil",
+    )
+    b.add_argument("--out", type=Path, help="clip set folder (default: the config's voice.clips)")
+    b.add_argument("--config", type=Path, help="a display config: its clip folder, languages "
+                   "and counter words")  # fmt: skip
+    b.add_argument("--english", action="store_true", help="also build the English words")
+    b.add_argument("--word", action="append", default=[], help="an extra word, e.g. dukcapil")
+    b.add_argument("--overwrite", action="store_true", help="replace existing clips")
+    b.set_defaults(func=run_voice_build)
+
+
+def run_display(args: argparse.Namespace) -> int:
+    from edge.display.config import DisplayConfig
+    from edge.display.node import DisplayNode
+
+    try:
+        cfg = load_yaml(args.config, DisplayConfig)
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
+    if args.port:
+        cfg.broker = cfg.broker.model_copy(update={"port": args.port})
+    if args.window:
+        cfg.screen.fullscreen = False
+    cfg.state_dir = resolve(args.config, cfg.state_dir)
+    node = DisplayNode(cfg, config_path=args.config)
+    signal.signal(signal.SIGTERM, lambda *_: node.stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: node.stopped.set())
+    node.start()
+    log.info("display %s (%s board) running", cfg.node_id, cfg.mode)
+    try:
+        node.run()
+    finally:
+        node.stop()
+    return 0
+
+
+def run_voice_build(args: argparse.Namespace) -> int:
+    from edge.display.announcer import slug
+    from edge.display.clips import VoiceBuildError, build_clip_set
+    from edge.display.config import DisplayConfig
+
+    out: Path | None = args.out
+    english: bool = args.english
+    words: dict[str, str] = {slug(w): w for w in args.word}
+    if args.config:
+        try:
+            cfg = load_yaml(args.config, DisplayConfig)
+        except ConfigError as exc:
+            log.error("%s", exc)
+            return 2
+        out = out or resolve(args.config, cfg.voice.clips)
+        english = english or cfg.voice.english
+        for phrase in cfg.voice.counter_words.values():
+            words.update({slug(w): w for w in phrase.split() if not slug(w).isdigit()})
+    if out is None:
+        log.error("say where to write the clips: --out DIR or --config FILE")
+        return 2
+    try:
+        written = build_clip_set(out, ["id", "en"] if english else ["id"], words,
+                                 overwrite=args.overwrite)  # fmt: skip
+    except VoiceBuildError as exc:
+        log.error("%s", exc)
+        return 1
+    print(f"{len(written)} clips written to {out}")
+    return 0

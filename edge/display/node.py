@@ -1,0 +1,366 @@
+"""The display node: wires MQTT, the board state, the announcer, the screen and the speaker."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from antrian.config import resolve
+from antrian.mqtt import Identity, MqttLink, now
+from antrian.session import next_session
+from edge.display._text import TextPainter
+from edge.display._theme import word
+from edge.display.announcer import COMMON, Announcement, Announcer, Speech, phrase_words, slug
+from edge.display.audio import AudioUnavailable, PygameSpeaker, SilentSpeaker, Speaker
+from edge.display.board_state import BoardState, Update
+from edge.display.clips import VoiceBuildError, build_clip_set, default_words
+from edge.display.config import TIMEZONES, DisplayConfig
+from edge.display.counter_board import render_counter_board
+from edge.display.hall_board import HallBoard, HallView
+from protocol import Topics, decode
+from protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+SOFTWARE = "antrian-display/0.1"
+BLINK_PERIOD_S = 0.5
+RESYNC_MIN_INTERVAL_S = 1.0
+MAX_IDLE_WAIT_S = 0.25  # keeps the window responsive to quit keys
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A full frame that reached the screen; benchmarks and tests listen for these."""
+
+    at: float  # time.perf_counter() after the flip
+    render_ms: float
+    seq: int | None
+    latest_call: int | None
+
+
+@dataclass(frozen=True)
+class Spoken:
+    at: float  # time.perf_counter() right after the mixer was told to play
+    announcement: Announcement
+    seconds: float
+
+
+class DisplayNode:
+    """Construct, start(), then run() or step() from the thread that owns the screen."""
+
+    def __init__(
+        self,
+        config: DisplayConfig,
+        config_path: Path | None = None,
+        speaker: Speaker | None = None,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.clock = clock
+        self.topics = Topics(config.site)
+        self.tz = ZoneInfo(TIMEZONES[config.timezone])
+        self.state = BoardState()
+        self.inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
+        self.speaker = speaker
+        self.announcer: Announcer | None = None
+        self.link: MqttLink | None = None
+        self.screen: pygame.Surface | None = None
+        self.board: HallBoard | None = None
+        self.painter: TextPainter | None = None
+        self.malformed = 0
+        self.frames = 0
+        self.broker_online = False
+        self.central_online = False
+        self._central_session = 0
+        self.frame_listeners: list[Callable[[Frame], None]] = []
+        self.speech_listeners: list[Callable[[Spoken], None]] = []
+        self._dirty = True
+        self._flash_until: dict[int, float] = {}
+        self._flash_phase = False
+        self._minute = -1
+        self._last_resync = -RESYNC_MIN_INTERVAL_S
+        self._ticker_t0 = time.monotonic()
+        self._next_tick = 0.0
+        self._audio_end = 0.0
+        self.stopped = threading.Event()
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> None:
+        cfg = self.config
+        pygame.display.init()
+        flags = pygame.FULLSCREEN if cfg.screen.fullscreen else 0
+        self.screen = pygame.display.set_mode((cfg.screen.width, cfg.screen.height), flags)
+        pygame.display.set_caption(f"Antrian {cfg.node_id}")
+        pygame.mouse.set_visible(False)
+        font = str(self._path(cfg.screen.font)) if cfg.screen.font else None
+        self.painter = TextPainter(font)
+        self.board = HallBoard(self.painter, cfg.running_text)
+
+        faults: list[str] = []
+        if cfg.voice.enabled:
+            if self.speaker is None:
+                self.speaker = self._open_speaker(faults)
+            self.announcer = Announcer(
+                Speech(
+                    english=cfg.voice.english,
+                    max_age_s=cfg.voice.max_age_s,
+                    gap_ms=cfg.voice.gap_ms,
+                    counter_words=cfg.voice.counter_words,
+                ),
+                self.speaker.has_clip,
+            )
+        session = next_session(cfg.state_dir)
+        self.link = MqttLink(
+            broker=cfg.broker,
+            topics=self.topics,
+            identity=Identity(cfg.node_id, "display", session, SOFTWARE),
+            on_connection=lambda up: self.inbox.put(("link", b"1" if up else b"")),
+            faults=faults,
+        )
+        for topic in (self.topics.events, self.topics.hall, self.topics.status("central")):
+            self.link.subscribe(topic, self._receive)
+        self.link.start()
+
+    def _path(self, p: Path) -> Path:
+        return resolve(self.config_path, p) if self.config_path else p
+
+    def _open_speaker(self, faults: list[str]) -> Speaker:
+        voice = self.config.voice
+        clips = self._path(voice.clips)
+        languages = ["id", "en"] if voice.english else ["id"]
+        if voice.build_if_missing and not (clips / "id").is_dir():
+            extra = {
+                slug(w): w
+                for phrase in voice.counter_words.values()
+                for w in phrase.split()
+                if not slug(w).isdigit()
+            }
+            try:
+                build_clip_set(clips, languages, extra)
+            except VoiceBuildError as exc:
+                log.warning("voice: %s", exc)
+        try:
+            speaker = PygameSpeaker(clips, voice.frequency, voice.buffer)
+        except AudioUnavailable as exc:
+            log.warning("voice: %s; running silent, calls are shown only", exc)
+            faults.append("no_audio")
+            return SilentSpeaker(clips)
+        words = [(COMMON, "chime")]
+        for lang in languages:
+            words += [(lang, w) for w in default_words(lang)]
+            for phrase in voice.counter_words.values():
+                words += [(lang, w) for w in phrase_words(phrase, lang)]
+        speaker.preload([(v, w) for v, w in words if speaker.has_clip(v, w)])
+        return speaker
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            self.step(MAX_IDLE_WAIT_S)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        if self.link is not None:
+            self.link.stop()
+            self.link = None
+        if self.speaker is not None:
+            self.speaker.close()
+        pygame.display.quit()
+
+    # -- input (paho's thread) ----------------------------------------------------------
+
+    def _receive(self, topic: str, payload: bytes) -> None:
+        self.inbox.put((topic, payload))
+
+    # -- the loop (screen thread) -------------------------------------------------------
+
+    def step(self, max_wait: float) -> None:
+        """Wait for news or the next timed change, then speak and draw what changed."""
+        mono = time.monotonic()
+        wait = max(0.0, min(max_wait, self._next_deadline(mono) - mono))
+        try:
+            item: tuple[str, bytes] | None = self.inbox.get(timeout=wait) if wait else (
+                self.inbox.get_nowait())  # fmt: skip
+        except queue.Empty:
+            item = None
+        while item is not None:
+            self._handle(*item)
+            try:
+                item = self.inbox.get_nowait()
+            except queue.Empty:
+                item = None
+        for ev in pygame.event.get():
+            if ev.type == pygame.QUIT or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
+                self.stopped.set()
+            elif ev.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
+                self._dirty = True
+        self._speak()
+        self._draw()
+
+    def _next_deadline(self, mono: float) -> float:
+        deadline = mono + MAX_IDLE_WAIT_S
+        if self._dirty:
+            return mono
+        if self.announcer is not None and self.announcer.queued:
+            # Poll the channel around the end of what is playing.
+            deadline = min(deadline, max(self._audio_end, mono + 0.005))
+        if self._flash_until:
+            deadline = min(deadline, (int(mono / BLINK_PERIOD_S) + 1) * BLINK_PERIOD_S)
+        if self._next_tick:
+            deadline = min(deadline, self._next_tick)
+        return deadline
+
+    def _handle(self, topic: str, payload: bytes) -> None:
+        t = self.topics
+        if topic == "link":
+            self.broker_online = bool(payload)
+            if not self.broker_online:
+                self.central_online = False
+            self._dirty = True
+            return
+        try:
+            if topic == t.events:
+                self._apply(self.state.apply_event(decode(m.Event, payload)))
+            elif topic == t.hall:
+                self._apply(self.state.apply_snapshot(decode(m.HallSnapshot, payload)))
+            elif topic == t.status("central"):
+                if not payload:
+                    return  # a cleared retained status
+                st = decode(m.NodeStatus, payload)
+                # A will from an older session than the last birth is stale.
+                if st.session >= self._central_session:
+                    self._central_session = st.session
+                    if st.online != self.central_online:
+                        self.central_online = st.online
+                        self._dirty = True
+        except ValueError as exc:
+            self.malformed += 1
+            if self.malformed <= 10 or self.malformed % 100 == 0:
+                log.warning("malformed message on %s ignored (%d so far): %s", topic,
+                            self.malformed, exc)  # fmt: skip
+
+    def _apply(self, update: Update) -> None:
+        if update.changed:
+            self._dirty = True
+        mono = time.monotonic()
+        wall = self.clock()
+        mine = self.config.counter if self.config.mode == "counter" else None
+        for call in update.calls:
+            if mine and call.counter != mine:
+                continue
+            self._flash_until[call.seq] = mono + self.config.blink_s
+            self._dirty = True
+            if self.announcer is not None:
+                outcome = self.announcer.offer(call, wall)
+                if outcome == "stale":
+                    log.info("call %s (seq %d) is too old to announce; shown only",
+                             call.ticket.label if call.ticket else "?", call.seq)  # fmt: skip
+        if update.resync and mono - self._last_resync >= RESYNC_MIN_INTERVAL_S:
+            # Subscribing again makes the broker send the retained snapshot again.
+            self._last_resync = mono
+            if self.link is not None:
+                log.info("event gap after seq %s: resyncing from the hall snapshot",
+                         self.state.seq)  # fmt: skip
+                self.link.subscribe(self.topics.hall, self._receive)
+
+    def _speak(self) -> None:
+        if self.announcer is None or self.speaker is None or not self.announcer.queued:
+            return
+        if self.speaker.busy():
+            return
+        ann = self.announcer.next()
+        if ann is None:
+            return
+        volume = self.config.voice.volume_at(self.clock().astimezone(self.tz).time())
+        if volume <= 0:
+            log.info("quiet hours: %s not spoken", ann.label)
+            return
+        seconds = self.speaker.play(ann.script, volume)
+        spoken = Spoken(time.perf_counter(), ann, seconds)
+        self._audio_end = time.monotonic() + seconds
+        for listener in self.speech_listeners:
+            listener(spoken)
+
+    def away(self) -> str | None:
+        lang = self.config.language
+        if not self.broker_online:
+            return word("offline", lang)
+        if not self.central_online:
+            return word("central_away", lang)
+        return None
+
+    def _draw(self) -> None:
+        screen, board = self.screen, self.board
+        if screen is None or board is None:
+            return
+        mono = time.monotonic()
+        expired = [s for s, until in self._flash_until.items() if until <= mono]
+        for s in expired:
+            del self._flash_until[s]
+        phase = int(mono / BLINK_PERIOD_S) % 2 == 0
+        if expired or (self._flash_until and phase != self._flash_phase):
+            self._dirty = True
+        self._flash_phase = phase
+        local = self.clock().astimezone(self.tz)
+        if self.config.mode == "hall" and local.minute != self._minute:
+            self._minute = local.minute
+            self._dirty = True
+        if self._dirty:
+            self._dirty = False
+            t0 = time.perf_counter()
+            self.render(screen, local, phase)
+            pygame.display.flip()
+            t1 = time.perf_counter()
+            self.frames += 1
+            frame = Frame(
+                t1,
+                (t1 - t0) * 1000,
+                self.state.seq,
+                self.state.recent_calls[0].seq if self.state.recent_calls else None,
+            )
+            for listener in self.frame_listeners:
+                listener(frame)
+        self._tick_ticker(screen, board, mono)
+
+    def render(self, screen: pygame.Surface, local: datetime, phase: bool) -> None:
+        """One full frame onto `screen`."""
+        assert self.board is not None and self.painter is not None
+        lang = self.config.language
+        if self.config.mode == "counter":
+            snap = self.state.counters.get(self.config.counter or "")
+            render_counter_board(screen, snap, offline=self.away() is not None, language=lang,
+                                 painter=self.painter)  # fmt: skip
+            return
+        view = HallView(
+            now=local,
+            language=lang,
+            hall_name=self.config.hall_name,
+            flashing=frozenset(self._flash_until),
+            flash_on=phase,
+            away=self.away(),
+        )
+        self.board.render(screen, self.state, view)
+        self._ticker_draw(screen, self.board)
+
+    def _tick_ticker(self, screen: pygame.Surface, board: HallBoard, mono: float) -> None:
+        fps = self.config.screen.ticker_fps
+        if self.config.mode != "hall" or not fps or not board.ticker_scrolls(screen.get_size()):
+            self._next_tick = 0.0
+            return
+        if mono >= self._next_tick:
+            pygame.display.update(self._ticker_draw(screen, board))
+            self._next_tick = mono + 1 / fps
+
+    def _ticker_draw(self, screen: pygame.Surface, board: HallBoard) -> pygame.Rect:
+        offset = int((time.monotonic() - self._ticker_t0) * self.config.screen.ticker_px_per_s)
+        return board.render_ticker(screen, offset)
