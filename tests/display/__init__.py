@@ -1,0 +1,1 @@
+"""Display node tests."""

@@ -1,0 +1,109 @@
+"""The board state: snapshot first, events in sequence, recovery from a gap."""
+
+from __future__ import annotations
+
+from edge.display.board_state import BoardState
+from tests.display.display_messages import counter, event, hall, queue
+
+
+def _label(state: BoardState, cid: str) -> str | None:
+    c = state.counters[cid]
+    return c.ticket.label if c.ticket else None
+
+
+def _state(state: BoardState, cid: str) -> str:
+    return state.counters[cid].state
+
+
+def test_events_before_the_first_snapshot_wait_for_it() -> None:
+    s = BoardState()
+    u = s.apply_event(event(6, "ticket_called", "A002", "loket-1"))
+    assert u.resync and not u.changed and [c.seq for c in u.calls] == [6]
+    u = s.apply_snapshot(hall(5, queues=[queue("dukcapil", "A", 3)]))
+    assert u.changed and not u.resync
+    assert s.seq == 6 and _label(s, "loket-1") == "A002"
+    assert s.queues["dukcapil"].waiting == 2
+    assert s.recent_calls[0].seq == 6
+
+
+def test_events_apply_in_order_and_duplicates_are_ignored() -> None:
+    s = BoardState()
+    s.apply_snapshot(hall(10))
+    u = s.apply_event(event(11, "ticket_issued", "A006"))
+    assert u.changed and s.queues["dukcapil"].waiting == 6
+    u = s.apply_event(event(12, "ticket_called", "A001", "loket-2"))
+    assert u.changed and [c.seq for c in u.calls] == [12]
+    assert _label(s, "loket-2") == "A001" and _state(s, "loket-2") == "calling"
+    assert s.queues["dukcapil"].waiting == 5
+    again = s.apply_event(event(12, "ticket_called", "A001", "loket-2"))
+    assert not again.changed and again.calls == [] and s.queues["dukcapil"].waiting == 5
+    s.apply_event(event(13, "service_started", "A001", "loket-2"))
+    assert _state(s, "loket-2") == "serving"
+    s.apply_event(event(14, "counter_paused", None, "loket-2"))
+    assert _state(s, "loket-2") == "paused"
+    s.apply_event(event(15, "counter_resumed", None, "loket-2"))
+    assert _state(s, "loket-2") == "calling"  # the ticket is still called there
+    s.apply_event(event(16, "ticket_served", "A001", "loket-2"))
+    assert _label(s, "loket-2") is None and _state(s, "loket-2") == "idle"
+
+
+def test_recall_is_news_even_for_a_ticket_already_shown() -> None:
+    s = BoardState()
+    s.apply_snapshot(hall(1))
+    s.apply_event(event(2, "ticket_called", "A001", "loket-1"))
+    u = s.apply_event(event(3, "ticket_recalled", "A001", "loket-1"))
+    assert [c.kind for c in u.calls] == ["ticket_recalled"]
+    assert [e.seq for e in s.recent_calls] == [3, 2]
+
+
+def test_a_gap_asks_for_the_snapshot_and_recovers_from_it() -> None:
+    s = BoardState()
+    s.apply_snapshot(hall(20))
+    u = s.apply_event(event(23, "ticket_called", "A009", "loket-1"))  # 21 and 22 were lost
+    assert u.resync and not u.changed and s.gaps == 1
+    assert [c.seq for c in u.calls] == [23]  # the call may be spoken before the resync
+    # The retained snapshot is still the old one: the gap stays open.
+    u = s.apply_snapshot(hall(20))
+    assert u.resync and s.seq == 20
+    # Central's snapshot at 22 covers the lost events; the held event follows it.
+    u = s.apply_snapshot(
+        hall(
+            22,
+            counters=[counter("loket-1"), counter("loket-2", "A008", "calling", 22)],
+            queues=[queue("dukcapil", "A", 4)],
+        )
+    )
+    assert not u.resync and u.changed and s.synced
+    assert s.seq == 23 and _label(s, "loket-1") == "A009" and _label(s, "loket-2") == "A008"
+    assert s.queues["dukcapil"].waiting == 3
+    assert [c.seq for c in u.calls] == []  # not new any more
+
+
+def test_older_snapshot_is_ignored_and_newer_one_wins() -> None:
+    s = BoardState()
+    s.apply_snapshot(hall(30, queues=[queue("dukcapil", "A", 9)]))
+    assert not s.apply_snapshot(hall(29, queues=[queue("dukcapil", "A", 1)])).changed
+    assert s.queues["dukcapil"].waiting == 9
+    # The same seq with different content corrects drift; identical content is no change.
+    assert s.apply_snapshot(hall(30, queues=[queue("dukcapil", "A", 8)])).changed
+    assert not s.apply_snapshot(hall(30, queues=[queue("dukcapil", "A", 8)])).changed
+
+
+def test_snapshot_calls_are_reported_once() -> None:
+    s = BoardState()
+    recent = [event(5, "ticket_called", "A002", "loket-1"), event(4, "ticket_called", "A001",
+                                                                   "loket-2")]  # fmt: skip
+    u = s.apply_snapshot(hall(5, recent=recent))
+    assert [c.seq for c in u.calls] == [4, 5]  # oldest first, as they happened
+    assert s.apply_snapshot(hall(5, recent=recent)).calls == []
+    assert s.apply_event(event(5, "ticket_called", "A002", "loket-1")).calls == []
+
+
+def test_transfer_and_day_close() -> None:
+    s = BoardState()
+    s.apply_snapshot(hall(1, queues=[queue("dukcapil", "A", 2), queue("skck", "B", 0)]))
+    s.apply_event(event(2, "ticket_called", "A001", "loket-1"))
+    s.apply_event(event(3, "ticket_transferred", "A001", "loket-1", queue="skck"))
+    assert s.queues["skck"].waiting == 1 and _label(s, "loket-1") is None
+    s.apply_event(event(4, "day_closed"))
+    assert all(q.waiting == 0 for q in s.queues.values()) and s.recent_calls == []
