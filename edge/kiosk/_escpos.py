@@ -91,6 +91,7 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
         self.spool_dir = spool_dir
         self.spool_png = spool_png
         self.delay_s = delay_s
+        self.jam_next_job = False  # the roll runs out mid-ticket: job lost, paper_out after
         self.first_byte_at: list[float] = []  # monotonic time of each job's first byte
         self._answer = b""
         self._lock = threading.Lock()
@@ -114,6 +115,10 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
             return
         if self.state is PrinterStatus.OFFLINE:
             raise OSError("simulated printer is offline")
+        if self.jam_next_job:
+            self.jam_next_job = False
+            self.state = PrinterStatus.PAPER_OUT
+            raise OSError("simulated printer ran out of paper during the job")
         if self.delay_s:
             time.sleep(self.delay_s)
         with self._lock:

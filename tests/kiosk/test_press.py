@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 
 from central import Central
-from tests.kiosk.conftest import Rig
+
+from .conftest import Rig
 
 
 def test_press_prints_central_ticket(rig: Rig, central: Central) -> None:
@@ -24,3 +25,66 @@ def test_press_prints_central_ticket(rig: Rig, central: Central) -> None:
     assert "Terima kasih" in lines
     assert "luring" not in text
     assert rig.qrs()[0] == [ticket.id]
+
+
+def bounce(rig: Rig, key: str, edges: int) -> None:
+    from .conftest import PINS
+
+    pin = rig.factory.pin(PINS[key])
+    for _ in range(edges):
+        pin.drive_low()
+        time.sleep(0.001)
+        pin.drive_high()
+        time.sleep(0.001)
+
+
+def test_bounce_gives_one_ticket(rig: Rig) -> None:
+    bounce(rig, "dukcapil", 8)
+    assert len(rig.wait_jobs(1)) == 1
+    assert rig.kiosk.wait_idle(3)
+    time.sleep(0.1)
+    assert len(rig.device.jobs) == 1
+
+
+def test_double_press_gives_one_ticket_then_guard_expires(rig: Rig) -> None:
+    rig.press("skck")
+    rig.wait_jobs(1)
+    rig.press("skck")  # the impatient second press, well inside repeat_guard_s (0.3 s)
+    assert rig.kiosk.wait_idle(3)
+    assert len(rig.device.jobs) == 1
+    time.sleep(rig.config.press.repeat_guard_s + 0.05)
+    rig.press("skck")  # the next citizen
+    assert len(rig.wait_jobs(2)) == 2
+    labels = [t.splitlines()[5] for t in rig.texts()]
+    assert labels == ["B011", "B012"]
+
+
+def test_held_button_gives_one_ticket(rig: Rig) -> None:
+    rig.press("sim", hold_s=1.0)
+    assert rig.kiosk.wait_idle(3)
+    time.sleep(0.5)
+    assert len(rig.device.jobs) == 1
+
+
+def test_priority_gesture(rig: Rig, central: Central) -> None:
+    rig.press("priority")
+    assert rig.wait_for(lambda: rig.kiosk.gate.priority_armed(time.monotonic()))
+    rig.press("dukcapil")
+    rig.wait_jobs(1)
+    assert "PRIORITAS" in rig.texts()[0].splitlines()
+    assert [t.priority for t in central.hall.tickets.values()] == [True]
+    time.sleep(rig.config.press.repeat_guard_s + 0.05)
+    rig.press("dukcapil")  # the gesture applies to one ticket only
+    rig.wait_jobs(2)
+    assert "PRIORITAS" not in rig.texts()[1].splitlines()
+
+
+def test_refusal_priority_not_allowed_prints_slip(rig: Rig, central: Central) -> None:
+    rig.press("priority")
+    rig.press("nikah")
+    rig.wait_jobs(1)
+    text = rig.texts()[0]
+    assert "MAAF" in text and "Layanan ini tidak memiliki antrian prioritas." in text
+    assert "NOMOR ANTRIAN" not in text
+    assert central.hall.tickets == {}
+    assert rig.wait_for(lambda: rig.kiosk.last_refusal == "priority_not_allowed")
