@@ -1,0 +1,128 @@
+"""Central away: the kiosk issues from its leases, keeps an outbox, and replays it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from antrian.devbroker import DevBroker
+from central import Central, load_catalogue
+from central.testing import CentralProcess, make_config
+
+from .conftest import Rig
+
+
+def _press_spaced(rig: Rig, key: str) -> None:
+    rig.press(key)
+    time.sleep(rig.config.press.repeat_guard_s + 0.03)
+
+
+def test_outage_twenty_presses_reconcile(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    config = make_config(broker.port, tmp_path / "central")
+    catalogue = load_catalogue(config.catalogue)
+    central = Central(config, catalogue)
+    central.start()
+    rig = rig_factory(press={"bounce_ms": 5, "repeat_guard_s": 0.05, "priority_window_s": 5})
+    assert rig.wait_for(rig.kiosk.central_up)
+    rig.wait_leases()
+    central.stop()  # a clean stop publishes central offline
+    assert rig.wait_for(lambda: not rig.kiosk.central_up() and rig.led("offline"))
+
+    keys = ["dukcapil", "skck", "sim"] * 7
+    for key in keys[:20]:
+        _press_spaced(rig, key)
+    jobs = rig.wait_jobs(20)
+    assert len(jobs) == 20
+    assert all("Diterbitkan saat luring" in t for t in rig.texts())
+    box = rig.outbox()
+    assert len(box.unreplayed()) == 20
+
+    central = Central(config, catalogue)
+    central.start()
+    try:
+        assert rig.wait_for(lambda: box.unreplayed() == [], 10), "outbox not replayed"
+        tickets = sorted(central.hall.tickets.values(), key=lambda t: t.issued_at)
+        assert len(tickets) == 20
+        assert all(t.offline and t.status == "waiting" for t in tickets)
+        printed = [t.splitlines()[5] for t in rig.texts()]
+        assert [t.label for t in tickets] == printed  # central's order is the issue order
+        assert len({(t.queue, t.number) for t in tickets}) == 20
+        for q in ("dukcapil", "skck", "sim"):
+            numbers = [t.number for t in tickets if t.queue == q]
+            assert numbers == sorted(numbers) and len(numbers) == len(set(numbers))
+        assert rig.wait_for(lambda: not rig.led("offline"))
+        # Back online, the next press is central's again and follows the leased block.
+        _press_spaced(rig, "dukcapil")
+        rig.wait_jobs(21)
+        assert "luring" not in rig.texts()[20]
+    finally:
+        box.close()
+        central.stop()
+
+
+def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    config = make_config(broker.port, tmp_path / "central")
+    proc = CentralProcess(config).start()
+    try:
+        rig = rig_factory()
+        assert rig.wait_for(rig.kiosk.central_up, 10)
+        rig.wait_leases()
+        assert proc.proc is not None
+        os.kill(proc.proc.pid, signal.SIGSTOP)  # central hangs: connected, silent
+        t0 = time.monotonic()
+        rig.press("dukcapil")
+        rig.wait_jobs(1, timeout=5)
+        waited = time.monotonic() - t0
+        assert 1.4 <= waited < 3.0, waited  # about request_timeout_s, not longer
+        box = rig.outbox()
+        [offline] = box.tickets()
+        assert offline.origin == "offline" and offline.origin_request_id is not None
+        assert offline.view.label == "A001"
+        os.kill(proc.proc.pid, signal.SIGCONT)  # central applies the late request, then replay
+        assert rig.wait_for(lambda: box.unreplayed() == [], 10)
+        box.close()
+        proc.stop()
+        # Central's ledger: the late online ticket is void, the printed offline one waits.
+        ledger_central = Central(config, load_catalogue(config.catalogue))
+        from central.ledger import Ledger
+
+        ledger = Ledger(config.ledger_path)
+        hall = ledger.load(ledger_central.catalogue, offline.business_day)
+        ledger.close()
+        statuses = sorted((t.label, t.status, t.offline) for t in hall.tickets.values())
+        assert statuses == [("A001", "waiting", True), ("A011", "void", False)]
+    finally:
+        if proc.proc is not None and proc.proc.poll() is None:
+            os.kill(proc.proc.pid, signal.SIGCONT)
+        proc.stop()
+
+
+def test_exhausted_lease_refuses_and_never_invents_numbers(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    config = make_config(broker.port, tmp_path / "central")
+    central = Central(config, load_catalogue(config.catalogue))
+    central.start()
+    rig = rig_factory(lease={"size": 2, "low_water": 0})
+    assert rig.wait_for(rig.kiosk.central_up)
+    rig.wait_leases(("dukcapil",))
+    central.stop()
+    assert rig.wait_for(lambda: not rig.kiosk.central_up())
+    for _ in range(3):
+        _press_spaced(rig, "dukcapil")
+    rig.wait_jobs(3)
+    first, second, slip = rig.texts()
+    assert "A001" in first.splitlines() and "A002" in second.splitlines()
+    assert "Nomor cadangan habis. Silakan hubungi petugas." in slip.splitlines()
+    assert "NOMOR ANTRIAN" not in slip
+    assert rig.kiosk.counters["exhausted"] == 1
+    box = rig.outbox()
+    assert [t.number for t in box.tickets()] == [1, 2]
+    box.close()
