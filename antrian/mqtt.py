@@ -26,7 +26,7 @@ from protocol import messages as m
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[str, bytes], None]
+Handler = Callable[[str, bytes], object]
 
 
 class BrokerSettings(BaseModel):

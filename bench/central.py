@@ -9,8 +9,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, RequestTimeout
-from antrian.mqtt import new_request_id, now
+from antrian.mqtt import (
+    BrokerSettings,
+    Identity,
+    MqttLink,
+    Requester,
+    RequestTimeout,
+    new_request_id,
+    now,
+)
 from bench.common import BenchContext, percentile, result
 from bench.load import closed_loop
 from central.config import load_catalogue
@@ -35,11 +42,13 @@ def _client(port: int) -> tuple[MqttLink, Requester]:
 def _issue(req: Requester, queue: str = "samsat", timeout: float = 2.0) -> m.Reply:
     return req.call(
         m.IssueTicket(
-            request_id=new_request_id("bench-kiosk"), node_id="bench-kiosk", sent_at=now(),
+            request_id=new_request_id("bench-kiosk"),
+            node_id="bench-kiosk",
+            sent_at=now(),
             queue=queue,
         ),
         timeout,
-    )  # fmt: skip
+    )
 
 
 def _wait_ready(req: Requester, limit: float = 30.0) -> float:
@@ -64,12 +73,14 @@ def _fill_ledger(path: Path, tickets: int) -> None:
     batch: list[tuple[m.Request, Any]] = []
     for i in range(tickets):
         at = start + timedelta(microseconds=i)
-        req: m.Request = m.IssueTicket(request_id=f"fill-{i:08d}", node_id="fill", sent_at=at,
-                                       queue=queues[i % 4])  # fmt: skip
+        req: m.Request = m.IssueTicket(
+            request_id=f"fill-{i:08d}", node_id="fill", sent_at=at, queue=queues[i % 4]
+        )
         batch.append((req, hall.apply(req, at)))
         if i % 10 < 9:
-            call = m.CallNext(request_id=f"fill-c{i:08d}", node_id="fill", sent_at=at,
-                              counter=counters[i % 3])  # fmt: skip
+            call = m.CallNext(
+                request_id=f"fill-c{i:08d}", node_id="fill", sent_at=at, counter=counters[i % 3]
+            )
             batch.append((call, hall.apply(call, at)))
         if len(batch) >= 5000:
             ledger.commit(batch, hall.day, hall.seq)
@@ -97,13 +108,20 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             p99 = percentile(samples, 99)
             floor = ctx.results.get("mqtt_floor_p99_ms")
             extra = {"x_floor": round(p99 / floor, 2)} if floor else {}
-            yield result("central_issue_p99_ms", p99, "ms", target="<= 3x mqtt_floor_p99_ms",
-                         **extra)  # fmt: skip
+            yield result(
+                "central_issue_p99_ms", p99, "ms", target="<= 3x mqtt_floor_p99_ms", **extra
+            )
             ops = closed_loop(port, 50, 5.0, mode="central")
             echo = ctx.results.get("mqtt_echo_ops_per_s")
             extra = {"share_of_echo": round(ops / echo, 3)} if echo else {}
-            yield result("central_ops_per_s", ops, "ops/s", clients=50,
-                         target=">= 1000 and >= 0.25 x mqtt_echo_ops_per_s", **extra)  # fmt: skip
+            yield result(
+                "central_ops_per_s",
+                ops,
+                "ops/s",
+                clients=50,
+                target=">= 1000 and >= 0.25 x mqtt_echo_ops_per_s",
+                **extra,
+            )
         finally:
             proc.stop()
 
@@ -118,8 +136,9 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             proc.start()
             _wait_ready(req)
             ready = time.perf_counter() - t0
-            yield result("central_restart_ready_s", ready, "s", tickets=RESTART_TICKETS,
-                         target="<= 2 s")  # fmt: skip
+            yield result(
+                "central_restart_ready_s", ready, "s", tickets=RESTART_TICKETS, target="<= 2 s"
+            )
         finally:
             proc.stop()
             lk.stop()

@@ -22,8 +22,8 @@ CALL_COUNTERS = ("loket-4", "loket-5", "loket-6")
 def _request(node_id: str, i: int, caller: bool) -> bytes:
     base = {"request_id": new_request_id(node_id), "node_id": node_id, "sent_at": now()}
     if caller:
-        return encode(m.CallNext(counter=CALL_COUNTERS[i % len(CALL_COUNTERS)], **base))  # type: ignore[arg-type]
-    return encode(m.IssueTicket(queue=ISSUE_QUEUES[i % len(ISSUE_QUEUES)], **base))  # type: ignore[arg-type]
+        return encode(m.CallNext(counter=CALL_COUNTERS[i % len(CALL_COUNTERS)], **base))
+    return encode(m.IssueTicket(queue=ISSUE_QUEUES[i % len(ISSUE_QUEUES)], **base))
 
 
 def closed_loop(port: int, clients: int, seconds: float, mode: Mode, site: str = "demo") -> float:
@@ -43,8 +43,13 @@ def closed_loop(port: int, clients: int, seconds: float, mode: Mode, site: str =
         else:
             req_topic, rep_topic = topics.request(node_id), topics.reply(node_id)
 
-        def send(lk: MqttLink = lk, node_id: str = node_id, req_topic: str = req_topic,
-                 caller: bool = caller, i: int = i) -> None:  # fmt: skip
+        def send(
+            lk: MqttLink = lk,
+            node_id: str = node_id,
+            req_topic: str = req_topic,
+            caller: bool = caller,
+            i: int = i,
+        ) -> None:
             lk.publish(req_topic, _request(node_id, i, caller))
 
         def on_reply(topic: str, payload: bytes, send: Callable[[], None] = send) -> None:
@@ -61,8 +66,8 @@ def closed_loop(port: int, clients: int, seconds: float, mode: Mode, site: str =
         if not lk.wait_connected(10):
             raise RuntimeError("load client could not connect")
     time.sleep(0.3)
-    for send in starters:
-        send()
+    for start in starters:
+        start()
     time.sleep(1.0)
     counting.set()
     t0 = time.perf_counter()

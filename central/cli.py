@@ -44,8 +44,12 @@ def run(args: argparse.Namespace) -> int:
     central.start()
     log.info(
         "central for %s (%s) running: ledger %s, broker %s:%s",
-        catalogue.hall_name, catalogue.site, cfg.ledger_path, cfg.broker.host, cfg.broker.port,
-    )  # fmt: skip
+        catalogue.hall_name,
+        catalogue.site,
+        cfg.ledger_path,
+        cfg.broker.host,
+        cfg.broker.port,
+    )
     done.wait()
     central.stop()
     return 0

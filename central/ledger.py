@@ -89,8 +89,28 @@ def _ticket_row(t: Ticket) -> tuple[object, ...]:
 
 
 def _ticket(row: tuple[object, ...]) -> Ticket:
-    (tid, day, oq, q, num, prefix, prio, status, issued, offline, node, rid, counter, officer,
-     called, started, finished, recalls, transfers, rating) = row  # fmt: skip
+    (
+        tid,
+        day,
+        oq,
+        q,
+        num,
+        prefix,
+        prio,
+        status,
+        issued,
+        offline,
+        node,
+        rid,
+        counter,
+        officer,
+        called,
+        started,
+        finished,
+        recalls,
+        transfers,
+        rating,
+    ) = row
     issued_at = _dt(str(issued))
     assert issued_at is not None
     return Ticket(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import Counter as Tally
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,9 @@ from protocol import messages as m
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+HALL_IDLE_S = 0.01
+HALL_MAX_AGE_S = 0.1
 
 
 def system_clock() -> datetime:
@@ -57,6 +61,8 @@ class Central:
         self._inbox: queue.Queue[tuple[str, str, bytes]] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._hall_dirty = False
+        self._hall_at = 0.0
         self.hall: Hall
         self.ledger: Ledger
         self.fleet: Fleet
@@ -114,8 +120,11 @@ class Central:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                first = self._inbox.get(timeout=0.5)
+                # While the hall snapshot is stale, wake soon to publish it when idle.
+                first = self._inbox.get(timeout=HALL_IDLE_S if self._hall_dirty else 0.5)
             except queue.Empty:
+                if self._hall_dirty:
+                    self._publish_hall()
                 self._tick()
                 continue
             items = [first]
@@ -126,6 +135,8 @@ class Central:
                     break
             try:
                 self._process(items)
+                if self._hall_dirty and time.monotonic() - self._hall_at > HALL_MAX_AGE_S:
+                    self._publish_hall()
             except Exception:
                 # The in-memory hall may now differ from the ledger: stop, and let the
                 # supervisor restart central, which rebuilds from the ledger.
@@ -183,9 +194,12 @@ class Central:
             return
         if req.node_id != node:
             self._refuse(
-                batch, node, req.request_id, "invalid_request",
+                batch,
+                node,
+                req.request_id,
+                "invalid_request",
                 f"node_id {req.node_id!r} does not match topic node {node!r}",
-            )  # fmt: skip
+            )
             return
         duplicate = batch.seen.get(req.request_id) or self.ledger.stored_reply(req.request_id)
         if duplicate is not None:
@@ -194,9 +208,12 @@ class Central:
         max_age = self.config.max_request_age_s
         if max_age and req.sent_at < now - timedelta(seconds=max_age):
             self._refuse(
-                batch, node, req.request_id, "stale_request",
+                batch,
+                node,
+                req.request_id,
+                "stale_request",
                 f"sent {req.sent_at.isoformat()}, older than {max_age}s",
-            )  # fmt: skip
+            )
             return
         voidable = lease = None
         if isinstance(req, m.ReplayTicket):
@@ -228,6 +245,12 @@ class Central:
 
     # -- publishing (after commit) -------------------------------------------------------
 
+    def _publish_hall(self) -> None:
+        snapshot = self.hall.hall_snapshot(self.clock())
+        self.link.publish(self.topics.hall, encode(snapshot), retain=True)
+        self._hall_dirty = False
+        self._hall_at = time.monotonic()
+
     def _publish(self, batch: _Batch) -> None:
         link, topics, hall = self.link, self.topics, self.hall
         for node, reply in batch.replies:
@@ -247,8 +270,13 @@ class Central:
         for cid in sorted(dirty):
             if cid in hall.counters:
                 link.publish(topics.counter(cid), encode(hall.counter_snapshot(cid)), retain=True)
-        if events or batch.republish:
-            link.publish(topics.hall, encode(hall.hall_snapshot(now)), retain=True)
+        if batch.republish:
+            self._publish_hall()
+        elif events:
+            # The hall snapshot (~0.1 ms to build) is a resync point, not the live feed:
+            # consumers follow events. Publishing it when idle, or at most every
+            # HALL_MAX_AGE_S under load, keeps it off the request path.
+            self._hall_dirty = True
         if batch.fleet or batch.republish:
             snapshot = self.fleet.snapshot(now, sum(self.errors.values()))
             link.publish(topics.fleet, encode(snapshot), retain=True)

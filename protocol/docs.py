@@ -17,20 +17,41 @@ BEGIN = "<!-- BEGIN GENERATED: python -m protocol.docs --write docs/protocol.md 
 END = "<!-- END GENERATED -->"
 
 REQUESTS: tuple[type[BaseModel], ...] = (
-    m.IssueTicket, m.CallNext, m.Recall, m.NoShow, m.StartService, m.FinishService,
-    m.Transfer, m.PauseCounter, m.ResumeCounter, m.SignIn, m.SignOut, m.RateService,
-    m.LeaseBlock, m.ReplayTicket,
-)  # fmt: skip
+    m.IssueTicket,
+    m.CallNext,
+    m.Recall,
+    m.NoShow,
+    m.StartService,
+    m.FinishService,
+    m.Transfer,
+    m.PauseCounter,
+    m.ResumeCounter,
+    m.SignIn,
+    m.SignOut,
+    m.RateService,
+    m.LeaseBlock,
+    m.ReplayTicket,
+)
 OTHERS: tuple[type[BaseModel], ...] = (
-    m.Reply, m.Refusal, m.TicketInfo, m.LeaseInfo, m.CounterInfo, m.OfflineTicket, m.Event,
-    m.CounterSnapshot, m.QueueSnapshot, m.HallSnapshot, m.NodeStatus, m.FleetEntry,
+    m.Reply,
+    m.Refusal,
+    m.TicketInfo,
+    m.LeaseInfo,
+    m.CounterInfo,
+    m.OfflineTicket,
+    m.Event,
+    m.CounterSnapshot,
+    m.QueueSnapshot,
+    m.HallSnapshot,
+    m.NodeStatus,
+    m.FleetEntry,
     m.FleetSnapshot,
-)  # fmt: skip
+)
 
 
 def _type_of(prop: dict[str, Any]) -> str:
     if "$ref" in prop:
-        return prop["$ref"].rsplit("/", 1)[-1]
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
     if "const" in prop:
         return f"`{json.dumps(prop['const'])}`"
     if "enum" in prop:
@@ -50,8 +71,11 @@ def _fields(model: type[BaseModel]) -> list[str]:
     rows = ["| field | type | required | notes |", "| --- | --- | --- | --- |"]
     for name, prop in schema["properties"].items():
         notes = prop.get("description", "").replace("\n", " ")
-        limits = [f"{k}={prop[k]}" for k in ("minLength", "maxLength", "minimum", "maximum",
-                                              "pattern") if k in prop]  # fmt: skip
+        limits = [
+            f"{k}={prop[k]}"
+            for k in ("minLength", "maxLength", "minimum", "maximum", "pattern")
+            if k in prop
+        ]
         if limits:
             notes = (notes + " " if notes else "") + f"({', '.join(limits)})"
         req = "yes" if name in required else "no"
@@ -71,8 +95,13 @@ def generate() -> str:
             f"| `{s.pattern}` | {s.publisher} | {s.subscribers} | "
             f"{'yes' if s.retained else 'no'} | {s.qos} | {expiry} | {s.payload} | {s.purpose} |"
         )
-    out += ["", "## Requests", "",
-            "Published on `request/{node_id}`; the `type` field selects the message.", ""]  # fmt: skip
+    out += [
+        "",
+        "## Requests",
+        "",
+        "Published on `request/{node_id}`; the `type` field selects the message.",
+        "",
+    ]
     for model in REQUESTS:
         out += [f"### {model.__name__}", "", (model.__doc__ or "").strip(), ""]
         out += _fields(model)
@@ -82,12 +111,22 @@ def generate() -> str:
         out += [f"### {model.__name__}", "", (model.__doc__ or "").strip(), ""]
         out += _fields(model)
         out.append("")
-    out += ["## JSON Schemas", "",
-            "One schema per payload named in the topic table, generated from the models.", ""]  # fmt: skip
-    for name, model in PAYLOADS.items():
-        schema = TypeAdapter(model).json_schema()
-        out += [f"### {name}", "", "```json", json.dumps(schema, indent=2, sort_keys=True),
-                "```", ""]  # fmt: skip
+    out += [
+        "## JSON Schemas",
+        "",
+        "One schema per payload named in the topic table, generated from the models.",
+        "",
+    ]
+    for name, payload in PAYLOADS.items():
+        schema = TypeAdapter(payload).json_schema()
+        out += [
+            f"### {name}",
+            "",
+            "```json",
+            json.dumps(schema, indent=2, sort_keys=True),
+            "```",
+            "",
+        ]
     out.append(END)
     return "\n".join(line.rstrip() for line in out) + "\n"
 

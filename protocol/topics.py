@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pydantic import BaseModel
+from typing import Any
 
 from protocol import messages as m
 
@@ -91,7 +90,7 @@ SPECS: tuple[TopicSpec, ...] = (
     ),
 )
 
-PAYLOADS: dict[str, object] = {
+PAYLOADS: dict[str, Any] = {
     "Request": m.Request,
     "Reply": m.Reply,
     "Event": m.Event,
@@ -150,5 +149,5 @@ class Topics:
         return topic.rsplit("/", 1)[-1]
 
 
-def spec_model(spec: TopicSpec) -> type[BaseModel] | object:
+def spec_model(spec: TopicSpec) -> Any:
     return PAYLOADS[spec.payload]

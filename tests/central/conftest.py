@@ -33,17 +33,20 @@ class Node:
         return self.link.identity.node_id
 
     def base(self) -> dict[str, object]:
-        return {"request_id": new_request_id(self.node_id), "node_id": self.node_id,
-                "sent_at": now()}  # fmt: skip
+        return {
+            "request_id": new_request_id(self.node_id),
+            "node_id": self.node_id,
+            "sent_at": now(),
+        }
 
     def call(self, req: m.RequestBase, timeout: float = 3.0) -> m.Reply:
         return self.requester.call(req, timeout)
 
     def issue(self, queue: str, priority: bool = False) -> m.Reply:
-        return self.call(m.IssueTicket(queue=queue, priority=priority, **self.base()))  # type: ignore[arg-type]
+        return self.call(m.IssueTicket(queue=queue, priority=priority, **self.base()))
 
     def next(self, counter: str) -> m.Reply:
-        return self.call(m.CallNext(counter=counter, **self.base()))  # type: ignore[arg-type]
+        return self.call(m.CallNext(counter=counter, **self.base()))
 
     def wait_events(self, n: int, timeout: float = 3.0) -> list[m.Event]:
         with self.got_event:
@@ -51,8 +54,9 @@ class Node:
         return list(self.events)
 
 
-def connect_node(broker: BrokerSettings, node_id: str, role: m.Role = "kiosk",
-                 session: int = 1) -> Node:  # fmt: skip
+def connect_node(
+    broker: BrokerSettings, node_id: str, role: m.Role = "kiosk", session: int = 1
+) -> Node:
     topics = Topics("demo")
     link = MqttLink(broker, topics, Identity(node_id, role, session))
     node = Node(link, Requester(link))

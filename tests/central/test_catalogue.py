@@ -45,8 +45,10 @@ def _broken(tmp_path: Path, mutate: object) -> Path:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda r: r["counters"].append({"id": "loket-9", "name": "L9", "queues": ["ghost"]}),
-         "unknown queue 'ghost'"),
+        (
+            lambda r: r["counters"].append({"id": "loket-9", "name": "L9", "queues": ["ghost"]}),
+            "unknown queue 'ghost'",
+        ),
         (lambda r: r["queues"].append(dict(r["queues"][0], id="dup")), "duplicate queue prefix"),
         (lambda r: r.update(timezone="UTC"), "timezone"),
         (lambda r: r.update(colour="red"), "unknown setting"),

@@ -21,17 +21,25 @@ QUEUES = ["dukcapil", "skck", "sim", "samsat", "bpjs"]
 COUNTERS = ["loket-1", "loket-2", "loket-3", "loket-4"]
 
 
-def run_client(node: Node, caller: bool, stop: threading.Event,
-               acked: list[tuple[m.RequestBase, m.Reply]], lock: threading.Lock) -> None:  # fmt: skip
+def run_client(
+    node: Node,
+    caller: bool,
+    stop: threading.Event,
+    acked: list[tuple[m.RequestBase, m.Reply]],
+    lock: threading.Lock,
+) -> None:
     rng = random.Random(node.node_id)
     while not stop.is_set():
-        base = {"request_id": new_request_id(node.node_id), "node_id": node.node_id,
-                "sent_at": now()}  # fmt: skip
+        base = {
+            "request_id": new_request_id(node.node_id),
+            "node_id": node.node_id,
+            "sent_at": now(),
+        }
         req: m.RequestBase
         if caller:
-            req = m.CallNext(counter=rng.choice(COUNTERS), **base)  # type: ignore[arg-type]
+            req = m.CallNext(counter=rng.choice(COUNTERS), **base)
         else:
-            req = m.IssueTicket(queue=rng.choice(QUEUES), priority=rng.random() < 0.1, **base)  # type: ignore[arg-type]
+            req = m.IssueTicket(queue=rng.choice(QUEUES), priority=rng.random() < 0.1, **base)
         # Retry the same request until central answers: what a real node does.
         while not stop.is_set():
             try:
@@ -55,16 +63,18 @@ def test_sigkill_under_load_loses_and_doubles_nothing(broker: DevBroker, tmp_pat
     probe = nodes[0]
     for _ in range(50):
         try:
-            probe.call(m.SignOut(counter="loket-6", **probe.base()), timeout=0.5)  # type: ignore[arg-type]
+            probe.call(m.SignOut(counter="loket-6", **probe.base()), timeout=0.5)
             break
         except RequestTimeout:
             continue
     stop, lock = threading.Event(), threading.Lock()
     acked: list[tuple[m.RequestBase, m.Reply]] = []
     threads = [
-        threading.Thread(target=run_client, args=(n, n.node_id.startswith("caller"), stop, acked, lock))
+        threading.Thread(
+            target=run_client, args=(n, n.node_id.startswith("caller"), stop, acked, lock)
+        )
         for n in nodes
-    ]  # fmt: skip
+    ]
     for t in threads:
         t.start()
     try:
@@ -87,10 +97,14 @@ def test_sigkill_under_load_loses_and_doubles_nothing(broker: DevBroker, tmp_pat
             n.link.stop()
 
     db = sqlite3.connect(config.ledger_path)
-    tickets = {row[0]: row for row in db.execute(
-        "SELECT id, origin_queue, number, status, counter, request_id FROM tickets")}  # fmt: skip
+    tickets = {
+        row[0]: row
+        for row in db.execute(
+            "SELECT id, origin_queue, number, status, counter, request_id FROM tickets"
+        )
+    }
     issued = [(req, rep) for req, rep in acked if isinstance(req, m.IssueTicket) and rep.ok]
-    called = [(req, rep) for req, rep in acked if isinstance(req, m.CallNext) and rep.ok]
+    called = [(r, rep) for r, rep in acked if isinstance(r, m.CallNext) and rep.ok]
     assert len(issued) > 50 and len(called) > 10
     # Every acknowledged ticket is in the ledger, with the number the kiosk printed.
     for req, rep in issued:
@@ -103,13 +117,17 @@ def test_sigkill_under_load_loses_and_doubles_nothing(broker: DevBroker, tmp_pat
     numbers = [(row[1], row[2]) for row in tickets.values()]
     assert len(numbers) == len(set(numbers))
     # Every acknowledged call is in the ledger at the counter that was told.
-    for req, rep in called:
+    for creq, rep in called:
         assert rep.counter is not None and rep.counter.ticket is not None
         row = tickets[rep.counter.ticket.ticket_id]
-        assert row[4] == req.counter and row[3] in ("called", "serving", "served")  # type: ignore[attr-defined]
+        assert row[4] == creq.counter and row[3] in ("called", "serving", "served")
     # A ticket is called at most once.
-    call_events = [r[0] for r in db.execute(
-        "SELECT json_extract(body, '$.ticket.ticket_id') FROM events WHERE kind='ticket_called'")]  # fmt: skip
+    call_events = [
+        r[0]
+        for r in db.execute(
+            "SELECT json_extract(body, '$.ticket.ticket_id') FROM events WHERE kind='ticket_called'"
+        )
+    ]
     assert len(call_events) == len(set(call_events))
     seqs = [r[0] for r in db.execute("SELECT seq FROM events ORDER BY seq")]
     assert seqs == list(range(1, len(seqs) + 1))

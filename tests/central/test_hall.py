@@ -24,14 +24,16 @@ def rid() -> str:
 
 
 def issue(hall: Hall, queue: str, at: datetime, priority: bool = False) -> m.Reply:
-    req = m.IssueTicket(request_id=rid(), node_id="kiosk-1", sent_at=at, queue=queue,
-                        priority=priority)  # fmt: skip
+    req = m.IssueTicket(
+        request_id=rid(), node_id="kiosk-1", sent_at=at, queue=queue, priority=priority
+    )
     return hall.apply(req, at).reply
 
 
 def call(hall: Hall, counter: str, at: datetime) -> m.Reply:
-    return hall.apply(m.CallNext(request_id=rid(), node_id="caller-1", sent_at=at,
-                                 counter=counter), at).reply  # fmt: skip
+    return hall.apply(
+        m.CallNext(request_id=rid(), node_id="caller-1", sent_at=at, counter=counter), at
+    ).reply
 
 
 def test_numbers_count_up_per_queue_with_prefix() -> None:
@@ -76,8 +78,18 @@ def test_refusals_for_unknown_queue_priority_and_closed_hall() -> None:
     hall = Hall(CAT, DAY)
     assert issue(hall, "nope", T0).refusal.code == "unknown_queue"  # type: ignore[union-attr]
     assert issue(hall, "nikah", T0, priority=True).refusal.code == "priority_not_allowed"  # type: ignore[union-attr]
-    real = CAT.model_copy(update={"hours": [CAT.hours[0].model_copy(
-        update={"open": datetime(2000, 1, 1, 8).time(), "close": datetime(2000, 1, 1, 15).time()})]})  # fmt: skip
+    real = CAT.model_copy(
+        update={
+            "hours": [
+                CAT.hours[0].model_copy(
+                    update={
+                        "open": datetime(2000, 1, 1, 8).time(),
+                        "close": datetime(2000, 1, 1, 15).time(),
+                    }
+                )
+            ]
+        }
+    )
     closed = Hall(real, DAY)
     night = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 21:00 WIB
     assert issue(closed, "dukcapil", night).refusal.code == "hall_closed"  # type: ignore[union-attr]
@@ -90,8 +102,12 @@ def test_transfer_keeps_number_and_place_by_issue_time() -> None:
     a1 = issue(hall, "dukcapil", T0).ticket
     issue(hall, "bpjs", T0 + timedelta(minutes=1))  # H001 issued after A001
     call(hall, "loket-1", T0 + timedelta(minutes=2))
-    r = hall.apply(m.Transfer(request_id=rid(), node_id="caller-1", sent_at=T0, counter="loket-1",
-                              to_queue="bpjs"), T0 + timedelta(minutes=3)).reply  # fmt: skip
+    r = hall.apply(
+        m.Transfer(
+            request_id=rid(), node_id="caller-1", sent_at=T0, counter="loket-1", to_queue="bpjs"
+        ),
+        T0 + timedelta(minutes=3),
+    ).reply
     assert r.ok
     nxt = call(hall, "loket-5", T0 + timedelta(minutes=4)).counter
     assert nxt is not None and nxt.ticket is not None and a1 is not None
@@ -112,8 +128,17 @@ def test_rating_once_and_only_for_served_ticket_at_that_counter() -> None:
     tid = issue(hall, "dukcapil", T0).ticket.ticket_id  # type: ignore[union-attr]
 
     def rate(counter: str, score: int) -> m.Reply:
-        return hall.apply(m.RateService(request_id=rid(), node_id="c", sent_at=T0,
-                                        counter=counter, ticket_id=tid, score=score), T0).reply  # fmt: skip
+        return hall.apply(
+            m.RateService(
+                request_id=rid(),
+                node_id="c",
+                sent_at=T0,
+                counter=counter,
+                ticket_id=tid,
+                score=score,
+            ),
+            T0,
+        ).reply
 
     call(hall, "loket-1", T0)
     assert rate("loket-1", 4).refusal.code == "not_rateable"  # type: ignore[union-attr]
@@ -126,15 +151,22 @@ def test_rating_once_and_only_for_served_ticket_at_that_counter() -> None:
 
 def test_offline_replay_merges_by_issue_time_and_voids_phantom() -> None:
     hall = Hall(CAT, DAY)
-    lease = hall.apply(m.LeaseBlock(request_id=rid(), node_id="kiosk-1", sent_at=T0,
-                                    queue="dukcapil", size=5), T0).reply.lease  # fmt: skip
+    lease = hall.apply(
+        m.LeaseBlock(request_id=rid(), node_id="kiosk-1", sent_at=T0, queue="dukcapil", size=5), T0
+    ).reply.lease
     assert lease is not None and (lease.first, lease.last) == (1, 5)
     online = issue(hall, "dukcapil", T0 + timedelta(minutes=2))  # A006, the timed-out request
     assert online.ticket is not None and online.ticket.number == 6
     phantom_request = online.request_id
-    ot = m.OfflineTicket(ticket_id="k1-a001", queue="dukcapil", number=1, business_day=DAY,
-                         lease_id=lease.lease_id, issued_at=T0 + timedelta(minutes=1),
-                         origin_request_id=phantom_request)  # fmt: skip
+    ot = m.OfflineTicket(
+        ticket_id="k1-a001",
+        queue="dukcapil",
+        number=1,
+        business_day=DAY,
+        lease_id=lease.lease_id,
+        issued_at=T0 + timedelta(minutes=1),
+        origin_request_id=phantom_request,
+    )
     req = m.ReplayTicket(request_id=rid(), node_id="kiosk-1", sent_at=T0, ticket=ot)
     out = hall.apply(req, T0 + timedelta(minutes=3), voidable=online.ticket.ticket_id)
     assert out.reply.ok and out.reply.ticket is not None and out.reply.ticket.offline
@@ -144,8 +176,10 @@ def test_offline_replay_merges_by_issue_time_and_voids_phantom() -> None:
     assert again.reply.ok and not again.events
     # Outside the lease, or a number already used: refused.
     bad = ot.model_copy(update={"ticket_id": "k1-a009", "number": 9})
-    assert hall.apply(m.ReplayTicket(request_id=rid(), node_id="kiosk-1", sent_at=T0, ticket=bad),
-                      T0).reply.refusal.code == "lease_invalid"  # type: ignore[union-attr]  # fmt: skip
+    refused = hall.apply(
+        m.ReplayTicket(request_id=rid(), node_id="kiosk-1", sent_at=T0, ticket=bad), T0
+    ).reply.refusal
+    assert refused is not None and refused.code == "lease_invalid"
     assert call(hall, "loket-1", T0 + timedelta(minutes=5)).counter.ticket.label == "A001"  # type: ignore[union-attr]
 
 
@@ -181,17 +215,17 @@ def test_invariants_hold_for_any_sequence(ops: list[tuple[str, str, str]]) -> No
         base = {"request_id": rid(), "node_id": "n1", "sent_at": at}
         req: m.Request
         if op.startswith("issue"):
-            req = m.IssueTicket(queue=queue, priority=op == "issue_p", **base)  # type: ignore[arg-type]
+            req = m.IssueTicket(queue=queue, priority=op == "issue_p", **base)
         elif op == "next":
-            req = m.CallNext(counter=counter, **base)  # type: ignore[arg-type]
+            req = m.CallNext(counter=counter, **base)
         elif op == "noshow":
-            req = m.NoShow(counter=counter, **base)  # type: ignore[arg-type]
+            req = m.NoShow(counter=counter, **base)
         elif op == "transfer":
-            req = m.Transfer(counter=counter, to_queue=queue, **base)  # type: ignore[arg-type]
+            req = m.Transfer(counter=counter, to_queue=queue, **base)
         elif op == "recall":
-            req = m.Recall(counter=counter, **base)  # type: ignore[arg-type]
+            req = m.Recall(counter=counter, **base)
         else:
-            req = m.FinishService(counter=counter, **base)  # type: ignore[arg-type]
+            req = m.FinishService(counter=counter, **base)
         before = hall.seq
         out = hall.apply(req, at)
         if not out.reply.ok and not out.events:

@@ -24,15 +24,19 @@ def apply_and_commit(ledger: Ledger, hall: Hall, req: m.Request) -> m.Reply:
 def test_restart_rebuilds_queues_counters_numbering_and_replies(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.sqlite3")
     hall = Hall(CAT, DAY)
-    reqs = [m.IssueTicket(request_id=rid(), node_id="k", sent_at=T0 + timedelta(seconds=i),
-                          queue=q, priority=p)  # fmt: skip
-            for i, (q, p) in enumerate([("dukcapil", False), ("dukcapil", True), ("skck", False)])]
+    reqs = [
+        m.IssueTicket(
+            request_id=rid(), node_id="k", sent_at=T0 + timedelta(seconds=i), queue=q, priority=p
+        )
+        for i, (q, p) in enumerate([("dukcapil", False), ("dukcapil", True), ("skck", False)])
+    ]
     for r in reqs:
         apply_and_commit(ledger, hall, r)
     nxt = m.CallNext(request_id=rid(), node_id="c", sent_at=T0, counter="loket-1")
     called = apply_and_commit(ledger, hall, nxt)
-    apply_and_commit(ledger, hall, m.PauseCounter(request_id=rid(), node_id="c", sent_at=T0,
-                                                  counter="loket-2"))  # fmt: skip
+    apply_and_commit(
+        ledger, hall, m.PauseCounter(request_id=rid(), node_id="c", sent_at=T0, counter="loket-2")
+    )
     ledger.close()
 
     again = Ledger(tmp_path / "l.sqlite3")
@@ -52,8 +56,9 @@ def test_restart_rebuilds_queues_counters_numbering_and_replies(tmp_path: Path) 
 def test_load_on_a_later_day_keeps_yesterday_for_rollover(tmp_path: Path) -> None:
     ledger = Ledger(tmp_path / "l.sqlite3")
     hall = Hall(CAT, DAY)
-    apply_and_commit(ledger, hall, m.IssueTicket(request_id=rid(), node_id="k", sent_at=T0,
-                                                 queue="dukcapil"))  # fmt: skip
+    apply_and_commit(
+        ledger, hall, m.IssueTicket(request_id=rid(), node_id="k", sent_at=T0, queue="dukcapil")
+    )
     tomorrow = DAY + timedelta(days=1)
     loaded = ledger.load(CAT, tomorrow)
     assert loaded.day == DAY  # central's start() closes it, so nothing is silently dropped

@@ -25,7 +25,9 @@ def wait_for(pred: Callable[[], Any], timeout: float = 3.0) -> Any:
     raise AssertionError("condition not met in time")
 
 
-def test_issue_and_call_publish_events_in_sequence(central: Central, node_factory: NodeFactory) -> None:
+def test_issue_and_call_publish_events_in_sequence(
+    central: Central, node_factory: NodeFactory
+) -> None:
     kiosk, caller = node_factory("kiosk-1"), node_factory("caller-1", "caller")
     r1 = kiosk.issue("dukcapil")
     assert r1.ok and r1.ticket is not None and r1.ticket.label == "A001"
@@ -57,7 +59,7 @@ def test_duplicate_request_gets_stored_reply_and_changes_nothing(
     central: Central, node_factory: NodeFactory
 ) -> None:
     kiosk = node_factory("kiosk-1")
-    req = m.IssueTicket(queue="skck", **kiosk.base())  # type: ignore[arg-type]
+    req = m.IssueTicket(queue="skck", **kiosk.base())
     first = kiosk.call(req)
     again = kiosk.call(req)
     assert first == again
@@ -83,9 +85,9 @@ def test_malformed_and_spoofed_requests_get_clear_errors(
     ]
     for payload in bad:
         kiosk.link.publish(topics.request("kiosk-1"), payload)
-    spoof = m.IssueTicket(queue="dukcapil", **{**kiosk.base(), "node_id": "kiosk-2"})  # type: ignore[arg-type]
+    spoof = m.IssueTicket(queue="dukcapil", **{**kiosk.base(), "node_id": "kiosk-2"})
     kiosk.link.publish(topics.request("kiosk-1"), encode(spoof))
-    unknown = kiosk.call(m.IssueTicket(queue="no-such-queue", **kiosk.base()))  # type: ignore[arg-type]
+    unknown = kiosk.call(m.IssueTicket(queue="no-such-queue", **kiosk.base()))
     wait_for(lambda: len(replies) >= 7)
     codes = [r.refusal.code for r in replies if r.refusal]
     assert codes.count("invalid_request") == 5
@@ -101,8 +103,13 @@ def test_stale_request_is_refused(central: Central, node_factory: NodeFactory) -
     kiosk = node_factory("kiosk-1")
     from datetime import UTC, datetime
 
-    old = m.IssueTicket(queue="dukcapil", **{**kiosk.base(),  # type: ignore[arg-type]
-                        "sent_at": datetime(2020, 1, 1, tzinfo=UTC)})  # fmt: skip
+    old = m.IssueTicket(
+        queue="dukcapil",
+        **{
+            **kiosk.base(),
+            "sent_at": datetime(2020, 1, 1, tzinfo=UTC),
+        },
+    )
     reply = kiosk.call(old)
     assert reply.refusal is not None and reply.refusal.code == "stale_request"
     assert not central.hall.tickets
@@ -125,8 +132,9 @@ def test_fleet_tracks_births_and_wills_and_ignores_stale_wills(
     kiosk = node_factory("kiosk-7", "kiosk", session=5)
     wait_for(lambda: (e := entry("kiosk-7")) and e.online and e.session == 5)
     # A will from an older session arriving late must not mark the node offline.
-    stale = m.NodeStatus(node_id="kiosk-7", role="kiosk", online=False, session=4,
-                         at=datetime_now())  # fmt: skip
+    stale = m.NodeStatus(
+        node_id="kiosk-7", role="kiosk", online=False, session=4, at=datetime_now()
+    )
     watcher.link.publish(topics.status("kiosk-7"), encode(stale), retain=False)
     time.sleep(0.3)
     assert entry("kiosk-7").online  # type: ignore[union-attr]
@@ -136,8 +144,9 @@ def test_fleet_tracks_births_and_wills_and_ignores_stale_wills(
 
 def test_node_crash_will_marks_offline(central: Central, broker: Any) -> None:
     topics = Topics("demo")
-    link = MqttLink(BrokerSettings(port=broker.port, keepalive_s=5), topics,
-                    Identity("kiosk-9", "kiosk", 1))  # fmt: skip
+    link = MqttLink(
+        BrokerSettings(port=broker.port, keepalive_s=5), topics, Identity("kiosk-9", "kiosk", 1)
+    )
     link.start()
     assert link.wait_connected(5)
     wait_for(lambda: "kiosk-9" in central.fleet.nodes and central.fleet.nodes["kiosk-9"].online)
