@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = (
     "antrian.status_cli",
     "edge.kiosk.cli",
     "edge.display.cli",
+    "edge.caller.cli",
 )
 
 

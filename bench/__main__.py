@@ -16,7 +16,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 # Order matters: the floors come first so that later modules can compare with them.
-MODULES = ("bench.floor", "bench.central")
+MODULES = ("bench.floor", "bench.central", "bench.caller", "bench.display")
 
 
 def main() -> int:
