@@ -1,9 +1,25 @@
 """The kiosk node: a citizen presses a queue button and takes a printed ticket."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from edge.kiosk.config import KioskConfig, load_config
-from edge.kiosk.node import Kiosk
+
+if TYPE_CHECKING:
+    from edge.kiosk.node import Kiosk
 
 __all__ = ["Kiosk", "KioskConfig", "build", "load_config"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy on purpose: python-escpos calls logging.basicConfig() when imported, which would
+    # pre-empt the CLI's own logging setup if `antrian --help` imported it.
+    if name == "Kiosk":
+        from edge.kiosk.node import Kiosk
+
+        return Kiosk
+    raise AttributeError(name)
 
 
 def build(config: KioskConfig) -> tuple[Kiosk, object]:
@@ -11,6 +27,7 @@ def build(config: KioskConfig) -> tuple[Kiosk, object]:
     the MockFactory whose pins a keyboard or a test presses (None on a Pi)."""
     from edge.kiosk._escpos import open_printer
     from edge.kiosk._gpio import GpioPanel, mock_factory
+    from edge.kiosk.node import Kiosk
 
     factory = mock_factory() if config.hardware == "simulated" else None
     panel = GpioPanel(config, pin_factory=factory)
