@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -371,3 +371,21 @@ class FleetSnapshot(Message):
     at: AwareDatetime
     nodes: list[FleetEntry]
     errors_total: int = Field(ge=0, description="Malformed or refused messages since start.")
+
+
+# ----------------------------------------------------------------------------- provisioning
+
+
+class DeviceConfig(Message):
+    """Retained on config/{node_id}: the device's whole config, as its node loads it."""
+
+    type: Literal["device_config"] = "device_config"
+    node_id: Ident
+    role: Role
+    version: int = Field(ge=1, description="Increases whenever the config changes.")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Of the canonical JSON config.")
+    issued_at: AwareDatetime
+    config: dict[str, Any] = Field(
+        description="Validated by the node with its own config model; an invalid one is "
+        "rejected and the last good one keeps running."
+    )

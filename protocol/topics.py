@@ -88,6 +88,16 @@ SPECS: tuple[TopicSpec, ...] = (
         "NodeStatus",
         "Birth (online) on connect, will (offline) from the broker.",
     ),
+    TopicSpec(
+        "config/{node_id}",
+        "central",
+        "that node",
+        True,
+        1,
+        "DeviceConfig",
+        "The device's config from firmware_configs/, versioned; the node validates it, keeps "
+        "the last good one and reports the applied version in its birth.",
+    ),
 )
 
 PAYLOADS: dict[str, Any] = {
@@ -98,6 +108,7 @@ PAYLOADS: dict[str, Any] = {
     "CounterSnapshot": m.CounterSnapshot,
     "FleetSnapshot": m.FleetSnapshot,
     "NodeStatus": m.NodeStatus,
+    "DeviceConfig": m.DeviceConfig,
 }
 
 CENTRAL_ID = "central"
@@ -143,6 +154,9 @@ class Topics:
     @property
     def all_status(self) -> str:
         return f"{self.base}/status/+"
+
+    def config(self, node_id: str) -> str:
+        return f"{self.base}/config/{node_id}"
 
     def node_of(self, topic: str) -> str:
         """The last level of a per-node topic (request/{id}, status/{id})."""
