@@ -44,6 +44,7 @@ PUMP_S = 0.25
 @dataclass(frozen=True)
 class _Pressed:
     press: Press
+    at: float  # monotonic, taken on the pin's thread: the guards judge the physical press
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ class CallerNode:
             self._inbox.put(_STOP)
             self._thread.join(5)
             raise RuntimeError(f"the counter screen did not open: {self._screen_error}")
-        self.hardware.start(lambda p: self._inbox.put(_Pressed(p)))
+        self.hardware.start(lambda p: self._inbox.put(_Pressed(p, time.monotonic())))
         self.link.start()
 
     def stop(self) -> None:
@@ -193,8 +194,8 @@ class CallerNode:
     def _handle(self, item: _Item) -> None:
         t = time.monotonic()
         match item:
-            case _Pressed(press=p):
-                self._press(p, t)
+            case _Pressed(press=p, at=at):
+                self._press(p, at)
             case _Replied():
                 self._replied(item, t)
             case _Message(kind="central", payload=payload):
