@@ -144,6 +144,46 @@ def press_to_event(port: int, state: Path) -> list[float]:
         central.stop()
 
 
+def board_render_ms(frames: int = 200) -> list[float]:
+    """One counter-board frame at 800x480 with a new number each time (no text cache hit)."""
+    import pygame
+
+    from edge.caller._pygame_screen import draw_tiles
+    from edge.caller.panel import BoardView
+
+    pygame.font.init()
+    surface = pygame.Surface((800, 480))
+    samples = []
+    for i in range(frames):
+        snap = m.CounterSnapshot(
+            seq=i,
+            counter=COUNTER,
+            name="Loket 4",
+            state="calling",
+            officer="budi",
+            ticket=m.TicketInfo(
+                ticket_id=f"t-{i}",
+                label=f"D{i:03d}",
+                queue="samsat",
+                queue_name="Pajak Kendaraan",
+                agency="Samsat",
+                number=i + 1,
+                business_day=now().date(),
+                priority=False,
+                status="called",
+                issued_at=now(),
+                offline=False,
+                people_ahead=0,
+            ),
+            queues=["samsat", "pos"],
+        )
+        view = BoardView(snap, offline=False, notice=None, error=False)
+        t0 = time.perf_counter()
+        draw_tiles(surface, [view], "id")
+        samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
 def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="antrian-bench-caller-") as tmp:
         samples = press_to_event(ctx.broker.port, Path(tmp))
@@ -159,3 +199,6 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         target="<= 3x mqtt_two_hop_floor_p99_ms",
         **extra,
     )
+    # The screen draws on the node's loop thread: a frame delays a press behind it.
+    frames = board_render_ms()
+    yield result("caller_board_render_p99_ms", percentile(frames, 99), "ms", size="800x480")
