@@ -15,6 +15,7 @@ SUBCOMMAND_MODULES = (
     "edge.kiosk.cli",
     "edge.display.cli",
     "edge.caller.cli",
+    "provision.cli",
 )
 
 

@@ -1,0 +1,74 @@
+"""What a device gets: its config as its node loads it, the site CA and its MQTT credentials."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from .configs import Device, SiteConfigs
+
+DEFAULT_STATE_ROOT = "/var/lib/antrian"
+TLS_PORT = 8883
+PASSWORD_FILE = "mqtt-password"
+CA_FILE = "ca.crt"
+CONFIG_FILE = "config.yaml"
+
+
+def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
+    """The device's validated config with the identity and transport provisioning owns.
+
+    The broker section always comes from here: a device dials the broker by the name in the
+    broker certificate over TLS as its own user; central sits next to the broker on loopback.
+    """
+    site_file = site.site_file()
+    settings = site_file.provision
+    install = PurePosixPath(settings.install_dir)
+    cfg, _merged = site.validate(device)
+    data: dict[str, Any] = cfg.model_dump(mode="json", exclude_none=True)
+    broker = dict(data.get("broker", {}))
+    broker.update(username=device.node_id, password_file=str(install / PASSWORD_FILE))
+    broker.pop("password", None)
+    if device.role == "central":
+        broker.update(host="127.0.0.1", port=1883)
+        broker.pop("tls_ca", None)
+    else:
+        broker.update(host=settings.broker_names[0], port=TLS_PORT, tls_ca=str(install / CA_FILE))
+    data["broker"] = broker
+    # A relative state folder only makes sense in the repository; on a device it lives here.
+    if not PurePosixPath(str(data["state_dir"])).is_absolute():
+        data["state_dir"] = f"{DEFAULT_STATE_ROOT}/{device.node_id}"
+    if device.role == "central":
+        data["catalogue"] = str(install / "catalogue.yaml")
+        data.pop("ledger", None)
+    return data
+
+
+def write_bundle(
+    site: SiteConfigs, device: Device, password: str, ca_cert: Path, out_dir: Path
+) -> Path:
+    """Writes out_dir/<node_id>/ and out_dir/<node_id>.tar.gz; returns the tarball."""
+    folder = out_dir / device.node_id
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    config = delivered_config(site, device)
+    header = (
+        f"# {device.node_id} ({device.role}) at site {site.site_id}: written by "
+        "`antrian provision add`.\n# Install under "
+        f"{site.site_file().provision.install_dir}/ (see docs/deploy.md).\n"
+    )
+    (folder / CONFIG_FILE).write_text(header + yaml.safe_dump(config, sort_keys=False))
+    (folder / CA_FILE).write_bytes(ca_cert.read_bytes())
+    secret = folder / PASSWORD_FILE
+    secret.write_text(password + "\n")
+    secret.chmod(0o600)
+    if device.role == "central":
+        (folder / "catalogue.yaml").write_bytes((site.folder / "catalogue.yaml").read_bytes())
+    tarball = out_dir / f"{device.node_id}.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        for path in sorted(folder.iterdir()):
+            tar.add(path, arcname=path.name)
+    tarball.chmod(0o600)
+    return tarball

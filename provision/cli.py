@@ -1,0 +1,141 @@
+"""`antrian provision check|add|remove|ca`: device configs, credentials, ACL, certificates."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from antrian.mqtt import BrokerSettings
+
+from .bundle import PASSWORD_FILE
+from .configs import ROLES, ConfigInvalid
+from .provisioner import CONFIGS_ROOT, SECRETS_ROOT, Provisioner, ProvisionError, clear_retained
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "provision",
+        help="technicians: validate device configs, add or remove devices, site CA",
+        description="Provisioning for a site: configs in firmware_configs/<site>/, secrets in "
+        "secrets/<site>/ (never committed). See docs/deploy.md.",
+    )
+    p.add_argument("--configs", type=Path, default=CONFIGS_ROOT, help="firmware_configs folder")
+    p.add_argument("--secrets", type=Path, default=SECRETS_ROOT, help="secrets folder")
+    ps = p.add_subparsers(dest="provision_command", metavar="ACTION", required=True)
+
+    c = ps.add_parser("check", help="validate every device config (all sites by default)")
+    c.add_argument("sites", nargs="*", metavar="SITE")
+    c.set_defaults(func=_check)
+
+    a = ps.add_parser("add", help="add a device: config, password, ACL, bundle for the Pi")
+    a.add_argument("site", metavar="SITE")
+    a.add_argument("role", metavar="ROLE", choices=ROLES)
+    a.add_argument("device_id", metavar="DEVICE_ID")
+    a.set_defaults(func=_add)
+
+    r = ps.add_parser("remove", help="revoke a device: password, ACL, retained topics")
+    r.add_argument("site", metavar="SITE")
+    r.add_argument("device_id", metavar="DEVICE_ID")
+    r.add_argument("--delete-config", action="store_true", help="also delete its device file")
+    r.add_argument(
+        "--keep-retained", action="store_true", help="do not connect to clear its retained topics"
+    )
+    r.add_argument("--broker-host", default="127.0.0.1")
+    r.add_argument("--broker-port", type=int, default=1883)
+    r.add_argument(
+        "--password-file",
+        type=Path,
+        help="central's MQTT password (default: its bundle in the secrets folder)",
+    )
+    r.set_defaults(func=_remove)
+
+    ca = ps.add_parser("ca", help="create the site CA (once) and the broker's certificate")
+    ca.add_argument("site", metavar="SITE")
+    ca.add_argument(
+        "--force", action="store_true", help="replace the CA: every device then needs a new bundle"
+    )
+    ca.set_defaults(func=_ca)
+
+
+def _check(args: argparse.Namespace) -> int:
+    root: Path = args.configs
+    sites = args.sites or sorted(p.name for p in root.iterdir() if p.is_dir())
+    bad = 0
+    for site in sites:
+        try:
+            devices, problems = Provisioner(site, root, args.secrets).check()
+        except ProvisionError as exc:
+            print(f"{site}: {exc}", file=sys.stderr)
+            bad += 1
+            continue
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        bad += len(problems)
+        broken = {str(p.file) for p in problems}
+        for d in devices:
+            mark = "ok " if str(d.path) not in broken else "ERR"
+            print(f"{mark} {site}/{d.node_id} ({d.role}) {d.path}")
+    if bad:
+        print(
+            f"{bad} problem(s): fix them and run `antrian provision check` again", file=sys.stderr
+        )
+        return 1
+    print("every config is valid")
+    return 0
+
+
+def _add(args: argparse.Namespace) -> int:
+    try:
+        prov = Provisioner(args.site, args.configs, args.secrets)
+        bundle = prov.add(args.role, args.device_id)
+    except (ProvisionError, ConfigInvalid) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"added {args.device_id} ({args.role}) to {prov.site}")
+    print(f"  bundle for the device: {bundle}")
+    print(f"  broker files: {prov.paths.passwd}, {prov.paths.acl}")
+    print(
+        "  on the server: install the broker files and `systemctl reload mosquitto` "
+        "(docs/deploy.md)"
+    )
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    try:
+        prov = Provisioner(args.site, args.configs, args.secrets)
+        had = prov.remove(args.device_id, delete_config=args.delete_config)
+        if not args.keep_retained:
+            pw = args.password_file or prov.paths.bundles / "central" / PASSWORD_FILE
+            if not Path(pw).exists():
+                raise ProvisionError(
+                    f"no central password at {pw}: pass --password-file, or --keep-retained"
+                )
+            broker = BrokerSettings(
+                host=args.broker_host,
+                port=args.broker_port,
+                username="central",
+                password_file=str(pw),
+            )
+            clear_retained(broker, prov.site, args.device_id)
+    except (ProvisionError, ConfigInvalid) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    state = "revoked" if had else "had no password; ACL regenerated"
+    print(f"{args.device_id}: {state}. Reload the broker: `systemctl reload mosquitto`")
+    return 0
+
+
+def _ca(args: argparse.Namespace) -> int:
+    try:
+        prov = Provisioner(args.site, args.configs, args.secrets)
+        names = prov.create_ca(force=args.force)
+    except (ProvisionError, ConfigInvalid) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"site CA: {prov.paths.ca.cert}")
+    print(f"broker certificate for {', '.join(names)}: {prov.paths.server.cert}")
+    print(f"broker config: {prov.paths.broker_conf}")
+    return 0

@@ -1,0 +1,408 @@
+"""Device configs of a site: layered defaults (site, role, device), validated by the nodes' models.
+
+Layout of firmware_configs/<site>/:
+  site.yaml                      site id, defaults for every layered device, provisioning settings
+  roles/<role>.yaml              defaults for every layered device of that role
+  devices/<role>/<node_id>.yaml  one layered device (what `antrian provision add` writes)
+  catalogue.yaml                 the hall (central's)
+  central.yaml, <role>-*.yaml    standalone devices: complete files a node loads as they are
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Role = Literal["central", "kiosk", "caller", "display"]
+ROLES: tuple[Role, ...] = get_args(Role)
+
+# The same models the nodes load their files with, imported lazily so that a check of a site
+# without displays does not need the display's dependencies.
+ROLE_MODELS: dict[Role, str] = {
+    "central": "central.config:CentralConfig",
+    "kiosk": "edge.kiosk.config:KioskConfig",
+    "caller": "edge.caller.config:CallerConfig",
+    "display": "edge.display.config:DisplayConfig",
+}
+
+SPECIAL_FILES = {"site.yaml", "catalogue.yaml"}
+IDENT = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def role_model(role: Role) -> type[BaseModel]:
+    module, _, name = ROLE_MODELS[role].partition(":")
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
+class ProvisionSettings(BaseModel):
+    """How `antrian provision` builds credentials and bundles for this site."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    broker_names: list[str] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1"],
+        min_length=1,
+        description="Host names and IP addresses devices use for the broker; all go into the "
+        "broker certificate.",
+    )
+    install_dir: str = Field(
+        default="/etc/antrian", description="Where a bundle is unpacked on the device."
+    )
+    cert_days: int = Field(default=3650, ge=30, le=36500)
+
+
+class SiteFile(BaseModel):
+    """firmware_configs/<site>/site.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: str = Field(pattern=IDENT, max_length=48)
+    name: str = Field(default="", max_length=120)
+    defaults: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Merged into every layered device; '{node_id}' and '{site}' in strings "
+        "are replaced.",
+    )
+    provision: ProvisionSettings = Field(default_factory=ProvisionSettings)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a config file, said so that a technician can fix it."""
+
+    file: Path
+    field: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else str(self.file)
+        return f"{where}: {self.message}\n    fix: {self.fix}"
+
+
+class ConfigInvalid(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Device:
+    node_id: str
+    role: Role
+    path: Path
+    layered: bool
+
+
+@dataclass
+class Merged:
+    """A device's config after layering, with the file each setting came from."""
+
+    device: Device
+    raw: dict[str, Any]
+    origin: dict[tuple[str, ...], Path] = field(default_factory=dict)
+
+    def origin_of(self, loc: tuple[str | int, ...]) -> Path:
+        parts = tuple(str(p) for p in loc)
+        while parts:
+            if parts in self.origin:
+                return self.origin[parts]
+            parts = parts[:-1]
+        return self.device.path
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigInvalid([Problem(path, "", "file not found", "check the path")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ConfigInvalid(
+            [Problem(path, "", f"not valid YAML{line}: {exc}", "fix the YAML syntax")]
+        ) from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigInvalid(
+            [Problem(path, "", "expected a mapping of settings", "write `key: value` lines")]
+        )
+    return raw
+
+
+def _substitute(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for k, v in names.items():
+            value = value.replace("{" + k + "}", v)
+        return value
+    if isinstance(value, dict):
+        return {k: _substitute(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, names) for v in value]
+    return value
+
+
+def _merge(
+    into: dict[str, Any],
+    layer: dict[str, Any],
+    origin: dict[tuple[str, ...], Path],
+    source: Path,
+    prefix: tuple[str, ...] = (),
+) -> None:
+    """Deep-merge mappings; a list or scalar in a later layer replaces the earlier one."""
+    for key, value in layer.items():
+        path = (*prefix, str(key))
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            origin[path] = source
+            _merge(into[key], value, origin, source, path)
+        else:
+            into[key] = copy.deepcopy(value)
+            for old in [p for p in origin if p[: len(path)] == path]:
+                del origin[old]
+            origin[path] = source
+            if isinstance(value, dict):
+                _mark(value, origin, source, path)
+
+
+def _mark(
+    value: dict[str, Any],
+    origin: dict[tuple[str, ...], Path],
+    source: Path,
+    prefix: tuple[str, ...],
+) -> None:
+    for key, sub in value.items():
+        origin[(*prefix, str(key))] = source
+        if isinstance(sub, dict):
+            _mark(sub, origin, source, (*prefix, str(key)))
+
+
+class SiteConfigs:
+    """The config files of one site folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.site_path = self.folder / "site.yaml"
+
+    @property
+    def site_id(self) -> str:
+        return self.site_file().site if self.site_path.exists() else self.folder.name
+
+    def site_file(self) -> SiteFile:
+        if not self.site_path.exists():
+            return SiteFile(site=self.folder.name)
+        raw = _read_yaml(self.site_path)
+        try:
+            return SiteFile.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigInvalid(_problems(exc, lambda loc: self.site_path, "site.yaml")) from None
+
+    def role_path(self, role: Role) -> Path:
+        return self.folder / "roles" / f"{role}.yaml"
+
+    def device_path(self, role: Role, node_id: str) -> Path:
+        return self.folder / "devices" / role / f"{node_id}.yaml"
+
+    def devices(self) -> list[Device]:
+        """Every device file; raises ConfigInvalid for a file whose role cannot be told."""
+        found: list[Device] = []
+        problems: list[Problem] = []
+        for path in sorted(self.folder.glob("*.yaml")):
+            if path.name in SPECIAL_FILES:
+                continue
+            role = _role_from_name(path.stem)
+            if role is None:
+                problems.append(
+                    Problem(
+                        path,
+                        "",
+                        "cannot tell which role this device has",
+                        "name it central.yaml or <role>-<name>.yaml (role: "
+                        f"{', '.join(ROLES)}), or move it to devices/<role>/",
+                    )
+                )
+                continue
+            found.append(Device(path.stem, role, path, layered=False))
+        devices_dir = self.folder / "devices"
+        for path in sorted(devices_dir.glob("*/*.yaml")) if devices_dir.exists() else []:
+            role_name = path.parent.name
+            if role_name not in ROLES:
+                problems.append(
+                    Problem(
+                        path,
+                        "",
+                        f"unknown role folder {role_name!r}",
+                        f"move it to devices/<role>/ with role one of {', '.join(ROLES)}",
+                    )
+                )
+                continue
+            found.append(Device(path.stem, role_name, path, layered=True))
+        seen: dict[str, Path] = {}
+        for d in found:
+            if d.node_id in seen:
+                problems.append(
+                    Problem(
+                        d.path,
+                        "node_id",
+                        f"device {d.node_id!r} also defined in {seen[d.node_id]}",
+                        "keep one file per device",
+                    )
+                )
+            seen[d.node_id] = d.path
+        if problems:
+            raise ConfigInvalid(problems)
+        return found
+
+    def device(self, node_id: str) -> Device:
+        for d in self.devices():
+            if d.node_id == node_id:
+                return d
+        raise KeyError(node_id)
+
+    def merged(self, device: Device) -> Merged:
+        raw_device = _read_yaml(device.path)
+        if not device.layered:
+            out = Merged(device, {})
+            _merge(out.raw, raw_device, out.origin, device.path)
+            return out
+        site = self.site_file()
+        names = {"node_id": device.node_id, "site": site.site}
+        out = Merged(device, {})
+        _merge(out.raw, {"site": site.site, "node_id": device.node_id}, out.origin, device.path)
+        _merge(out.raw, _substitute(site.defaults, names), out.origin, self.site_path)
+        role_path = self.role_path(device.role)
+        if role_path.exists():
+            _merge(out.raw, _substitute(_read_yaml(role_path), names), out.origin, role_path)
+        _merge(out.raw, raw_device, out.origin, device.path)
+        return out
+
+    def validate(self, device: Device) -> tuple[BaseModel, Merged]:
+        """The device's config as its node would load it, or ConfigInvalid."""
+        merged = self.merged(device)
+        model = role_model(device.role)
+        try:
+            cfg = model.model_validate(merged.raw)
+        except ValidationError as exc:
+            raise ConfigInvalid(_problems(exc, merged.origin_of, device.role)) from None
+        problems = self._cross_check(device, merged, cfg)
+        if problems:
+            raise ConfigInvalid(problems)
+        return cfg, merged
+
+    def check(self) -> tuple[list[Device], list[Problem]]:
+        """Validate every file of the site; returns the devices and every problem found."""
+        problems: list[Problem] = []
+        try:
+            self.site_file()
+            devices = self.devices()
+        except ConfigInvalid as exc:
+            return [], exc.problems
+        for d in devices:
+            try:
+                self.validate(d)
+            except ConfigInvalid as exc:
+                problems.extend(exc.problems)
+        return devices, problems
+
+    def catalogue(self) -> Any | None:
+        path = self.folder / "catalogue.yaml"
+        if not path.exists():
+            return None
+        from central.catalogue import Catalogue
+
+        try:
+            return Catalogue.model_validate(_read_yaml(path))
+        except ValidationError as exc:
+            raise ConfigInvalid(_problems(exc, lambda loc: path, "catalogue")) from None
+
+    def _cross_check(self, device: Device, merged: Merged, cfg: Any) -> list[Problem]:
+        problems: list[Problem] = []
+
+        def add(loc: tuple[str | int, ...], message: str, fix: str) -> None:
+            problems.append(
+                Problem(merged.origin_of(loc), ".".join(str(p) for p in loc), message, fix)
+            )
+
+        if cfg.node_id != device.node_id:
+            add(
+                ("node_id",),
+                f"node_id {cfg.node_id!r} differs from the file name {device.path.name!r}",
+                f"set node_id: {device.node_id} or rename the file",
+            )
+        if cfg.site != self.site_id:
+            add(
+                ("site",),
+                f"site {cfg.site!r} but the file is in the folder of site {self.site_id!r}",
+                f"set site: {self.site_id}",
+            )
+        try:
+            catalogue = self.catalogue()
+        except ConfigInvalid as exc:
+            return problems + exc.problems
+        if catalogue is None:
+            return problems
+        queues = [q.id for q in catalogue.queues]
+        counters = [c.id for c in catalogue.counters]
+
+        def need(loc: tuple[str | int, ...], value: str, known: list[str], what: str) -> None:
+            if value not in known:
+                add(
+                    loc,
+                    f"{what} {value!r} is not in catalogue.yaml",
+                    f"use one of: {', '.join(known)}",
+                )
+
+        if device.role == "kiosk":
+            for i, b in enumerate(cfg.buttons):
+                need(("buttons", i, "queue"), b.queue, queues, "queue")
+        elif device.role == "caller":
+            for i, c in enumerate(cfg.counters):
+                need(("counters", i, "id"), c.id, counters, "counter")
+                for j, t in enumerate(c.buttons.transfer):
+                    need(
+                        ("counters", i, "buttons", "transfer", j, "to_queue"),
+                        t.to_queue,
+                        queues,
+                        "queue",
+                    )
+        elif device.role == "display" and cfg.counter is not None:
+            need(("counter",), cfg.counter, counters, "counter")
+        return problems
+
+
+def _role_from_name(stem: str) -> Role | None:
+    if stem == "central":
+        return "central"
+    for role in ROLES:
+        if stem.startswith(role + "-"):
+            return role
+    return None
+
+
+def _problems(exc: ValidationError, origin: Any, what: str) -> list[Problem]:
+    out = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        where = ".".join(str(p) for p in loc) or "(top level)"
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            fix = f"remove `{loc[-1]}` or check its spelling: a {what} has no such setting"
+        elif kind == "missing":
+            fix = (
+                f"add `{loc[-1]}:` to the device file or to roles/{what}.yaml"
+                if what in ROLES
+                else f"add `{loc[-1]}:`"
+            )
+        elif kind == "value_error":
+            fix = "change the values named above"
+        else:
+            fix = f"give a valid value (now {err.get('input')!r})"
+        out.append(Problem(origin(loc), where, str(err["msg"]), fix))
+    return out

@@ -1,0 +1,234 @@
+"""`antrian provision`'s work: site CA, per-device passwords, the ACL and bundles for the Pis."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from antrian.devbroker import BROKER_CONF, REPO_ROOT
+from antrian.mqtt import BrokerSettings, Identity, MqttLink
+from antrian.session import atomic_write
+from protocol import Topics
+
+from .acl import AclEntry, render_acl
+from .bundle import TLS_PORT, write_bundle
+from .ca import CaFiles, create_ca, issue_server_cert
+from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs
+from .passwords import PasswordFile, new_password
+
+SECURITY_TEMPLATE = REPO_ROOT / "broker" / "security.conf.template"
+CONFIGS_ROOT = REPO_ROOT / "firmware_configs"
+SECRETS_ROOT = REPO_ROOT / "secrets"
+IDENT = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
+
+NEW_DEVICE = """\
+# {node_id}: a {role} of site {site}. Settings here override roles/{role}.yaml, which
+# overrides site.yaml's defaults. `antrian provision check` validates the result.
+{{}}
+"""
+
+
+class ProvisionError(RuntimeError):
+    """A provisioning step that cannot go ahead; str() says what to do."""
+
+
+@dataclass(frozen=True)
+class SecretPaths:
+    """secrets/<site>/: never committed (the repository's .gitignore has /secrets/)."""
+
+    root: Path
+
+    @property
+    def ca(self) -> CaFiles:
+        return CaFiles(self.root / "ca" / "ca.key", self.root / "ca" / "ca.crt")
+
+    @property
+    def server(self) -> CaFiles:
+        return CaFiles(self.root / "broker" / "server.key", self.root / "broker" / "server.crt")
+
+    @property
+    def passwd(self) -> Path:
+        return self.root / "broker" / "passwd"
+
+    @property
+    def acl(self) -> Path:
+        return self.root / "broker" / "acl"
+
+    @property
+    def broker_conf(self) -> Path:
+        return self.root / "broker" / "mosquitto.conf"
+
+    @property
+    def bundles(self) -> Path:
+        return self.root / "bundles"
+
+
+def security_config(
+    paths: SecretPaths, tls_port: int = TLS_PORT, tls_bind: str = "", folder: Path | None = None
+) -> str:
+    """The security block for Mosquitto; `folder` is where the broker finds the files (the
+    secrets folder itself in tests, /etc/mosquitto/antrian on a site server)."""
+    where = folder or paths.root / "broker"
+    return string.Template(SECURITY_TEMPLATE.read_text()).substitute(
+        password_file=where / paths.passwd.name,
+        acl_file=where / paths.acl.name,
+        tls_port=tls_port,
+        tls_bind=f" {tls_bind}" if tls_bind else "",
+        cafile=where / "ca.crt",
+        certfile=where / paths.server.cert.name,
+        keyfile=where / paths.server.key.name,
+    )
+
+
+def site_broker_config(paths: SecretPaths, folder: Path) -> str:
+    """The whole site broker config: broker/mosquitto.conf with the plain listener on loopback
+    (central and tools on the server), then the security block with the TLS listener."""
+    base = re.sub(r"(?m)^listener\s+1883\b.*$", "listener 1883 127.0.0.1", BROKER_CONF.read_text())
+    return base + "\n" + security_config(paths, folder=folder)
+
+
+class Provisioner:
+    """One site: its configs (firmware_configs/<site>) and its secrets (secrets/<site>)."""
+
+    def __init__(
+        self, site: str, configs_root: Path = CONFIGS_ROOT, secrets_root: Path = SECRETS_ROOT
+    ) -> None:
+        if not IDENT.match(site):
+            raise ProvisionError(f"invalid site id {site!r}: lower-case letters, digits, '-', '_'")
+        self.configs = SiteConfigs(Path(configs_root) / site)
+        if not self.configs.folder.is_dir():
+            raise ProvisionError(
+                f"no site folder {self.configs.folder}: create it with a site.yaml "
+                "(see docs/deploy.md)"
+            )
+        self.site = self.configs.site_id
+        self.paths = SecretPaths(Path(secrets_root) / site)
+        self.passwords = PasswordFile(self.paths.passwd)
+
+    # -- CA and broker ----------------------------------------------------------------
+
+    def create_ca(self, force: bool = False) -> list[str]:
+        """Site CA (kept unless forced) and a fresh broker certificate; returns its names."""
+        settings = self.configs.site_file().provision
+        if force or not self.paths.ca.exists():
+            create_ca(self.paths.ca, self.site, days=settings.cert_days)
+        issue_server_cert(self.paths.ca, self.paths.server, settings.broker_names)
+        shutil.copyfile(self.paths.ca.cert, self.paths.server.cert.parent / "ca.crt")
+        self.write_broker_files()
+        return list(settings.broker_names)
+
+    def write_broker_files(self) -> None:
+        """The ACL from the registry, and the site broker config (absent CA: no config yet)."""
+        atomic_write(self.paths.acl, render_acl(self.site, self.acl_entries()).encode())
+        if self.paths.server.cert.exists():
+            conf = site_broker_config(self.paths, Path("/etc/mosquitto/antrian"))
+            atomic_write(self.paths.broker_conf, conf.encode())
+
+    # -- devices ----------------------------------------------------------------------
+
+    def provisioned(self) -> set[str]:
+        return set(self.passwords.users())
+
+    def acl_entries(self) -> list[AclEntry]:
+        """Devices in the registry (their config files) that hold a password."""
+        users = self.provisioned()
+        out = []
+        for d in self.configs.devices():
+            if d.node_id not in users:
+                continue
+            counters: list[str] = []
+            if d.role == "caller":
+                raw = self.configs.merged(d).raw
+                counters = [str(c.get("id")) for c in raw.get("counters", []) if c.get("id")]
+            out.append(AclEntry(d.node_id, d.role, tuple(counters)))
+        return out
+
+    def add(self, role: str, node_id: str) -> Path:
+        """Device file (kept if it exists), password, ACL and bundle; returns the bundle."""
+        if role not in ROLES:
+            raise ProvisionError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        if not IDENT.match(node_id):
+            raise ProvisionError(
+                f"invalid device id {node_id!r}: lower-case letters, digits, '-' and '_', "
+                "at most 48, starting with a letter or digit"
+            )
+        if not self.paths.ca.exists():
+            raise ProvisionError(f"site {self.site} has no CA yet: run `antrian provision ca`")
+        device = self._find(node_id)
+        created = False
+        if device is None:
+            typed_role: Role = role
+            path = self.configs.device_path(typed_role, node_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(NEW_DEVICE.format(node_id=node_id, role=role, site=self.site))
+            device = Device(node_id, typed_role, path, layered=True)
+            created = True
+        elif device.role != role:
+            raise ProvisionError(
+                f"{device.path} is a {device.role}, not a {role}: pick another device id"
+            )
+        try:
+            self.configs.validate(device)
+        except ConfigInvalid:
+            if created:
+                device.path.unlink()
+            raise
+        password = new_password()
+        self.passwords.set(node_id, password)
+        self.write_broker_files()
+        return write_bundle(self.configs, device, password, self.paths.ca.cert, self.paths.bundles)
+
+    def remove(self, node_id: str, delete_config: bool = False) -> bool:
+        """Revoke: password and ACL entries go, the bundle is deleted. Returns whether the
+        device held a password. Clear its retained topics with `clear_retained`."""
+        had = self.passwords.remove(node_id)
+        device = self._find(node_id)
+        if delete_config and device is not None:
+            if not device.layered:
+                raise ProvisionError(
+                    f"{device.path} is a standalone file; delete it by hand if it must go"
+                )
+            device.path.unlink()
+        self.write_broker_files()
+        shutil.rmtree(self.paths.bundles / node_id, ignore_errors=True)
+        (self.paths.bundles / f"{node_id}.tar.gz").unlink(missing_ok=True)
+        return had
+
+    def check(self) -> tuple[list[Device], list[Problem]]:
+        devices, problems = self.configs.check()
+        known = {d.node_id for d in devices}
+        for user in sorted(self.provisioned() - known):
+            problems.append(
+                Problem(
+                    self.paths.passwd,
+                    user,
+                    "holds a password but no device file defines it",
+                    f"run `antrian provision remove {self.site} {user}`",
+                )
+            )
+        return devices, problems
+
+    def _find(self, node_id: str) -> Device | None:
+        return next((d for d in self.configs.devices() if d.node_id == node_id), None)
+
+
+def clear_retained(broker: BrokerSettings, site: str, node_id: str, timeout: float = 5.0) -> None:
+    """Empty retained messages delete a removed device's status and config on the broker.
+
+    Connects as `broker` says (central's user may write every topic of the site)."""
+    topics = Topics(site)
+    link = MqttLink(broker, topics, Identity("provision", "tool", 1))
+    link.start()
+    try:
+        if not link.wait_connected(timeout):
+            raise ProvisionError(
+                f"could not reach the broker at {broker.host}:{broker.port} to clear "
+                f"{node_id}'s retained topics"
+            )
+        for topic in (topics.status(node_id), topics.config(node_id)):
+            link.publish(topic, b"", retain=True)
+    finally:
+        link.stop()
