@@ -137,7 +137,10 @@ class CallerNode:
         if self._screen_error is not None:
             self._inbox.put(_STOP)
             self._thread.join(5)
-            raise RuntimeError(f"the counter screen did not open: {self._screen_error}")
+            raise RuntimeError(
+                f"the counter screen did not open ({self._screen_error}); check the HDMI "
+                "cable and SDL_VIDEODRIVER, or set screen.mode: none"
+            )
         self.hardware.start(lambda p: self._inbox.put(_Pressed(p, time.monotonic())))
         self.link.start()
 
