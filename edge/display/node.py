@@ -204,8 +204,10 @@ class DisplayNode:
                 self.stopped.set()
             elif ev.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
                 self._dirty = True
-        self._speak()
+        # Draw before speaking: a frame takes ~2 ms, preparing an announcement can take
+        # longer, and the screen's budget is the tighter one.
         self._draw()
+        self._speak()
 
     def _next_deadline(self, mono: float) -> float:
         deadline = mono + MAX_IDLE_WAIT_S
