@@ -16,7 +16,13 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 # Order matters: the floors come first so that later modules can compare with them.
-MODULES = ("bench.floor", "bench.central", "bench.caller", "bench.display")
+MODULES = (
+    "bench.floor",
+    "bench.central",
+    "bench.caller",
+    "bench.display",
+    "bench.eta",
+)
 
 
 def main() -> int:

@@ -7,11 +7,13 @@ changes state. It returns an Outcome that the ledger persists before anything is
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from central import estimate
 from central.catalogue import Catalogue
 from central.texts import refusal
 from protocol import messages as m
@@ -251,17 +253,63 @@ class Hall:
         )
 
     def estimate_wait_min(self, queue_id: str, ahead: int) -> int:
-        """People ahead x recent mean service time / counters open for the queue."""
+        """Minutes until a ticket with `ahead` people ahead in this queue is called.
+
+        `ahead` below the queue's priority count means a priority ticket; len(waiting)
+        means a ticket taken now. See central/estimate.py for the model.
+        """
         q = self.cat.queue(queue_id)
         assert q is not None
-        samples = self.recent_service_s[queue_id]
-        mean_s = sum(samples) / len(samples) if samples else q.service_standard_min * 60.0
-        open_counters = sum(
-            1
-            for spec in self.cat.counters
-            if queue_id in spec.queues and not self.counters[spec.id].paused
-        )
-        return math.ceil(ahead * mean_s / max(1, open_counters) / 60)
+        lanes = self.waiting[queue_id]
+        n_prio = len(lanes.priority)
+        # The ticket's place, from which the tickets ahead in the other queues follow.
+        priority = ahead < n_prio
+        if priority:
+            key: tuple[datetime, str] | None = lanes.priority[ahead]
+        else:
+            i = ahead - n_prio
+            key = lanes.normal[i] if i < len(lanes.normal) else None
+        # The hall has no clock: the latest moment it recorded stands for now.
+        latest = [c.since for c in self.counters.values() if c.since is not None]
+        if self.tickets:
+            latest.append(next(reversed(self.tickets.values())).issued_at)
+        now = max(latest) if latest else None
+        recent = itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS)
+        pace = estimate.history(recent, self.waiting, now)
+        loads = {}
+        for qid, w in self.waiting.items():
+            queue = self.cat.queue(qid)
+            assert queue is not None
+            samples = pace.counter_s[qid] or list(self.recent_service_s[qid])
+            ticket_s = pace.handover_s + (
+                sum(samples) / len(samples) if samples else queue.service_standard_min * 60
+            )
+            if priority:
+                n = bisect.bisect_left(w.priority, key) if key else len(w.priority)
+            elif qid == queue_id:
+                n = ahead
+            else:
+                n = len(w.priority) + (bisect.bisect_left(w.normal, key) if key else len(w.normal))
+            loads[qid] = estimate.QueueLoad(
+                ahead=n,
+                ticket_s=float(ticket_s),
+                priority_per_s=0.0 if priority else pace.priority_per_s[qid],
+            )
+        counters = []
+        for spec in self.cat.counters:
+            c = self.counters[spec.id]
+            t = self.tickets.get(c.ticket_id) if c.ticket_id else None
+            busy_for = (now - t.called_at).total_seconds() if t and t.called_at and now else 0.0
+            counters.append(
+                estimate.CounterLoad(
+                    id=spec.id,
+                    queues=tuple(spec.queues),
+                    open=not c.paused,
+                    busy_queue=t.queue if t else None,
+                    busy_for_s=max(0.0, busy_for),
+                )
+            )
+        return math.ceil(estimate.wait_s(queue_id, counters, loads) / 60)
 
     # -- helpers --------------------------------------------------------------------
 

@@ -1,0 +1,102 @@
+"""Wait estimates against simulated days: share of tickets whose real wait fell within
+5 minutes or 25 % of the printed estimate, beside the naive people-ahead estimate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bench.common import BenchContext, result
+from central.catalogue import Catalogue
+from central.config import load_catalogue
+from central.estimate import naive_wait_min
+from central.hall import Hall
+from central.testing import DEMO_CATALOGUE
+from protocol import messages as m
+from sim import HallDriver, Profile, generate_day
+
+SEEDS = range(1, 11)
+FIRST_DAY = date(2026, 11, 23)
+TOLERANCE_MIN = 5.0
+TOLERANCE_SHARE = 0.25
+
+
+@dataclass
+class Sample:
+    ticket_id: str
+    queue: str
+    priority: bool
+    issued_at: datetime
+    estimate_min: int
+    naive_min: int
+    called_at: datetime | None = None
+
+    @property
+    def wait_min(self) -> float:
+        assert self.called_at is not None
+        return (self.called_at - self.issued_at).total_seconds() / 60
+
+
+def within(estimate_min: float, actual_min: float) -> bool:
+    """The issue's criterion: off by at most 5 minutes or by at most 25 % of the estimate."""
+    off = abs(actual_min - estimate_min)
+    return off <= TOLERANCE_MIN or off <= TOLERANCE_SHARE * estimate_min
+
+
+def naive_for(hall: Hall, queue: str, ahead: int) -> int:
+    samples = list(hall.recent_service_s[queue])
+    spec = hall.cat.queue(queue)
+    assert spec is not None
+    open_counters = sum(
+        1 for c in hall.cat.counters if queue in c.queues and not hall.counters[c.id].paused
+    )
+    return naive_wait_min(ahead, samples, spec.service_standard_min * 60, open_counters)
+
+
+def simulate(
+    catalogue: Catalogue, seeds: range, profile: Profile | None = None, first: date = FIRST_DAY
+) -> list[Sample]:
+    """Play one seeded day per seed; every called ticket with its two estimates."""
+    samples: list[Sample] = []
+    for n, seed in enumerate(seeds):
+        day = generate_day(catalogue, first + timedelta(days=n), seed, profile)
+        hall = Hall(catalogue, day.day)
+        by_id: dict[str, Sample] = {}
+        for req, out in HallDriver(hall, day).run():
+            if isinstance(req, m.IssueTicket) and out.reply.ticket is not None:
+                t = out.reply.ticket
+                assert t.estimated_wait_min is not None
+                by_id[t.ticket_id] = Sample(
+                    t.ticket_id,
+                    t.queue,
+                    t.priority,
+                    t.issued_at,
+                    t.estimated_wait_min,
+                    naive_for(hall, t.queue, t.people_ahead),
+                )
+            elif isinstance(req, m.CallNext) and out.reply.counter and out.reply.counter.ticket:
+                s = by_id.get(out.reply.counter.ticket.ticket_id)
+                if s is not None and s.called_at is None:
+                    s.called_at = req.sent_at
+        samples.extend(s for s in by_id.values() if s.called_at is not None)
+    return samples
+
+
+def shares(samples: list[Sample]) -> tuple[float, float]:
+    """(estimator share, naive share) within the tolerance."""
+    if not samples:
+        raise ValueError("no called tickets")
+    ok = sum(within(s.estimate_min, s.wait_min) for s in samples)
+    naive = sum(within(s.naive_min, s.wait_min) for s in samples)
+    return ok / len(samples), naive / len(samples)
+
+
+def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    catalogue = load_catalogue(DEMO_CATALOGUE)
+    samples = simulate(catalogue, SEEDS)
+    est, naive = shares(samples)
+    common = {"tickets": len(samples), "days": len(SEEDS), "hall": catalogue.site}
+    yield result("eta_within_5min_or_25pct_share", est, "share", target=">= 0.80", **common)
+    yield result("eta_naive_share", naive, "share", **common)

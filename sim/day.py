@@ -1,0 +1,181 @@
+"""A seeded simulated MPP day: who arrives when, for which queue, how long they take.
+
+Pure data from a seed and a catalogue, with no hall, broker or clock, so that the same day
+can drive the pure Hall (sim.driver) or, later, real nodes over MQTT.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from central.catalogue import Catalogue
+
+# Relative arrival intensity per local hour: a morning peak and a lunch dip, the shape
+# halls describe (citizens come before work, few come at midday prayer and lunch).
+DEFAULT_HOURLY = {8: 1.0, 9: 1.6, 10: 1.5, 11: 1.1, 12: 0.5, 13: 0.9, 14: 0.6}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The shape of a day; every field has a realistic default."""
+
+    opens: time = time(8, 0)
+    closes: time = time(15, 0)
+    last_arrival: time = time(14, 45)
+    hourly: dict[int, float] = field(default_factory=lambda: dict(DEFAULT_HOURLY))
+    load: float = 0.85  # demand as a share of what the counters serve at the standard time
+    priority_share: float = 0.08  # elderly, pregnant, disabled
+    no_show_share: float = 0.05
+    rating_share: float = 0.6  # citizens who press a rating button
+    transfer_share: float = 0.03  # took a ticket for the wrong queue
+    service_mean_of_standard: tuple[float, float] = (0.6, 0.95)  # per service, drawn once
+    service_sigma: float = 0.45  # lognormal spread of one service's times
+    walk_s: tuple[float, float] = (15.0, 75.0)  # from the call to the desk
+    lunch_gap: tuple[time, time] = (time(12, 0), time(12, 30))  # odd counters pause
+
+
+@dataclass(frozen=True)
+class Citizen:
+    index: int
+    arrives_at: datetime
+    queue: str
+    service: str | None
+    priority: bool
+    shows: bool
+    walk_s: float
+    service_s: float
+    rating: int | None
+    transfer_to: str | None = None
+    transfer_service_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Shift:
+    counter: str
+    officer: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    seed: int
+    opens_at: datetime
+    closes_at: datetime
+    citizens: list[Citizen]
+    shifts: list[Shift]
+    service_mean_s: dict[str, float]  # per queue, the truth the estimator has to learn
+
+
+def _lognormal(rng: random.Random, mean: float, sigma: float) -> float:
+    return rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
+
+
+def _rating(rng: random.Random) -> int:
+    # Most citizens are satisfied; a few are not (the shape of published IKM surveys).
+    return rng.choices((4, 3, 2, 1), weights=(45, 40, 10, 5))[0]
+
+
+def queue_capacity(catalogue: Catalogue, profile: Profile) -> dict[str, float]:
+    """Tickets per day each queue's counters could serve at the standard time."""
+    minutes = (
+        datetime.combine(date.min, profile.closes) - datetime.combine(date.min, profile.opens)
+    ).total_seconds() / 60
+    cap = {q.id: 0.0 for q in catalogue.queues}
+    for c in catalogue.counters:
+        for qid in c.queues:
+            q = catalogue.queue(qid)
+            assert q is not None
+            cap[qid] += minutes / len(c.queues) / q.service_standard_min
+    return cap
+
+
+def generate_day(catalogue: Catalogue, day: date, seed: int, profile: Profile | None = None) -> Day:
+    """One day of citizens and counter shifts, the same for the same seed."""
+    p = profile or Profile()
+    rng = random.Random(f"{seed}:{day.isoformat()}:{catalogue.site}")
+    tz = catalogue.tz
+    opens_at = datetime.combine(day, p.opens, tz)
+    closes_at = datetime.combine(day, p.closes, tz)
+    last_at = datetime.combine(day, p.last_arrival, tz)
+
+    # Service ids are unique only within an agency, so means are keyed by (queue, service).
+    service_mean: dict[tuple[str, str | None], float] = {}
+    queue_mean: dict[str, float] = {}
+    for q in catalogue.queues:
+        services: list[str | None] = list(q.services) or [None]
+        for s in services:
+            service_mean[(q.id, s)] = (
+                q.service_standard_min * 60 * rng.uniform(*p.service_mean_of_standard)
+            )
+        queue_mean[q.id] = sum(service_mean[(q.id, s)] for s in services) / len(services)
+
+    hours = [h for h in sorted(p.hourly) if p.opens.hour <= h < p.closes.hour]
+    peak = max(p.hourly[h] for h in hours)
+    total_weight = sum(p.hourly[h] for h in hours)
+    capacity = queue_capacity(catalogue, p)
+
+    arrivals: list[tuple[datetime, str]] = []
+    for q in catalogue.queues:
+        # Expected arrivals: load x what the counters serve at the true mean service time.
+        expected = p.load * capacity[q.id] * q.service_standard_min * 60 / queue_mean[q.id]
+        # Non-homogeneous Poisson process by thinning, rate in arrivals per second.
+        max_rate = expected * peak / total_weight / 3600
+        t = opens_at
+        while True:
+            t += timedelta(seconds=rng.expovariate(max_rate))
+            if t >= last_at:
+                break
+            h = t.astimezone(tz).hour
+            if rng.random() < p.hourly.get(h, 0.0) / peak:
+                arrivals.append((t, q.id))
+    arrivals.sort()
+
+    citizens = []
+    queue_ids = [q.id for q in catalogue.queues]
+    priority_allowed = {q.id: q.priority_allowed for q in catalogue.queues}
+    for i, (at, qid) in enumerate(arrivals):
+        spec = catalogue.queue(qid)
+        assert spec is not None
+        service = rng.choice(spec.services) if spec.services else None
+        priority = spec.priority_allowed and rng.random() < p.priority_share
+        transfer_to = None
+        transfer_s = 0.0
+        if rng.random() < p.transfer_share:
+            targets = [o for o in queue_ids if o != qid and (not priority or priority_allowed[o])]
+            transfer_to = rng.choice(targets)
+            transfer_s = _lognormal(rng, queue_mean[transfer_to], p.service_sigma)
+        shows = rng.random() >= p.no_show_share
+        citizens.append(
+            Citizen(
+                index=i,
+                arrives_at=at,
+                queue=qid,
+                service=service,
+                priority=priority,
+                shows=shows,
+                walk_s=rng.uniform(*p.walk_s),
+                # A transferred citizen spends a short while at the wrong counter.
+                service_s=rng.uniform(60, 180)
+                if transfer_to
+                else _lognormal(rng, service_mean[(qid, service)], p.service_sigma),
+                rating=_rating(rng) if shows and rng.random() < p.rating_share else None,
+                transfer_to=transfer_to,
+                transfer_service_s=transfer_s,
+            )
+        )
+
+    lunch_from = datetime.combine(day, p.lunch_gap[0], tz)
+    lunch_to = datetime.combine(day, p.lunch_gap[1], tz)
+    shifts = []
+    for n, c in enumerate(catalogue.counters):
+        # Two shifts per counter; every second counter leaves a lunch gap between them.
+        morning_end = lunch_from
+        afternoon_start = lunch_to if n % 2 else lunch_from
+        shifts.append(Shift(c.id, f"{c.id}-pagi", opens_at, morning_end))
+        shifts.append(Shift(c.id, f"{c.id}-siang", afternoon_start, closes_at))
+    return Day(day, seed, opens_at, closes_at, citizens, shifts, queue_mean)
