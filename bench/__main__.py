@@ -21,6 +21,7 @@ MODULES = (
     "bench.central",
     "bench.caller",
     "bench.display",
+    "bench.kiosk",
     "bench.eta",
 )
 

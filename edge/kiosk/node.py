@@ -260,11 +260,15 @@ class Kiosk:
                 people_ahead=info.people_ahead,
                 estimated_wait_min=info.estimated_wait_min,
             )
-            self.outbox.record_online(rid, info, view)
+            printing = self.printer_status in self._printable()
+            fresh = self.outbox.record_online(rid, info, view, printing)
             log.info("ticket recorded %s %s online", info.label, info.ticket_id)
-            stored = self.outbox.ticket(info.ticket_id)
-            if stored is not None and not stored.printed:
-                self._print(stored)
+            if fresh and printing:
+                self._print_recorded(info.ticket_id, view, attempts=1)
+            elif not fresh:
+                stored = self.outbox.ticket(info.ticket_id)
+                if stored is not None and not stored.printed:
+                    self._print(stored)
             return
         self.outbox.drop_intent(rid)
         refusal = reply.refusal
@@ -341,8 +345,12 @@ class Kiosk:
         if self.printer_status not in self._printable():
             return False
         attempts = self.outbox.print_attempt(stored.ticket_id)
+        return self._print_recorded(stored.ticket_id, stored.view, attempts)
+
+    def _print_recorded(self, ticket_id: str, view: TicketView, attempts: int) -> bool:
+        """The attempt is already counted in the outbox: a restart marks any later copy."""
         layout = ticket_layout(
-            stored.view,
+            view,
             self.config.language,
             self.config.footer,
             self.config.status_url,
@@ -350,8 +358,8 @@ class Kiosk:
         )
         if not self._write(layout):
             return False
-        self.outbox.mark_printed(stored.ticket_id, now())
-        log.info("ticket printed %s %s attempt %d", stored.view.label, stored.ticket_id, attempts)
+        self.outbox.mark_printed(ticket_id, now())
+        log.info("ticket printed %s %s attempt %d", view.label, ticket_id, attempts)
         return True
 
     def _write(self, layout: list[Element]) -> bool:

@@ -1,0 +1,152 @@
+"""Kiosk figures: press-to-print through broker and central, ticket render time, memory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psutil
+import yaml
+from gpiozero.pins.mock import MockFactory
+
+from antrian.devbroker import REPO_ROOT
+from bench.common import BenchContext, percentile, result
+from central import Central, load_catalogue
+from central.testing import make_config
+from edge.kiosk import KioskConfig
+from edge.kiosk._escpos import EscposPrinter, SimulatedDevice, render
+from edge.kiosk._gpio import GpioPanel
+from edge.kiosk.layout import TicketView, ticket_layout
+from edge.kiosk.node import Kiosk
+
+PRESSES = 300
+RENDERS = 300
+# Queues without a daily quota, so every press is issued.
+BUTTONS = [("samsat", 5, "d"), ("perizinan", 6, "f"), ("bpjs", 13, "h"), ("pos", 19, "j")]
+
+
+def _config(port: int, state_dir: Path) -> dict[str, Any]:
+    return {
+        "node_id": "kiosk-bench",
+        "site": "demo",
+        "broker": {"port": port},
+        "state_dir": str(state_dir),
+        "hardware": "simulated",
+        "footer": ["Terima kasih atas kunjungan Anda"],
+        "press": {"bounce_ms": 0, "repeat_guard_s": 0.0, "priority_window_s": 5},
+        "buttons": [{"queue": q, "pin": p, "key": k} for q, p, k in BUTTONS],
+        "leds": {"ready": 17, "busy": 27, "offline": 22, "fault": 23},
+    }
+
+
+def _render_ms() -> float:
+    view = TicketView(
+        ticket_id="20260302-samsat-0042",
+        label="D042",
+        hall_name="Mal Pelayanan Publik Kota Demo",
+        agency="Samsat",
+        queue_name="Pajak Kendaraan",
+        issued_at=datetime.now(ZoneInfo("Asia/Jakarta")),
+        people_ahead=12,
+        estimated_wait_min=18,
+    )
+    samples = []
+    for _ in range(RENDERS):
+        t0 = time.perf_counter()
+        render(ticket_layout(view, "id", ["Terima kasih atas kunjungan Anda"], None))
+        samples.append((time.perf_counter() - t0) * 1000)
+    return percentile(samples, 99)
+
+
+def _press_to_print(port: int, tmp: Path) -> list[float]:
+    central_config = make_config(port, tmp / "central")
+    central = Central(central_config, load_catalogue(central_config.catalogue))
+    central.start()
+    config = KioskConfig.model_validate(_config(port, tmp / "kiosk"))
+    factory = MockFactory()
+    device = SimulatedDevice()
+    kiosk = Kiosk(config, GpioPanel(config, pin_factory=factory), EscposPrinter(device))
+    kiosk.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not kiosk.central_up() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not kiosk.wait_idle(10):
+            raise RuntimeError("kiosk did not settle (leases)")
+        samples = []
+        for i in range(PRESSES):
+            pin = factory.pin(BUTTONS[i % len(BUTTONS)][1])
+            n = len(device.jobs)
+            t0 = time.monotonic()
+            pin.drive_low()
+            while len(device.jobs) == n:
+                if time.monotonic() - t0 > 5:
+                    raise RuntimeError("no ticket printed within 5 s")
+                time.sleep(0.0002)
+            samples.append((device.first_byte_at[n] - t0) * 1000)
+            pin.drive_high()
+            kiosk.wait_idle(5)
+        offline = sum("luring" in j.decode("cp437", "replace") for j in device.jobs)
+        if offline:
+            raise RuntimeError(f"{offline} tickets went offline: not a press-to-print figure")
+        return samples
+    finally:
+        kiosk.stop()
+        central.stop()
+
+
+def _rss_mb(port: int, tmp: Path, launcher: list[str], node_id: str) -> float:
+    raw = _config(port, tmp / node_id)
+    raw["node_id"] = node_id
+    path = tmp / f"{node_id}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", *launcher, "--config", str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO_ROOT,
+    )
+    try:
+        time.sleep(1.5)
+        assert proc.stdin is not None
+        for key in ("d", "f", "h", "j") * 3:  # print a few tickets so the peak is in
+            proc.stdin.write(f"{key}\n".encode())
+            proc.stdin.flush()
+            time.sleep(0.1)
+        time.sleep(0.5)
+        return float(psutil.Process(proc.pid).memory_info().rss) / 2**20
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdin is not None:
+            proc.stdin.close()
+
+
+def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
+    render_ms = _render_ms()
+    yield result("kiosk_render_ms", render_ms, "ms", note="p99 of building a ticket's bytes")
+    with tempfile.TemporaryDirectory(prefix="antrian-bench-kiosk-") as d:
+        tmp = Path(d)
+        samples = _press_to_print(ctx.broker.port, tmp)
+        p99 = percentile(samples, 99)
+        floor = ctx.results.get("mqtt_two_hop_floor_p99_ms")
+        extra: dict[str, Any] = {"p50": round(percentile(samples, 50), 3), "n": len(samples)}
+        if floor is not None:
+            target = 3 * floor + render_ms
+            extra.update(target=round(target, 3), met=p99 <= target)
+        yield result("kiosk_press_to_print_p99_ms", p99, "ms", **extra)
+        # As deployed by `antrian kiosk`, and alone (`python -m edge.kiosk`): the difference
+        # is what the other subcommands import when the shared CLI builds its parser.
+        alone = _rss_mb(ctx.broker.port, tmp, ["edge.kiosk"], "kiosk-rss-a")
+        cli = _rss_mb(ctx.broker.port, tmp, ["antrian.cli", "kiosk"], "kiosk-rss-b")
+        yield result(
+            "kiosk_rss_mb", cli, "MB", target=60, met=cli <= 60, kiosk_alone_mb=round(alone, 1)
+        )
