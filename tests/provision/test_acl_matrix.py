@@ -93,7 +93,7 @@ class Inbox:
 
 
 def connect(
-    site: SecureSite, node: str, role: str, subs: dict[str, Inbox] | None = None
+    site: SecureSite, node: str, role: str, subs: list[tuple[str, Inbox]] | None = None
 ) -> MqttLink:
     broker = BrokerSettings(
         port=site.tls_port,

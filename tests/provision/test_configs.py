@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 import pytest
 
-from antrian.cli import main
 from antrian.devbroker import REPO_ROOT
 from provision import ConfigInvalid, Problem, SiteConfigs
+from provision.cli import register
 from provision.configs import role_model
 from provision.testing import SITE, copy_site
 
@@ -228,6 +229,15 @@ def test_check_command_reports_and_fails(
     err = capsys.readouterr().err
     assert f"{root / SITE / 'roles' / 'kiosk.yaml'}: hardware: Input should be 'gpio'" in err
     assert "fix: give a valid value (now 'gpoi')" in err
+
+
+def main(argv: list[str]) -> int:
+    """`antrian provision ...` through the subcommand's own parser."""
+    parser = argparse.ArgumentParser(prog="antrian")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
 
 
 def test_problem_reads_as_documented() -> None:
