@@ -1,0 +1,130 @@
+"""Known truth: a scripted day gives exactly the expected report numbers."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from reports import LedgerError, build_report, ikm, read_period
+from reports.figures import Group, p90
+
+from .scripted_day import CAT, DAY, write_scripted_day
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ledger") / "ledger.sqlite3"
+    write_scripted_day(path)
+    return path
+
+
+def _row(groups: list[Group], key: str) -> Group:
+    return next(g for g in groups if g.key == key)
+
+
+def test_hall_totals(ledger: Path) -> None:
+    r = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    h = r.hall
+    assert (h.issued, h.served, h.no_show, h.transfers) == (7, 6, 1, 1)
+    # Waits 2, 15, 16, 10+45, 18, 20, 50 minutes.
+    assert h.wait_mean_min == pytest.approx(176 / 7)
+    assert h.wait_p90_min == pytest.approx(55)
+    # Services 8, 15, 12, 16, 5, 8 minutes; 15 (A, standard 10) and 16 (C, 15) are over.
+    assert h.service_mean_min == pytest.approx(64 / 6)
+    assert h.service_p90_min == pytest.approx(16)
+    assert h.within_standard == pytest.approx(4 / 6)
+    assert h.satisfaction is not None
+    assert (h.satisfaction.ratings, h.satisfaction.score, h.satisfaction.grade) == (4, 81.25, "B")
+    assert r.per_hour == {8: 5, 9: 2}
+    assert r.peak_hour == 8
+    assert r.days_with_tickets == 1
+
+
+def test_agencies_and_services(ledger: Path) -> None:
+    r = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    a = _row(r.groups["queue"], "dukcapil")
+    assert (a.issued, a.served, a.no_show, a.transfers) == (5, 4, 1, 0)
+    assert a.wait_mean_min == pytest.approx(103 / 5) and a.wait_p90_min == pytest.approx(50)
+    assert a.service_mean_min == pytest.approx(9) and a.service_p90_min == pytest.approx(15)
+    assert a.within_standard == pytest.approx(3 / 4)
+    assert a.satisfaction is not None and a.satisfaction.score == pytest.approx(91.67)
+    assert a.satisfaction.grade == "A" and a.name == "A KTP-el, KK, Akta"
+    # B001 was taken for SKCK and transferred: issued and transferred there, served in SIM.
+    b = _row(r.groups["queue"], "skck")
+    assert (b.issued, b.served, b.transfers, b.wait_mean_min) == (1, 0, 1, None)
+    c = _row(r.groups["queue"], "sim")
+    assert (c.issued, c.served, c.no_show) == (1, 2, 0)
+    assert c.wait_mean_min == pytest.approx(36.5) and c.within_standard == pytest.approx(0.5)
+    assert c.satisfaction is not None and c.satisfaction.grade == "D"
+    polri = _row(r.groups["agency"], "polri")
+    assert (polri.name, polri.issued, polri.served, polri.transfers) == ("Polresta", 2, 2, 1)
+    assert [g.key for g in r.groups["agency"]] == ["dukcapil", "polri"]
+
+
+def test_counters_and_officers(ledger: Path) -> None:
+    r = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    l2 = _row(r.groups["counter"], "loket-2")
+    assert (l2.name, l2.issued, l2.served, l2.no_show) == ("Loket 2", None, 2, 1)
+    assert l2.wait_mean_min == pytest.approx(85 / 3)
+    assert l2.satisfaction is not None and l2.satisfaction.score == 100.0
+    l3 = _row(r.groups["counter"], "loket-3")
+    assert (l3.served, l3.transfers) == (2, 1) and l3.wait_p90_min == pytest.approx(55)
+    budi = _row(r.groups["officer"], "budi")
+    assert budi.served == 2 and budi.satisfaction is not None
+    assert budi.satisfaction.score == 87.5 and budi.satisfaction.grade == "B"
+    assert [g.key for g in r.groups["officer"]] == ["budi", "eko", "sari"]
+
+
+def test_fairness(ledger: Path) -> None:
+    f = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT).fairness
+    assert (f.overtakes, f.overtaken_tickets, f.priority_tickets) == (1, 1, 1)
+    assert f.priority_share == pytest.approx(1 / 7)
+    assert f.priority_longest_wait_min == pytest.approx(2)
+
+
+def test_without_catalogue_names_fall_back_and_no_standard(ledger: Path) -> None:
+    r = build_report(read_period(ledger, DAY, DAY), DAY, DAY)
+    assert r.hall.within_standard is None
+    assert {g.key for g in r.groups["agency"]} == {"Dukcapil", "Polresta"}
+    assert r.hall.issued == 7
+
+
+def test_other_days_are_empty_and_the_ledger_is_unchanged(ledger: Path) -> None:
+    before = hashlib.sha256(ledger.read_bytes()).hexdigest()
+    r = build_report(read_period(ledger, date(2026, 11, 24), date(2026, 11, 30)), DAY, DAY)
+    assert r.hall.issued == 0 and r.peak_hour is None and r.groups["queue"] == []
+    assert hashlib.sha256(ledger.read_bytes()).hexdigest() == before
+
+
+def test_missing_or_foreign_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="not found"):
+        read_period(tmp_path / "nope.sqlite3", DAY, DAY)
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(LedgerError, match="not an Antrian ledger"):
+        read_period(junk, DAY, DAY)
+
+
+def test_ikm_conversion_and_bands() -> None:
+    assert ikm([]) is None
+    assert ikm([4]).score == 100.0 and ikm([4]).grade == "A"  # type: ignore[union-attr]
+    assert ikm([1]).score == 25.0 and ikm([1]).grade == "D"  # type: ignore[union-attr]
+    # Band edges as the regulation prints them, to two decimals.
+    assert ikm([4, 4, 3]).grade == "A"  # type: ignore[union-attr]  # 91.67
+    assert ikm([3] * 53 + [4] * 47).score == 86.75  # type: ignore[union-attr]
+    assert ikm([3, 3, 3, 4]).grade == "B"  # type: ignore[union-attr]  # 81.25
+    assert ikm([3, 3, 2, 3]).grade == "C"  # type: ignore[union-attr]  # 68.75
+    assert ikm([3, 2]).grade == "D"  # type: ignore[union-attr]  # 62.5
+    assert ikm([3] * 7 + [4] * 4).score == 84.09  # type: ignore[union-attr]
+    with pytest.raises(ValueError):
+        ikm([5])
+
+
+def test_p90_is_nearest_rank() -> None:
+    assert p90([]) is None
+    assert p90([3.0]) == 3.0
+    assert p90([float(i) for i in range(1, 11)]) == 9.0
+    assert p90([float(i) for i in range(1, 12)]) == 10.0
