@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
         cfg.broker.host,
         cfg.broker.port,
     )
-    done.wait()
+    while not done.wait(0.5):
+        if central.failed.is_set():
+            log.error("central stopped after an internal error; exiting so that it restarts")
+            central.stop()
+            return 70
     central.stop()
     return 0
