@@ -84,6 +84,10 @@ class DisplayNode:
         self._central_session = 0
         self.frame_listeners: list[Callable[[Frame], None]] = []
         self.speech_listeners: list[Callable[[Spoken], None]] = []
+        # The demo presses kiosk and counter buttons from this window's keyboard and draws
+        # its key legend over the board.
+        self.key_listeners: list[Callable[[str], None]] = []
+        self.overlays: list[Callable[[pygame.Surface], None]] = []
         self._dirty = True
         self._flash_until: dict[int, float] = {}
         self._flash_phase = False
@@ -204,6 +208,9 @@ class DisplayNode:
                 self.stopped.set()
             elif ev.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
                 self._dirty = True
+            elif ev.type == pygame.KEYDOWN and ev.unicode:
+                for key_listener in self.key_listeners:
+                    key_listener(ev.unicode)
         # Draw before speaking: a frame takes ~2 ms, preparing an announcement can take
         # longer, and the screen's budget is the tighter one.
         self._draw()
@@ -321,6 +328,8 @@ class DisplayNode:
             self._dirty = False
             t0 = time.perf_counter()
             self.render(screen, local, phase)
+            for overlay in self.overlays:
+                overlay(screen)
             pygame.display.flip()
             t1 = time.perf_counter()
             self.frames += 1
