@@ -85,7 +85,9 @@ def _idle(node: CallerNode, timeout: float = 2.0) -> None:
     raise RuntimeError("caller kept waiting for a reply")
 
 
-def press_to_event(port: int, state: Path) -> list[float]:
+def press_to_event(port: int, state: Path) -> tuple[list[float], list[float]]:
+    """Press-to-event samples, and interleaved ones of the same CallNext sent straight from
+    a bench client (no caller node), so that the caller's own share can be told apart."""
     central = CentralProcess(make_config(port, state / "central")).start()
     kiosk = _link(port, "bench-kiosk")
     requester = Requester(kiosk)
@@ -111,7 +113,7 @@ def press_to_event(port: int, state: Path) -> list[float]:
         sub.start()
         if not (kiosk.wait_connected(5) and sub.wait_connected(5)):
             raise RuntimeError("bench clients could not connect")
-        _issue_many(requester, SAMPLES + WARMUP + 5)
+        _issue_many(requester, 2 * (SAMPLES + WARMUP) + 5)
         node.start()
         deadline = time.monotonic() + 10
         while not node.inspect(
@@ -125,7 +127,7 @@ def press_to_event(port: int, state: Path) -> list[float]:
         hw = node.hardware
         assert isinstance(hw, GpioPanels) and hw.pin_factory is not None
         pin = hw.pin_factory.pin(NEXT_PIN)
-        samples = []
+        pressed, direct = [], []
         for i in range(SAMPLES + WARMUP):
             waiter.event.clear()
             t0 = time.perf_counter()
@@ -134,9 +136,25 @@ def press_to_event(port: int, state: Path) -> list[float]:
                 raise RuntimeError(f"press {i}: no ticket_called event")
             pin.drive_high()
             if i >= WARMUP:
-                samples.append((waiter.at - t0) * 1000)
+                pressed.append((waiter.at - t0) * 1000)
             _idle(node)
-        return samples
+
+            waiter.event.clear()
+            t0 = time.perf_counter()
+            reply = requester.send(
+                m.CallNext(
+                    request_id=new_request_id("bench-kiosk"),
+                    node_id="bench-kiosk",
+                    sent_at=now(),
+                    counter=COUNTER,
+                )
+            )
+            if not waiter.event.wait(2):
+                raise RuntimeError(f"direct call {i}: no ticket_called event")
+            if i >= WARMUP:
+                direct.append((waiter.at - t0) * 1000)
+            reply.result(2)
+        return pressed, direct
     finally:
         node.stop()
         kiosk.stop()
@@ -186,18 +204,29 @@ def board_render_ms(frames: int = 200) -> list[float]:
 
 def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="antrian-bench-caller-") as tmp:
-        samples = press_to_event(ctx.broker.port, Path(tmp))
-    p99 = percentile(samples, 99)
+        pressed, direct = press_to_event(ctx.broker.port, Path(tmp))
+    p99 = percentile(pressed, 99)
+    direct_p99 = percentile(direct, 99)
     floor = ctx.results.get("mqtt_two_hop_floor_p99_ms")
     extra: dict[str, Any] = {"x_floor": round(p99 / floor, 2)} if floor else {}
     yield result(
         "caller_press_to_event_p99_ms",
         p99,
         "ms",
-        samples=len(samples),
-        p50_ms=round(percentile(samples, 50), 3),
+        samples=len(pressed),
+        p50_ms=round(percentile(pressed, 50), 3),
         target="<= 3x mqtt_two_hop_floor_p99_ms",
         **extra,
+    )
+    # The same CallNext without the caller node: central's commit and two hops. The
+    # difference to the figure above is what the caller itself adds.
+    yield result(
+        "caller_direct_call_to_event_p99_ms",
+        direct_p99,
+        "ms",
+        samples=len(direct),
+        p50_ms=round(percentile(direct, 50), 3),
+        caller_share_p50_ms=round(percentile(pressed, 50) - percentile(direct, 50), 3),
     )
     # The screen draws on the node's loop thread: a frame delays a press behind it.
     frames = board_render_ms()
