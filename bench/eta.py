@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bench.common import BenchContext, result
@@ -100,3 +100,8 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     common = {"tickets": len(samples), "days": len(SEEDS), "hall": catalogue.site}
     yield result("eta_within_5min_or_25pct_share", est, "share", target=">= 0.80", **common)
     yield result("eta_naive_share", naive, "share", **common)
+    # The same days with every counter staffed through lunch (shifts overlap, as
+    # design.md says halls arrange): shows how much unannounced pauses cost.
+    steady = simulate(catalogue, SEEDS, Profile(lunch_gap=(time(12), time(12))))
+    est, naive = shares(steady)
+    yield result("eta_share_no_lunch_pause", est, "share", naive=round(naive, 4), **common)
