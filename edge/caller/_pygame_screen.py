@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pygame
@@ -24,6 +24,7 @@ class PygameScreen:
     config: ScreenConfig
     counters: list[str]
     language: Language = "id"
+    on_key: Callable[[str, bool], None] | None = None  # key name, down; for the simulator
     surface: pygame.Surface | None = None
     frames: int = 0
     _last: dict[str, BoardView] = field(default_factory=dict)
@@ -52,9 +53,13 @@ class PygameScreen:
         self.frames += 1
 
     def pump(self) -> None:
-        if self.surface is not None:
-            # Without draining the queue a window is reported as not responding.
-            pygame.event.pump()
+        if self.surface is None:
+            return
+        # Draining the queue keeps the window responsive; keys feed the simulator.
+        for ev in pygame.event.get((pygame.KEYDOWN, pygame.KEYUP)):
+            if self.on_key is not None:
+                self.on_key(pygame.key.name(ev.key), ev.type == pygame.KEYDOWN)
+        pygame.event.pump()
 
     def close(self) -> None:
         if self.surface is not None:

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=m.Message)
 
 TICK_S = 0.05
-PUMP_S = 0.25
+PUMP_S = 0.05
 
 
 @dataclass(frozen=True)

@@ -143,3 +143,26 @@ def test_node_screen_follows_central(
     got = shown()
     assert rgb(got, 3, 357) == ERROR_BG  # the officer sees why nothing happened
     assert number_box(got) is not None  # and the last number stays on screen
+
+
+def test_simulator_keys_press_the_mock_buttons(
+    central_runner: CentralRunner, observer: Observer, make_caller: Callable[..., Caller]
+) -> None:
+    observer.issue("dukcapil", 1)
+    c = make_caller(screen={"mode": "window", "width": 320, "height": 200})
+    c.ready()
+
+    def key(name: str, down: bool) -> None:
+        kind = pygame.KEYDOWN if down else pygame.KEYUP
+
+        # Posted on the loop thread, where the window lives; pump() reads it there.
+        def post() -> None:
+            pygame.event.post(pygame.event.Event(kind, key=ord(name)))
+
+        c.node.call_soon(post)
+
+    key("n", True)
+    key("n", False)
+    called = observer.wait_kind("ticket_called")
+    assert called[0].ticket is not None and called[0].ticket.label == "A001"
+    assert c.pin(NEXT).state  # released again
