@@ -20,10 +20,10 @@ mosquitto:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check protocol central antrian
+	$(BIN)/ruff format --check protocol central antrian hall
 
 typecheck: $(STAMP)
-	$(BIN)/mypy protocol central antrian edge tests
+	$(BIN)/mypy protocol central antrian edge hall reports sim provision bench tests
 
 unit: $(STAMP) mosquitto
 	$(BIN)/pytest

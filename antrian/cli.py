@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "voice": ("edge.display.cli", "voice clip sets: build the default set with espeak-ng"),
     "provision": ("provision.cli", "device configs, credentials, ACLs and certificates"),
     "report": ("reports.cli", "reports for hall managers from central's ledger"),
+    "demo": ("hall.cli", "run a whole simulated hall on this machine (make demo)"),
 }
 
 

@@ -55,7 +55,8 @@ class DevBroker:
     def start(self, timeout: float = 10.0) -> DevBroker:
         if not self.port:
             self.port = free_port()
-        self._dir = tempfile.TemporaryDirectory(prefix="antrian-broker-")
+        if self._dir is None:  # kept across kill() and start(), as a real disk would be
+            self._dir = tempfile.TemporaryDirectory(prefix="antrian-broker-")
         conf = Path(self._dir.name) / "mosquitto.conf"
         conf.write_text(render_config(BROKER_CONF.read_text(), self.port, self.extra_config))
         with open(Path(self._dir.name) / "mosquitto.log", "ab") as log:

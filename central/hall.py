@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from central import estimate
-from central.catalogue import Catalogue
+from central.catalogue import Catalogue, Queue
 from central.texts import refusal
 from protocol import messages as m
 
 RECENT_SERVICE_SAMPLES = 20
+MAX_NUMBER = 9999  # four digits at most on a ticket and in the voice
+
+
+def number_cap(q: Queue) -> int:
+    return q.daily_quota if q.daily_quota is not None else MAX_NUMBER
 
 
 @dataclass
@@ -137,7 +142,11 @@ class Hall:
         self.counters: dict[str, CounterRuntime] = {
             c.id: CounterRuntime(c.id) for c in catalogue.counters
         }
+        # Online numbers count up from 1; leased blocks are cut from the top of the day's
+        # range (the quota, else MAX_NUMBER) downwards, so the first citizen of the day
+        # gets 001 however many kiosks hold a block, and the two never meet.
         self.next_number: dict[str, int] = {q.id: 1 for q in catalogue.queues}
+        self.lease_floor: dict[str, int] = {q.id: number_cap(q) + 1 for q in catalogue.queues}
         self.leases: dict[str, Lease] = {}
         self.taken: set[tuple[str, int]] = set()  # (origin queue, number) today
         self.recent_service_s: dict[str, deque[float]] = {
@@ -397,7 +406,7 @@ class Hall:
         if req.priority and not q.priority_allowed:
             raise Refused("priority_not_allowed")
         number = self.next_number[q.id]
-        if q.daily_quota is not None and number > q.daily_quota:
+        if number >= self.lease_floor[q.id]:
             raise Refused("quota_reached")
         self.next_number[q.id] = number + 1
         t = Ticket(
@@ -431,13 +440,11 @@ class Hall:
         self._queue(req.queue)
         q = self.cat.queue(req.queue)
         assert q is not None
-        first = self.next_number[q.id]
-        last = first + req.size - 1
-        if q.daily_quota is not None:
-            last = min(last, q.daily_quota)
+        last = self.lease_floor[q.id] - 1
+        first = max(self.next_number[q.id], last - req.size + 1)
         if last < first:
             raise Refused("quota_reached")
-        self.next_number[q.id] = last + 1
+        self.lease_floor[q.id] = first
         lease = Lease(
             id=f"{self.day:%Y%m%d}-{q.id}-{first:04d}-{last:04d}",
             node_id=req.node_id,
@@ -458,7 +465,6 @@ class Hall:
         )
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
         out.leases.append(lease)
-        out.numbering[(self.day, q.id)] = last + 1
         return out
 
     def replay(
@@ -602,14 +608,17 @@ class Hall:
         assert target is not None
         if t.queue == req.to_queue:
             raise Refused("transfer_same_queue")
-        if not self.cat.hall_open(now):
-            raise Refused("hall_closed")
+        if not self.cat.queue_open(target, now):
+            raise Refused("queue_closed", f"{target.id} takes no more tickets today")
         if t.priority and not target.priority_allowed:
             raise Refused("priority_not_allowed")
         from_queue = t.queue
         t.queue = req.to_queue
         t.status = "waiting"
         t.counter = None
+        # The next desk's service is timed from its own call or start; the first desk's
+        # leg stays in the event log.
+        t.started_at = None
         t.transfers += 1
         c.ticket_id = None
         c.since = now

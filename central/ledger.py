@@ -184,6 +184,8 @@ class Ledger:
                 hall.next_number[queue] = int(nxt)
         for lease in self.leases_of_day(day):
             hall.leases[lease.id] = lease
+            if lease.queue in hall.lease_floor:
+                hall.lease_floor[lease.queue] = min(hall.lease_floor[lease.queue], lease.first)
         for ev_body in self.db.execute(
             "SELECT body FROM events WHERE day=? AND kind IN ('ticket_called','ticket_recalled') "
             "ORDER BY seq DESC LIMIT 10",

@@ -168,6 +168,10 @@ class DisplayNode:
         speaker.preload([(v, w) for v, w in words if speaker.has_clip(v, w)])
         return speaker
 
+    def invalidate(self) -> None:
+        """Draw a full frame at the next step (e.g. an overlay changed)."""
+        self._dirty = True
+
     def run(self) -> None:
         while not self.stopped.is_set():
             self.step(MAX_IDLE_WAIT_S)

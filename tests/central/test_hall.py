@@ -154,14 +154,15 @@ def test_offline_replay_merges_by_issue_time_and_voids_phantom() -> None:
     lease = hall.apply(
         m.LeaseBlock(request_id=rid(), node_id="kiosk-1", sent_at=T0, queue="dukcapil", size=5), T0
     ).reply.lease
-    assert lease is not None and (lease.first, lease.last) == (1, 5)
-    online = issue(hall, "dukcapil", T0 + timedelta(minutes=2))  # A006, the timed-out request
-    assert online.ticket is not None and online.ticket.number == 6
+    # Blocks come from the top of the day's range (quota 200): the first citizen gets A001.
+    assert lease is not None and (lease.first, lease.last) == (196, 200)
+    online = issue(hall, "dukcapil", T0 + timedelta(minutes=2))  # A001, the timed-out request
+    assert online.ticket is not None and online.ticket.number == 1
     phantom_request = online.request_id
     ot = m.OfflineTicket(
-        ticket_id="k1-a001",
+        ticket_id="k1-a196",
         queue="dukcapil",
-        number=1,
+        number=196,
         business_day=DAY,
         lease_id=lease.lease_id,
         issued_at=T0 + timedelta(minutes=1),
@@ -175,12 +176,29 @@ def test_offline_replay_merges_by_issue_time_and_voids_phantom() -> None:
     again = hall.apply(req.model_copy(update={"request_id": rid()}), T0 + timedelta(minutes=4))
     assert again.reply.ok and not again.events
     # Outside the lease, or a number already used: refused.
-    bad = ot.model_copy(update={"ticket_id": "k1-a009", "number": 9})
+    bad = ot.model_copy(update={"ticket_id": "k1-a009", "number": 9})  # below the block
     refused = hall.apply(
         m.ReplayTicket(request_id=rid(), node_id="kiosk-1", sent_at=T0, ticket=bad), T0
     ).reply.refusal
     assert refused is not None and refused.code == "lease_invalid"
-    assert call(hall, "loket-1", T0 + timedelta(minutes=5)).counter.ticket.label == "A001"  # type: ignore[union-attr]
+    # The offline ticket was issued before the voided one: it is called first.
+    assert call(hall, "loket-1", T0 + timedelta(minutes=5)).counter.ticket.label == "A196"  # type: ignore[union-attr]
+
+
+def test_leases_and_online_numbers_never_meet() -> None:
+    hall = Hall(CAT, DAY)
+    for _ in range(5):  # nikah: quota 30
+        lease = hall.apply(
+            m.LeaseBlock(request_id=rid(), node_id="k", sent_at=T0, queue="nikah", size=5), T0
+        ).reply.lease
+        assert lease is not None
+    assert lease is not None and (lease.first, lease.last) == (6, 10)
+    labels = [issue(hall, "nikah", T0).ticket for _ in range(6)]
+    assert [t.number for t in labels if t] == [1, 2, 3, 4, 5]
+    refused = hall.apply(
+        m.LeaseBlock(request_id=rid(), node_id="k", sent_at=T0, queue="nikah", size=5), T0
+    ).reply.refusal
+    assert refused is not None and refused.code == "quota_reached"
 
 
 def test_day_close_expires_unserved_and_restarts_numbering() -> None:
@@ -263,5 +281,31 @@ def test_estimate_uses_people_ahead_and_open_counters() -> None:
     for _ in range(4):
         last = issue(hall, "dukcapil", T0).ticket
     assert last is not None
-    # 3 ahead x 10 min standard / 2 counters = 15 min
-    assert last.people_ahead == 3 and last.estimated_wait_min == 15
+    # Two idle counters take tickets 1 and 2 at once; 3 and 4 start after one 10-minute
+    # service (the queue's standard while there are no samples yet).
+    assert last.people_ahead == 3 and last.estimated_wait_min == 10
+    hall.apply(m.PauseCounter(request_id=rid(), node_id="c", sent_at=T0, counter="loket-2"), T0)
+    paused = issue(hall, "dukcapil", T0).ticket
+    assert paused is not None and paused.estimated_wait_min is not None
+    assert paused.estimated_wait_min > last.estimated_wait_min
+
+
+def test_transfer_into_a_closed_queue_is_refused_without_change() -> None:
+    cat = CAT.model_copy(
+        update={
+            "queues": [
+                q.model_copy(update={"last_ticket": datetime(2000, 1, 1, 8).time()})
+                if q.id == "bpjs"
+                else q
+                for q in CAT.queues
+            ]
+        }
+    )
+    hall = Hall(cat, DAY)
+    issue(hall, "dukcapil", T0 - timedelta(hours=2))  # 07:00 WIB, before bpjs closed
+    call(hall, "loket-1", T0)
+    before = (hall.seq, hall.counters["loket-1"].ticket_id)
+    r = hall.apply(m.Transfer(request_id=rid(), node_id="c", sent_at=T0, counter="loket-1",
+                              to_queue="bpjs"), T0).reply  # fmt: skip
+    assert r.refusal is not None and r.refusal.code == "queue_closed"
+    assert (hall.seq, hall.counters["loket-1"].ticket_id) == before

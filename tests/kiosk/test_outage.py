@@ -84,7 +84,8 @@ def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
         box = rig.outbox()
         [offline] = box.tickets()
         assert offline.origin == "offline" and offline.origin_request_id is not None
-        assert offline.view.label == "A001"
+        # Leased blocks come from the top of the day's range (Dukcapil's quota is 200).
+        assert offline.view.label == f"A{offline.number:03d}" and offline.number > 100
         os.kill(proc.proc.pid, signal.SIGCONT)  # central applies the late request, then replay
         assert rig.wait_for(lambda: box.unreplayed() == [], 10)
         box.close()
@@ -97,7 +98,7 @@ def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
         hall = ledger.load(ledger_central.catalogue, offline.business_day)
         ledger.close()
         statuses = sorted((t.label, t.status, t.offline) for t in hall.tickets.values())
-        assert statuses == [("A001", "waiting", True), ("A011", "void", False)]
+        assert statuses == [("A001", "void", False), (offline.view.label, "waiting", True)]
     finally:
         if proc.proc is not None and proc.proc.poll() is None:
             os.kill(proc.proc.pid, signal.SIGCONT)
@@ -119,10 +120,11 @@ def test_exhausted_lease_refuses_and_never_invents_numbers(
         _press_spaced(rig, "dukcapil")
     rig.wait_jobs(3)
     first, second, slip = rig.texts()
-    assert "A001" in first.splitlines() and "A002" in second.splitlines()
+    # The only block is the top of Dukcapil's range (quota 200).
+    assert "A199" in first.splitlines() and "A200" in second.splitlines()
     assert "Nomor cadangan habis. Silakan hubungi petugas." in slip.splitlines()
     assert "NOMOR ANTRIAN" not in slip
     assert rig.kiosk.counters["exhausted"] == 1
     box = rig.outbox()
-    assert [t.number for t in box.tickets()] == [1, 2]
+    assert [t.number for t in box.tickets()] == [199, 200]
     box.close()

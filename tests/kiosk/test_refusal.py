@@ -44,7 +44,7 @@ def test_quota_reached_slip(
     rig.press("skck")
     rig.wait_jobs(2)
     first, slip = rig.texts()
-    assert "B011" in first.splitlines()
+    assert "B001" in first.splitlines()
     if language == "id":
         assert "Kuota hari ini habis." in slip.splitlines()
         assert "MAAF" in slip

@@ -59,20 +59,20 @@ def write_scripted_day(path: Path) -> None:
         s.desk(m.SignIn, counter, at(7, 55), officer=officer)
     lease = s.send(m.LeaseBlock, at(7, 58), node_id="kiosk-1", queue="dukcapil", size=5).lease
     assert lease is not None
-    s.issue("dukcapil", at(8, 0))  # A006: no-show, waited 15
-    s.issue("dukcapil", at(8, 5))  # A007: waited 16, served 15 (over the 10-min standard)
-    s.issue("dukcapil", at(8, 10), priority=True)  # A008: priority, waited 2, served 8
+    s.issue("dukcapil", at(8, 0))  # A001: no-show, waited 15
+    s.issue("dukcapil", at(8, 5))  # A002: waited 16, served 15 (over the 10-min standard)
+    s.issue("dukcapil", at(8, 10), priority=True)  # A003: priority, waited 2, served 8
     s.issue("skck", at(8, 20))  # B001: waited 10, transferred to SIM, waited 45 more
-    s.issue("dukcapil", at(9, 10))  # A009: waited 20, served 5
+    s.issue("dukcapil", at(9, 10))  # A004: waited 20, served 5
     s.issue("sim", at(9, 15))  # C001: waited 18, served 16 (over the 15-min standard)
 
-    s.desk(m.CallNext, "loket-1", at(8, 12))  # A008 (priority first)
+    s.desk(m.CallNext, "loket-1", at(8, 12))  # A003 (priority first)
     s.desk(m.StartService, "loket-1", at(8, 13))
-    s.desk(m.CallNext, "loket-2", at(8, 15))  # A006
+    s.desk(m.CallNext, "loket-2", at(8, 15))  # A001
     s.desk(m.NoShow, "loket-2", at(8, 18))
     s.desk(m.FinishService, "loket-1", at(8, 21))
     s.rate("loket-1", at(8, 21), 4)
-    s.desk(m.CallNext, "loket-1", at(8, 21))  # A007
+    s.desk(m.CallNext, "loket-1", at(8, 21))  # A002
     s.desk(m.StartService, "loket-1", at(8, 22))
     s.desk(m.CallNext, "loket-3", at(8, 30))  # B001
     s.desk(m.StartService, "loket-3", at(8, 31))
@@ -81,7 +81,7 @@ def write_scripted_day(path: Path) -> None:
     s.rate("loket-1", at(8, 37), 3)
     s.desk(m.CallNext, "loket-3", at(9, 20))  # B001 again: issued before C001
     s.desk(m.StartService, "loket-3", at(9, 21))
-    s.desk(m.CallNext, "loket-2", at(9, 30))  # A009
+    s.desk(m.CallNext, "loket-2", at(9, 30))  # A004
     s.desk(m.StartService, "loket-2", at(9, 30))
     s.desk(m.FinishService, "loket-3", at(9, 33))  # B001 served 12, within SIM's 15
     s.rate("loket-3", at(9, 33), 2)
@@ -89,14 +89,14 @@ def write_scripted_day(path: Path) -> None:
     s.desk(m.StartService, "loket-3", at(9, 34))
     s.desk(m.FinishService, "loket-2", at(9, 35))
     s.rate("loket-2", at(9, 35), 4)
-    # A kiosk cut off at 08:50 printed A001 from its lease; it reaches central at 09:38,
-    # after A009 (issued later) was called: one overtake.
+    # A kiosk cut off at 08:50 printed A196 (the top of its lease); it reaches central at 09:38,
+    # after A004 (issued later) was called: one overtake.
     s.send(
         m.ReplayTicket,
         at(9, 38),
         node_id="kiosk-1",
         ticket=m.OfflineTicket(
-            ticket_id="20261123-dukcapil-0001",
+            ticket_id=f"20261123-dukcapil-{lease.first:04d}",
             queue="dukcapil",
             number=lease.first,
             business_day=DAY,
@@ -104,7 +104,7 @@ def write_scripted_day(path: Path) -> None:
             issued_at=at(8, 50),
         ),
     )
-    s.desk(m.CallNext, "loket-2", at(9, 40))  # A001 offline: waited 50
+    s.desk(m.CallNext, "loket-2", at(9, 40))  # A196 offline: waited 50
     s.desk(m.StartService, "loket-2", at(9, 41))
     s.desk(m.FinishService, "loket-2", at(9, 49))  # served 8
     s.desk(m.FinishService, "loket-3", at(9, 50))  # C001

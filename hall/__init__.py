@@ -1,0 +1,1 @@
+"""The simulated hall: every node of a site on one machine (demo, simulator, chaos suite)."""
