@@ -22,6 +22,11 @@ class CentralConfig(NodeConfig):
         "because a Pi without a real-time clock may run a little off.",
     )
     batch_max: int = Field(default=256, ge=1, le=10000)
+    device_configs: Path | None = Field(
+        default=None,
+        description="Site folder whose device configs central delivers, retained and "
+        "versioned, on config/{node_id} (docs/deploy.md). Relative to this file.",
+    )
 
     @property
     def ledger_path(self) -> Path:
@@ -35,6 +40,7 @@ def load_central_config(path: Path) -> tuple[CentralConfig, Catalogue]:
             "catalogue": resolve(path, cfg.catalogue),
             "state_dir": resolve(path, cfg.state_dir),
             "ledger": resolve(path, cfg.ledger) if cfg.ledger else None,
+            "device_configs": resolve(path, cfg.device_configs) if cfg.device_configs else None,
         }
     )
     return cfg, load_catalogue(cfg.catalogue)

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+CONFIG_CHECK_S = 5.0
 HALL_IDLE_S = 0.01
 HALL_MAX_AGE_S = 0.1
 
@@ -66,6 +67,8 @@ class Central:
         self._thread: threading.Thread | None = None
         self._hall_dirty = False
         self._hall_at = 0.0
+        self._configs_checked = 0.0
+        self._configs_stamp: list[tuple[str, int]] = []
         self.hall: Hall
         self.ledger: Ledger
         self.fleet: Fleet
@@ -173,7 +176,30 @@ class Central:
                         self._publish_hall()
                     self._tick()
 
+    def _deliver_configs(self, force: bool) -> None:
+        """Publish every device's config when connecting and whenever the files change."""
+        folder = self.config.device_configs
+        if folder is None:
+            return
+        now_mono = time.monotonic()
+        if not force and now_mono - self._configs_checked < CONFIG_CHECK_S:
+            return
+        self._configs_checked = now_mono
+        stamp = sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*.yaml"))
+        if not force and stamp == self._configs_stamp:
+            return
+        from provision.delivery import publish_device_configs
+
+        report = publish_device_configs(self.link, folder, self.config.state_dir)
+        self._configs_stamp = stamp
+        self.errors["invalid_device_config"] += len(report.problems)
+        log.info(
+            "delivered %d device configs (%d invalid)", len(report.published), len(report.problems)
+        )
+
     def _tick(self) -> None:
+        if self.link.connected:
+            self._deliver_configs(force=False)
         batch = _Batch()
         if self._rollover(self.clock(), publish=True, batch=batch):
             self._publish(batch)
@@ -301,6 +327,7 @@ class Central:
                 link.publish(topics.counter(cid), encode(hall.counter_snapshot(cid)), retain=True)
         if batch.republish:
             self._publish_hall()
+            self._deliver_configs(force=True)
         elif events:
             # The hall snapshot (~0.1 ms to build) is a resync point, not the live feed:
             # consumers follow events. Publishing it when idle, or at most every

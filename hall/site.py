@@ -71,6 +71,8 @@ class HallSite:
 
         central["catalogue"] = str(catalogue)
         central.pop("ledger", None)
+        if central.get("device_configs"):
+            central["device_configs"] = str(resolve(central_src, Path(central["device_configs"])))
         site = RuntimeSite(run_dir, port, write(central), catalogue)
         for src in self.files("kiosk"):
             raw = _load(src)
