@@ -73,6 +73,12 @@ def _run(args: argparse.Namespace) -> int:
         node.stop()
         return 1
     log.info("caller %s serving %s", cfg.node_id, ", ".join(node.panels))
+    factory = getattr(node.hardware, "pin_factory", None)
+    if cfg.pins == "mock" and factory is not None:
+        from edge.caller._keyboard import STDIN_HELP, StdinKeyboard
+
+        StdinKeyboard(cfg, factory).start()
+        log.info("simulated pins: %s", STDIN_HELP)
     stop.wait()
     node.stop()
     return 0

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from antrian.config import ConfigError, load_yaml, resolve
 
+if TYPE_CHECKING:
+    from edge.display.node import DisplayNode, Frame
+
 log = logging.getLogger(__name__)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,6 +33,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--config", required=True, type=Path, help="the display's YAML config")
     p.add_argument("--port", type=int, help="override broker.port (development)")
     p.add_argument("--window", action="store_true", help="run in a window, not full screen")
+    # Tests and benchmarks read the board from another process through these; NodeProcess
+    # passes no arguments, so the environment can set them too.
+    p.add_argument("--capture", type=Path, default=_env_path("ANTRIAN_DISPLAY_CAPTURE"),
+                   help="save a PNG of each frame whose latest call changed into DIR, and "
+                   "list them in DIR/calls.tsv (env ANTRIAN_DISPLAY_CAPTURE)")  # fmt: skip
+    p.add_argument("--frame-log", type=Path, default=_env_path("ANTRIAN_DISPLAY_FRAME_LOG"),
+                   help="append one line per frame: perf_counter after the flip, event seq, "
+                   "latest call seq, render ms (env ANTRIAN_DISPLAY_FRAME_LOG)")  # fmt: skip
     p.set_defaults(func=run_display)
 
     v = sub.add_parser("voice", help="voice clip sets", description="Manage voice clip sets.")
@@ -61,12 +79,15 @@ def run_display(args: argparse.Namespace) -> int:
     node = DisplayNode(cfg, config_path=args.config)
     signal.signal(signal.SIGTERM, lambda *_: node.stopped.set())
     signal.signal(signal.SIGINT, lambda *_: node.stopped.set())
+    capture = _FrameCapture(node, args.capture, args.frame_log)
+    node.frame_listeners.append(capture)
     node.start()
     log.info("display %s (%s board) running", cfg.node_id, cfg.mode)
     try:
         node.run()
     finally:
         node.stop()
+        capture.close()
     return 0
 
 
@@ -99,3 +120,47 @@ def run_voice_build(args: argparse.Namespace) -> int:
         return 1
     print(f"{len(written)} clips written to {out}")
     return 0
+
+
+class _FrameCapture:
+    """--capture and --frame-log: what reached the screen, for a reader in another process.
+    perf_counter is CLOCK_MONOTONIC on Linux, so its stamps compare across processes."""
+
+    def __init__(self, node: DisplayNode, capture: Path | None, frame_log: Path | None) -> None:
+        self.node = node
+        self.capture = capture
+        self._last_call: int | None = None
+        self._log: IO[str] | None = None
+        self._calls: IO[str] | None = None
+        if frame_log is not None:
+            frame_log.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(frame_log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        if capture is not None:
+            capture.mkdir(parents=True, exist_ok=True)
+            self._calls = open(capture / "calls.tsv", "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+
+    def __call__(self, frame: Frame) -> None:
+        if self._log is not None:
+            self._log.write(f"{frame.at:.6f}\t{frame.seq}\t{frame.latest_call}\t"
+                            f"{frame.render_ms:.3f}\n")  # fmt: skip
+        screen = self.node.screen
+        if self.capture is None or frame.latest_call == self._last_call or screen is None:
+            return
+        import pygame
+
+        self._last_call = frame.latest_call
+        calls = self.node.state.recent_calls
+        label = calls[0].ticket.label if calls and calls[0].ticket else "-"
+        counter = (calls[0].counter or "-") if calls else "-"
+        name = f"call-{frame.latest_call or 0:05d}.png"
+        # Written whole, then renamed: a reader never sees half a PNG.
+        tmp = self.capture / f".{name}"
+        pygame.image.save(screen, str(tmp), "png")
+        os.replace(tmp, self.capture / name)
+        assert self._calls is not None
+        self._calls.write(f"{frame.at:.6f}\t{frame.latest_call}\t{label}\t{counter}\t{name}\n")
+
+    def close(self) -> None:
+        for fh in (self._log, self._calls):
+            if fh is not None:
+                fh.close()

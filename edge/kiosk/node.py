@@ -55,7 +55,12 @@ class Kiosk:
         self.printer_status = PrinterStatus.UNKNOWN
         self.ready = threading.Event()
         self.idle = threading.Event()  # nothing left to print, replay or resolve
-        self.counters: dict[str, int] = {"presses_ignored": 0, "refusals": 0, "exhausted": 0}
+        self.counters: dict[str, int] = {
+            "presses_ignored": 0,
+            "refusals": 0,
+            "exhausted": 0,
+            "malformed": 0,  # junk on a subscribed topic (replies: requester.malformed)
+        }
         self.last_refusal: str | None = None
         self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()
@@ -121,12 +126,14 @@ class Kiosk:
         try:
             self._inbox.put(("central", decode(m.NodeStatus, payload)))
         except ValueError as exc:
+            self.counters["malformed"] += 1
             log.warning("malformed central status ignored: %s", exc)
 
     def _on_hall(self, topic: str, payload: bytes) -> None:
         try:
             self._inbox.put(("hall", decode(m.HallSnapshot, payload)))
         except ValueError as exc:
+            self.counters["malformed"] += 1
             log.warning("malformed hall snapshot ignored: %s", exc)
 
     # -- worker -----------------------------------------------------------------------
