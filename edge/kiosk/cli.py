@@ -21,14 +21,21 @@ def register(sub: Any) -> None:
         "kiosk",
         help="run a ticket kiosk (buttons, printer) or preview its ticket",
         description="Run a kiosk from its config file. `antrian kiosk preview` writes a PNG "
-        "of the ticket layout instead. With `hardware: simulated` in the config, type a "
+        "of the ticket layout instead; `antrian kiosk selftest` prints a test page, lights "
+        "each LED, sounds the buzzer and reports each button. With `hardware: simulated` in "
+        "the config, type a "
         "button's key and Enter to press it, or `printer paper_out` to drive the printer.",
     )
-    p.add_argument("action", nargs="?", choices=("run", "preview"), default="run")
+    p.add_argument("action", nargs="?", choices=("run", "preview", "selftest"), default="run")
     p.add_argument("--config", required=True, type=Path, help="the kiosk's YAML file")
     p.add_argument("--out", type=Path, default=Path("ticket.png"), help="preview: PNG path")
     p.add_argument("--queue", help="preview: which button's queue (default: the first)")
     p.add_argument("--label", default="A012", help="preview: the ticket number")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        help="selftest: stop reporting buttons after this (default: Ctrl-C)",
+    )
     p.set_defaults(func=main)
 
 
@@ -42,6 +49,8 @@ def main(args: argparse.Namespace) -> int:
         return 2
     if args.action == "preview":
         return _preview(config, args)
+    if args.action == "selftest":
+        return _selftest(config, args.seconds)
     return _run(config)
 
 
@@ -68,6 +77,30 @@ def _preview(config: Any, args: argparse.Namespace) -> int:
     render_png(layout).save(args.out)
     print(f"wrote {args.out}")
     return 0
+
+
+def _selftest(config: Any, seconds: float | None) -> int:
+    """Test page, LEDs, buzzer and buttons on the configured hardware; no broker needed."""
+    from edge.kiosk._escpos import open_printer
+    from edge.kiosk._gpio import GpioPanel, Keyboard, mock_factory
+    from edge.kiosk.selftest import run_selftest
+
+    factory = mock_factory() if config.hardware == "simulated" else None
+    printer = open_printer(config.printer)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    if factory is not None:
+        Keyboard(config, factory, getattr(printer.device, "drive", None)).start()
+    report = run_selftest(
+        config,
+        GpioPanel(config, pin_factory=factory),
+        printer,
+        out=lambda line: print(line, flush=True),
+        seconds=seconds,
+        stop=stop,
+    )
+    return 1 if report.problems else 0
 
 
 def _run(config: Any) -> int:
