@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 CONFIG_CHECK_S = 5.0
-HALL_IDLE_S = 0.01
-HALL_MAX_AGE_S = 0.1
+HALL_IDLE_S = 0.02
+HALL_MAX_AGE_S = 1.0
 
 
 def system_clock() -> datetime:
@@ -68,6 +68,7 @@ class Central:
         self._hall_dirty = False
         self._hall_at = 0.0
         self._configs_checked = 0.0
+        self._last_activity = 0.0
         self._configs_stamp: list[tuple[str, int]] = []
         self.hall: Hall
         self.ledger: Ledger
@@ -129,6 +130,7 @@ class Central:
         queue is empty and the worker holds nothing."""
         if self.failed.is_set():
             return
+        self._last_activity = time.monotonic()
         if self._busy.acquire(blocking=False):
             try:
                 if self._inbox.empty():
@@ -172,7 +174,10 @@ class Central:
                     if not self._inbox.empty():
                         self._wake.set()
                 elif not woken:
-                    if self._hall_dirty:
+                    # Only when no message came for HALL_IDLE_S: building the snapshot
+                    # holds the GIL for up to a millisecond.
+                    idle = time.monotonic() - self._last_activity >= HALL_IDLE_S
+                    if self._hall_dirty and idle:
                         self._publish_hall()
                     self._tick()
 
