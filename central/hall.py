@@ -10,13 +10,15 @@ import bisect
 import itertools
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from central import estimate
 from central.catalogue import Catalogue, Queue
-from central.texts import refusal
 from protocol import messages as m
+from protocol.refusals import refusal
 
 RECENT_SERVICE_SAMPLES = 20
 MAX_NUMBER = 9999  # four digits at most on a ticket and in the voice
@@ -132,7 +134,25 @@ class Hall:
     def __init__(self, catalogue: Catalogue, day: date, seq: int = 0) -> None:
         self.cat = catalogue
         self.seq = seq
+        self._handlers = self._handler_table()
         self._reset(day)
+
+    def _handler_table(self) -> dict[type, Callable[[Any, datetime], Outcome]]:
+        return {
+            m.IssueTicket: self.issue,
+            m.LeaseBlock: self.lease,
+            m.CallNext: self.call_next,
+            m.Recall: self.recall,
+            m.NoShow: self.no_show,
+            m.StartService: self.start_service,
+            m.FinishService: self.finish,
+            m.Transfer: self.transfer,
+            m.PauseCounter: self.pause,
+            m.ResumeCounter: self.resume,
+            m.SignIn: self.sign_in,
+            m.SignOut: self.sign_out,
+            m.RateService: self.rate,
+        }
 
     def _reset(self, day: date) -> None:
         catalogue = self.cat
@@ -722,38 +742,11 @@ class Hall:
     ) -> Outcome:
         """Apply one request; a refusal comes back as an Outcome with no changes."""
         try:
-            match req:
-                case m.IssueTicket():
-                    return self.issue(req, now)
-                case m.LeaseBlock():
-                    return self.lease(req, now)
-                case m.ReplayTicket():
-                    return self.replay(req, now, voidable, lease)
-                case m.CallNext():
-                    return self.call_next(req, now)
-                case m.Recall():
-                    return self.recall(req, now)
-                case m.NoShow():
-                    return self.no_show(req, now)
-                case m.StartService():
-                    return self.start_service(req, now)
-                case m.FinishService():
-                    return self.finish(req, now)
-                case m.Transfer():
-                    return self.transfer(req, now)
-                case m.PauseCounter():
-                    return self.pause(req, now)
-                case m.ResumeCounter():
-                    return self.resume(req, now)
-                case m.SignIn():
-                    return self.sign_in(req, now)
-                case m.SignOut():
-                    return self.sign_out(req, now)
-                case m.RateService():
-                    return self.rate(req, now)
+            if isinstance(req, m.ReplayTicket):
+                return self.replay(req, now, voidable, lease)
+            return self._handlers[type(req)](req, now)
         except Refused as r:
             return Outcome(reply=m.Reply(request_id=req.request_id, ok=False, refusal=r.refusal))
-        raise AssertionError(f"unhandled request {type(req).__name__}")
 
     def close_day(self, now: datetime, new_day: date) -> Outcome:
         """Day rollover: unserved tickets expire, counters empty, numbering restarts."""

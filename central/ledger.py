@@ -4,7 +4,8 @@ applied requests and the event log. A batch of outcomes is one transaction."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -231,38 +232,13 @@ class Ledger:
 
     # -- writing --------------------------------------------------------------------
 
-    def commit(
-        self,
-        applied: Iterable[tuple[m.Request, Outcome]],
-        day: date,
-        seq: int,
-        nodes: Iterable[m.FleetEntry] = (),
-    ) -> None:
-        """Persist a batch in one transaction; returns only once it is durable."""
+    @contextmanager
+    def _transaction(self, day: date, seq: int) -> Iterator[sqlite3.Cursor]:
+        """One durable transaction that also records the hall's day and last seq."""
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
         try:
-            for req, out in applied:
-                self._write(cur, out)
-                if req.request_id:
-                    ticket_id = out.reply.ticket.ticket_id if out.reply.ticket else None
-                    cur.execute(
-                        "INSERT OR IGNORE INTO requests (id, node_id, at, kind, ticket_id, reply) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (
-                            req.request_id,
-                            req.node_id,
-                            req.sent_at.isoformat(),
-                            req.type,
-                            ticket_id,
-                            codec.encode(out.reply).decode(),
-                        ),
-                    )
-            for node in nodes:
-                cur.execute(
-                    "INSERT OR REPLACE INTO nodes (node_id, body) VALUES (?, ?)",
-                    (node.node_id, node.model_dump_json()),
-                )
+            yield cur
             cur.executemany(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                 (("seq", str(seq)), ("day", day.isoformat())),
@@ -272,20 +248,40 @@ class Ledger:
             cur.execute("ROLLBACK")
             raise
 
+    def commit(
+        self,
+        applied: Iterable[tuple[m.Request, Outcome]],
+        day: date,
+        seq: int,
+        nodes: Iterable[m.FleetEntry] = (),
+    ) -> None:
+        """Persist a batch in one transaction; returns only once it is durable."""
+        with self._transaction(day, seq) as cur:
+            for req, out in applied:
+                self._write(cur, out)
+                ticket_id = out.reply.ticket.ticket_id if out.reply.ticket else None
+                cur.execute(
+                    "INSERT OR IGNORE INTO requests (id, node_id, at, kind, ticket_id, reply) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        req.request_id,
+                        req.node_id,
+                        req.sent_at.isoformat(),
+                        req.type,
+                        ticket_id,
+                        codec.encode(out.reply).decode(),
+                    ),
+                )
+            for node in nodes:
+                cur.execute(
+                    "INSERT OR REPLACE INTO nodes (node_id, body) VALUES (?, ?)",
+                    (node.node_id, node.model_dump_json()),
+                )
+
     def commit_outcome(self, out: Outcome, day: date, seq: int) -> None:
         """Persist an outcome that no request caused (day rollover)."""
-        cur = self.db.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction(day, seq) as cur:
             self._write(cur, out)
-            cur.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                (("seq", str(seq)), ("day", day.isoformat())),
-            )
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
 
     def _write(self, cur: sqlite3.Cursor, out: Outcome) -> None:
         cur.executemany(

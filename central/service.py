@@ -20,9 +20,9 @@ from central.config import CentralConfig
 from central.fleet import Fleet
 from central.hall import Hall, Outcome
 from central.ledger import Ledger
-from central.texts import refusal
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode, decode_request, encode
 from protocol import messages as m
+from protocol.refusals import refusal
 
 log = logging.getLogger(__name__)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from protocol.refusals import TEXTS as REFUSAL_TEXTS
+
 Language = Literal["id", "en"]
 
 # Printed on 58/80 mm paper in the printer's ASCII code page: keep to plain ASCII.
@@ -25,21 +27,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "No offline numbers left. Please ask an officer.",
     ),
     "refused": ("MAAF", "SORRY"),
-    # Refusals central may send; central's own text wins when it is present.
-    "quota_reached": ("Kuota hari ini habis.", "Today's quota is used up."),
-    "queue_closed": (
-        "Pengambilan nomor untuk layanan ini sudah ditutup.",
-        "Tickets for this service are closed for today.",
-    ),
-    "hall_closed": ("Mal Pelayanan Publik sedang tutup.", "The service hall is closed."),
-    "priority_not_allowed": (
-        "Layanan ini tidak memiliki antrian prioritas.",
-        "This service has no priority queue.",
-    ),
-    "unknown_queue": (
-        "Layanan tidak dikenal. Hubungi petugas.",
-        "Unknown service. Ask an officer.",
-    ),
+    # Refusal codes (quota_reached, ...) come from protocol.refusals, the contract's texts;
+    # central's own text wins when its reply carries one.
     "refused_other": ("Nomor tidak dapat diterbitkan.", "No ticket could be issued."),
 }
 
@@ -54,12 +43,12 @@ MONTHS_EN = (
 
 
 def text(key: str, language: Language, **values: object) -> str:
-    pair = _TEXTS[key]
+    pair = _TEXTS.get(key) or REFUSAL_TEXTS[key]
     return (pair[0] if language == "id" else pair[1]).format(**values)
 
 
 def has(key: str) -> bool:
-    return key in _TEXTS
+    return key in _TEXTS or key in REFUSAL_TEXTS
 
 
 def long_date(year: int, month: int, day: int, language: Language) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typing
 
 from antrian.devbroker import REPO_ROOT
-from central.texts import TEXTS
+from protocol.refusals import TEXTS
 from protocol import messages as m
 from protocol.docs import generate, splice
 

@@ -1,4 +1,5 @@
-"""Refusal texts for citizens and officers: Bahasa Indonesia first, English beside it."""
+"""Every refusal code with its text for citizens and officers: Bahasa Indonesia first,
+English beside it. Part of the contract: a node prints these when central is away."""
 
 from __future__ import annotations
 
