@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING
 from antrian.config import ConfigError, load_yaml, resolve
 
 if TYPE_CHECKING:
+    from edge.display.config import DisplayConfig
     from edge.display.node import DisplayNode, Frame
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="run a hall board or a counter board with voice calls",
         description="Run a display: the hall board (every counter, the latest calls, queue "
         "lengths, clock, running text) or one counter's board, and speak each call. "
-        "Example: antrian display --config firmware_configs/demo/display-hall.yaml",
+        "Example: antrian display --config firmware_configs/demo/display-hall.yaml. "
+        "`antrian display selftest` shows a test card and plays a test call instead.",
     )
+    p.add_argument("action", nargs="?", choices=("run", "selftest"), default="run")
     p.add_argument("--config", required=True, type=Path, help="the display's YAML config")
+    p.add_argument(
+        "--seconds", type=float, help="selftest: close the test card after this (default: Esc)"
+    )
     p.add_argument("--port", type=int, help="override broker.port (development)")
     p.add_argument("--window", action="store_true", help="run in a window, not full screen")
     # Tests and benchmarks read the board from another process through these; NodeProcess
@@ -76,6 +82,8 @@ def run_display(args: argparse.Namespace) -> int:
     if args.window:
         cfg.screen.fullscreen = False
     cfg.state_dir = resolve(args.config, cfg.state_dir)
+    if args.action == "selftest":
+        return _selftest(cfg, args.config, args.seconds)
     node = DisplayNode(cfg, config_path=args.config)
     signal.signal(signal.SIGTERM, lambda *_: node.stopped.set())
     signal.signal(signal.SIGINT, lambda *_: node.stopped.set())
@@ -89,6 +97,26 @@ def run_display(args: argparse.Namespace) -> int:
         node.stop()
         capture.close()
     return 0
+
+
+def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> int:
+    """Test card and test call on this display's screen and speakers; no broker needed."""
+    import threading
+
+    from edge.display.selftest import cached_config_version, run_selftest
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    report = run_selftest(
+        cfg,
+        config_path,
+        out=lambda line: print(line, flush=True),
+        seconds=seconds,
+        stop=stop,
+        config_version=cached_config_version(cfg.state_dir),
+    )
+    return 1 if report.problems else 0
 
 
 def run_voice_build(args: argparse.Namespace) -> int:
