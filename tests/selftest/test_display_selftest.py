@@ -59,7 +59,7 @@ def test_card_and_sound_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
     card = pygame.image.load(str(shot))
     for name, colour, rect in report.card.bars:
-        assert card.get_at(rect.center)[:3] == colour, name
+        assert tuple(card.get_at(rect.center))[:3] == colour, name
     assert {n for n, _c, _r in report.card.bars} == {n for n, _c in BARS}
     digits = pygame.mask.from_threshold(
         card.subsurface(report.card.number), (*NUMBER, 255), (1, 1, 1, 255)
