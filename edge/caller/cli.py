@@ -43,6 +43,16 @@ def register(sub: Any) -> None:
             a.add_argument("--officer", required=True, help="officer code, e.g. budi")
         a.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for central")
         a.set_defaults(func=_sign)
+    t = actions.add_parser(
+        "selftest",
+        help="technician's check: LEDs in turn, each button reported, screen test card",
+        description="Lights each LED of each counter in turn, shows the test card on the "
+        "counter screen (when configured) and prints every button pressed with its counter "
+        "and action, until Ctrl-C or --seconds. Needs neither central nor the broker.",
+    )
+    t.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="caller config")
+    t.add_argument("--seconds", type=float, help="stop reporting buttons after this")
+    t.set_defaults(func=_selftest)
 
 
 def _load(args: argparse.Namespace) -> CallerConfig | None:
@@ -54,6 +64,49 @@ def _load(args: argparse.Namespace) -> CallerConfig | None:
     except ConfigError as exc:
         print(exc)
         return None
+
+
+def _selftest(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    if cfg is None:
+        return 2
+    from edge.caller._gpio import GpioPanels
+    from edge.caller._keyboard import STDIN_HELP, StdinKeyboard
+    from edge.caller.selftest import run_selftest
+
+    hardware = GpioPanels(cfg)
+    screen = None
+    if cfg.screen.mode != "none":
+        from edge.caller._keyboard import KeyboardPins
+        from edge.caller._pygame_screen import PygameScreen
+
+        shown = cfg.screen.counters or [c.id for c in cfg.counters]
+        screen = PygameScreen(cfg.screen, shown, cfg.language)
+        first = cfg.counter(shown[0])
+        if cfg.pins == "mock" and first is not None:
+            screen.on_key = KeyboardPins(hardware, first)
+
+    def keyboard() -> None:
+        if cfg.pins == "mock" and hardware.pin_factory is not None:
+            StdinKeyboard(cfg, hardware.pin_factory).start()
+            print(f"simulated pins: {STDIN_HELP}", flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    from edge.display.selftest import cached_config_version
+
+    report = run_selftest(
+        cfg,
+        hardware,
+        screen,
+        out=lambda line: print(line, flush=True),
+        seconds=args.seconds,
+        stop=stop,
+        config_version=cached_config_version(cfg.state_dir),
+        on_started=keyboard,
+    )
+    return 1 if report.problems else 0
 
 
 def _run(args: argparse.Namespace) -> int:
