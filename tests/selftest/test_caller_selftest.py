@@ -12,7 +12,7 @@ from gpiozero.pins.mock import MockFactory
 
 from edge.caller._gpio import GpioPanels
 from edge.caller._pygame_screen import PygameScreen
-from edge.caller.config import CallerConfig, load_config
+from edge.caller.config import CallerConfig, Pin, load_config
 from edge.caller.selftest import CallerReport, run_selftest
 from edge.display.selftest import BARS
 
@@ -25,7 +25,7 @@ def _config(tmp_path: Path, name: str, **overrides: Any) -> CallerConfig:
 
 
 def _run(
-    cfg: CallerConfig, taps: list[tuple[int, float]], screen: PygameScreen | None = None
+    cfg: CallerConfig, taps: list[tuple[Pin, float]], screen: PygameScreen | None = None
 ) -> tuple[CallerReport, list[str], MockFactory]:
     factory = MockFactory()
     lines: list[str] = []
