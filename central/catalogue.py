@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -45,10 +46,36 @@ class Queue(_Strict):
     service_standard_min: int = Field(default=15, ge=1, le=480)
 
 
+class Break(_Strict):
+    """A planned pause of a counter, local time, every open day (lunch, prayer)."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _order(self) -> Break:
+        if self.end <= self.start:
+            raise ValueError(f"break end {self.end} must be after its start {self.start}")
+        return self
+
+
 class Counter(_Strict):
     id: str = Field(pattern=IDENT, max_length=48)
     name: str = Field(min_length=1, max_length=60, description="Shown and spoken: 'Loket 3'.")
     queues: list[str] = Field(min_length=1, description="Served queues, in preference order.")
+    breaks: list[Break] = Field(
+        default_factory=list,
+        description="The hall's published break plan for this counter (unstaffed then). "
+        "The wait estimate counts on it; leave out breaks that a relief officer covers.",
+    )
+
+    @model_validator(mode="after")
+    def _breaks_apart(self) -> Counter:
+        spans = sorted((b.start, b.end) for b in self.breaks)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            if start < end:
+                raise ValueError(f"counter {self.id}: breaks overlap at {start}")
+        return self
 
 
 class Hours(_Strict):

@@ -34,7 +34,12 @@ class Profile:
     service_mean_of_standard: tuple[float, float] = (0.6, 0.95)  # per service, drawn once
     service_sigma: float = 0.45  # lognormal spread of one service's times
     walk_s: tuple[float, float] = (15.0, 75.0)  # from the call to the desk
-    lunch_gap: tuple[time, time] = (time(12, 0), time(12, 30))  # odd counters pause
+    # Without a published break plan in the catalogue, every second counter pauses then,
+    # unannounced. With a plan, officers follow it (see break_late_s, unplanned_pauses).
+    lunch_gap: tuple[time, time] = (time(12, 0), time(12, 30))
+    break_late_s: tuple[float, float] = (0.0, 600.0)  # back from a planned break this late
+    unplanned_pauses: float = 0.5  # per counter and day: prayer, a jammed printer, an errand
+    unplanned_pause_s: tuple[float, float] = (300.0, 1200.0)
 
 
 @dataclass(frozen=True)
@@ -169,13 +174,76 @@ def generate_day(catalogue: Catalogue, day: date, seed: int, profile: Profile | 
             )
         )
 
-    lunch_from = datetime.combine(day, p.lunch_gap[0], tz)
-    lunch_to = datetime.combine(day, p.lunch_gap[1], tz)
+    planned = any(c.breaks for c in catalogue.counters)
     shifts = []
     for n, c in enumerate(catalogue.counters):
-        # Two shifts per counter; every second counter leaves a lunch gap between them.
-        morning_end = lunch_from
-        afternoon_start = lunch_to if n % 2 else lunch_from
-        shifts.append(Shift(c.id, f"{c.id}-pagi", opens_at, morning_end))
-        shifts.append(Shift(c.id, f"{c.id}-siang", afternoon_start, closes_at))
+        if planned:
+            gaps = [
+                (
+                    datetime.combine(day, b.start, tz),
+                    datetime.combine(day, b.end, tz)
+                    + timedelta(seconds=rng.uniform(*p.break_late_s)),
+                )
+                for b in c.breaks
+            ]
+        elif n % 2:
+            gaps = [
+                (
+                    datetime.combine(day, p.lunch_gap[0], tz),
+                    datetime.combine(day, p.lunch_gap[1], tz),
+                )
+            ]
+        else:
+            gaps = []
+        handover = datetime.combine(day, p.lunch_gap[0], tz)
+        # The afternoon officer takes over in the first gap from an hour before the usual
+        # handover on, else right at it (no gap: the shifts overlap).
+        later = [g for g in gaps if g[0] >= handover - timedelta(hours=1)]
+        change = later[0][0] if later else handover
+        cuts = gaps if later else [*gaps, (change, change)]
+        cuts = _with_unplanned(rng, cuts, opens_at, closes_at, p)
+        shifts.extend(_shifts(c.id, cuts, opens_at, closes_at, change))
     return Day(day, seed, opens_at, closes_at, citizens, shifts, queue_mean)
+
+
+UNPLANNED_MARGIN = timedelta(minutes=30)  # not right at opening, closing or another pause
+
+
+def _with_unplanned(
+    rng: random.Random,
+    gaps: list[tuple[datetime, datetime]],
+    opens_at: datetime,
+    closes_at: datetime,
+    p: Profile,
+) -> list[tuple[datetime, datetime]]:
+    """The counter's gaps plus a Poisson number of short pauses that no plan announces."""
+    out = [(a, b) for a, b in gaps if a <= b and opens_at < a < closes_at]
+    span = (closes_at - opens_at - 2 * UNPLANNED_MARGIN).total_seconds()
+    t = 0.0
+    while p.unplanned_pauses > 0:
+        t += rng.expovariate(p.unplanned_pauses / span)
+        if t >= span:
+            break
+        start = opens_at + UNPLANNED_MARGIN + timedelta(seconds=t)
+        end = start + timedelta(seconds=rng.uniform(*p.unplanned_pause_s))
+        if all(end + UNPLANNED_MARGIN <= a or b + UNPLANNED_MARGIN <= start for a, b in out):
+            out.append((start, end))
+    return sorted(out)
+
+
+def _shifts(
+    counter: str,
+    cuts: list[tuple[datetime, datetime]],
+    opens_at: datetime,
+    closes_at: datetime,
+    change: datetime,
+) -> list[Shift]:
+    """Work periods between the cuts; the morning officer until `change`."""
+    shifts = []
+    start = opens_at
+    for a, b in cuts:
+        officer = "pagi" if start < change else "siang"
+        shifts.append(Shift(counter, f"{counter}-{officer}", start, a))
+        start = min(b, closes_at)
+    shifts.append(Shift(counter, f"{counter}-siang", start, closes_at))
+    return shifts
