@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from antrian import __version__
@@ -24,12 +24,28 @@ from edge.kiosk.texts import has, text
 from protocol import CENTRAL_ID, Topics, decode
 from protocol import messages as m
 
+if TYPE_CHECKING:
+    from provision.delivery import ConfigReceiver
+
 log = logging.getLogger(__name__)
 
 SUSPECT_S = 3.0  # after a timeout, issue offline at once for this long, then probe again
 LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
 SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
+# Delivered settings applied while running (docs/deploy.md, Config delivery). The rest
+# (pins, printer, broker) is bound to the device and comes with its config file.
+LIVE_SETTINGS = (
+    "language",
+    "footer",
+    "status_url",
+    "hall_name",
+    "request_timeout_s",
+    "refusal_slip",
+    "accept_on_paper_low",
+    "press",
+    "lease",
+)
 
 
 class Kiosk:
@@ -74,6 +90,7 @@ class Kiosk:
         self._faults: list[str] = []
         self.outbox: Outbox
         self.link: MqttLink
+        self.config_receiver: ConfigReceiver
         self.requester: Requester
 
     # -- lifecycle ------------------------------------------------------------------
@@ -89,6 +106,7 @@ class Kiosk:
             on_connection=lambda up: self._inbox.put(("link", up)),
         )
         self.requester = Requester(self.link)
+        self._follow_config()
         self.link.subscribe(self.topics.status(CENTRAL_ID), self._on_central)
         self.link.subscribe(self.topics.hall, self._on_hall)
         self.panel.start(self._on_press)
@@ -105,6 +123,7 @@ class Kiosk:
         self.panel.close()
         self.printer.close()
         self.outbox.close()
+        self.config_receiver.cache.close()
 
     def wait_idle(self, timeout: float) -> bool:
         """Tests and tools: wait until the worker has nothing pending."""
@@ -116,6 +135,35 @@ class Kiosk:
         """Ask the worker to read the printer's status now (a technician fixed it)."""
         self._next_poll = 0.0
         self._inbox.put(("tick", None))
+
+    def _follow_config(self) -> None:
+        """Start from the last good delivered config (no broker needed), then follow
+        config/{node_id}; a rejected config leaves the running one in place."""
+        from provision.delivery import ConfigCache, ConfigReceiver, follow
+
+        cfg = self.config
+        rx = ConfigReceiver(cfg.node_id, KioskConfig, ConfigCache(cfg.state_dir / "config.json"))
+        self.config_receiver = rx
+        cached = rx.current()
+        if isinstance(cached, KioskConfig):
+            self._apply_config(cached, rx.version)
+        follow(self.link, rx, lambda outcome: self._inbox.put(("config", outcome)))
+
+    def _apply_config(self, new: KioskConfig, version: int | None) -> None:
+        self.config = self.config.model_copy(update={k: getattr(new, k) for k in LIVE_SETTINGS})
+        self.gate.repeat_guard_s = new.press.repeat_guard_s
+        self.gate.priority_window_s = new.press.priority_window_s
+        bound = ("node_id", "site", "broker", "state_dir", *LIVE_SETTINGS)
+        rest = [k for k in KioskConfig.model_fields if k not in bound]
+        differ = [k for k in rest if getattr(new, k) != getattr(self.config, k)]
+        log.info("config v%s applied", version)
+        if differ:
+            log.warning(
+                "config v%s also changes %s: these come from the device's config file "
+                "(pins and printer are bound to the hardware)",
+                version,
+                ", ".join(differ),
+            )
 
     # -- other threads: hand over -----------------------------------------------------
 
@@ -168,6 +216,9 @@ class Kiosk:
             log.info("central is %s", "online" if status.online else "offline")
         elif kind == "hall":
             self._remember_hall(item)
+        elif kind == "config":
+            if item.applied and isinstance(item.config, KioskConfig):
+                self._apply_config(item.config, item.version)
         elif kind == "link" and item:
             self._suspect_until = float("-inf")
             self._next_background = 0.0
@@ -412,8 +463,13 @@ class Kiosk:
         faults = [] if self.printer_status is PrinterStatus.OK else [self.printer_status.value]
         if faults != self._faults:
             self._faults = faults
-            self.link.faults[:] = faults
-            self.link.detail = None if not faults else f"printer: {faults[0]}"
+            # Other faults (a rejected config) stay until their own cause clears them.
+            printer = {s.value for s in PrinterStatus}
+            others = [f for f in self.link.faults if f not in printer]
+            self.link.faults[:] = faults + others
+            rejected = self.config_receiver.last_error if others else None
+            details = [f"printer: {f}" for f in faults] + ([rejected] if rejected else [])
+            self.link.detail = "; ".join(details)[:500] or None
             self.link.publish_status()
 
     # -- background work while central is up ----------------------------------------------
