@@ -4,8 +4,9 @@ The estimate answers "when will a counter call me?". It pools the counters that 
 work with the ticket's queue (a counter serving SKCK and SIM calls the longest-waiting
 ticket of either, so SIM's line delays SKCK's), charges each ticket ahead the time a
 counter really spends on it (from the call to the end, walking and no-shows included),
-and starts from when each busy counter is expected to be free. docs/reports.md measures
-it against the naive people-ahead x mean-service-time estimate.
+starts from when each counter is expected to be free and leaves out the time a counter
+is away on its planned breaks. docs/reports.md measures it against the naive
+people-ahead x mean-service-time estimate.
 """
 
 from __future__ import annotations
@@ -14,19 +15,22 @@ import itertools
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Protocol
 
-RECENT_SAMPLES = 20
-SCAN_TICKETS = 400  # newest tickets searched for the hall's pace: bounded cost
+RECENT_SAMPLES = 40  # per queue; a day's pace drifts slowly, 20 samples are too noisy
+SCAN_TICKETS = 2000  # newest tickets searched for the hall's pace: bounded cost
 MAX_HANDOVER_S = 120.0
 PRIORITY_WINDOW_S = 7200.0
 MIN_RATE_SPAN_S = 900.0  # a priority rate from less than this is noise
 MAX_PRIORITY_LOAD = 0.5
-# A busy counter is expected to need at least this share of a mean ticket more: past
-# the mean, a long service tends to run on (service times have a long right tail).
+# A busy counter is expected to need at least this share of a mean ticket more when no
+# recent ticket ran as long as this one already has.
 MIN_RESIDUAL_SHARE = 0.2
+# A pause that began this long before a planned break is that break (the officer left early).
+EARLY_BREAK = timedelta(minutes=15)
+OVERRUN_S = 120.0  # an officer late back from a planned break: expected any minute
 
 
 class TicketLike(Protocol):
@@ -54,9 +58,14 @@ class TicketLike(Protocol):
 class CounterLoad:
     id: str
     queues: tuple[str, ...]
-    open: bool
+    # Seconds from now until the counter takes tickets: 0 when staffed, the end of its
+    # planned break when away on it, None when away for a time nobody announced.
+    back_in_s: float | None = 0.0
     busy_queue: str | None = None  # queue of the ticket at the desk, None when idle
     busy_for_s: float = 0.0  # since that ticket was called
+    # Planned breaks still to come, (start, end) in seconds from now, sorted: the officer
+    # finishes the ticket at the desk, then takes no ticket until the end.
+    breaks: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,7 @@ class QueueLoad:
     ahead: int  # tickets of this queue that will be called before the estimated one
     ticket_s: float  # mean counter time per ticket of this queue
     priority_per_s: float = 0.0  # priority arrivals that will still overtake a normal ticket
+    samples: tuple[float, ...] = ()  # recent counter times, for the rest of a busy desk's
 
 
 def naive_wait_min(
@@ -80,7 +90,22 @@ class History:
 
     counter_s: dict[str, list[float]]  # per queue: counter time per ticket, newest first
     handover_s: float  # median pause between one ticket's end and the next call
-    priority_per_s: dict[str, float]  # per queue: priority tickets issued per second
+    # Tickets issued within PRIORITY_WINDOW_S of the scan: per queue the priority ones,
+    # and the earliest issue time, from which the rate's span runs.
+    priority: dict[str, int] = field(default_factory=dict)
+    since: datetime | None = None
+
+    def issued(self, t: TicketLike) -> None:
+        """Count a ticket issued after the scan (the scan is redone when tickets finish)."""
+        if t.queue in self.priority:
+            self.priority[t.queue] += t.priority
+            self.since = t.issued_at if self.since is None else min(self.since, t.issued_at)
+
+    def priority_per_s(self, queue: str, now: datetime | None) -> float:
+        if now is None or self.since is None:
+            return 0.0
+        span = (now - self.since).total_seconds()
+        return self.priority.get(queue, 0) / span if span >= MIN_RATE_SPAN_S else 0.0
 
 
 def history(
@@ -91,22 +116,29 @@ def history(
 ) -> History:
     """Counter time per ticket (call to finish: walking and no-shows included; transferred
     tickets left out, their first counter's share is not recorded), the handover time
-    between tickets at a counter, and the recent rate of priority tickets."""
+    between tickets at a counter, and the priority tickets of the last two hours.
+
+    Reads newest first until every queue has its samples and the window is covered."""
     counter_s: dict[str, list[float]] = {q: [] for q in queues}
     by_counter: dict[str, list[tuple[datetime, datetime]]] = {}
     priority: dict[str, int] = dict.fromkeys(counter_s, 0)
-    oldest = now
+    oldest = None
+    short = len(counter_s)  # queues still short of samples
     for t in recent_first:
         if t.queue not in counter_s:
             continue
-        if now is not None and (now - t.issued_at).total_seconds() <= PRIORITY_WINDOW_S:
+        in_window = now is not None and (now - t.issued_at).total_seconds() <= PRIORITY_WINDOW_S
+        if in_window:
             oldest = t.issued_at if oldest is None else min(oldest, t.issued_at)
             priority[t.queue] += t.priority
+        elif short == 0:
+            break
         if t.called_at and t.finished_at and t.counter:
             by_counter.setdefault(t.counter, []).append((t.called_at, t.finished_at))
             samples = counter_s[t.queue]
             if t.status in ("served", "no_show") and t.transfers == 0 and len(samples) < per_queue:
                 samples.append((t.finished_at - t.called_at).total_seconds())
+                short -= len(samples) == per_queue
     gaps = []
     for spans in by_counter.values():
         spans.sort()
@@ -115,9 +147,16 @@ def history(
             # A longer gap is an idle counter, not a handover.
             if 0 <= gap <= MAX_HANDOVER_S:
                 gaps.append(gap)
-    span = (now - oldest).total_seconds() if now and oldest else 0.0
-    rate = {q: n / span if span >= MIN_RATE_SPAN_S else 0.0 for q, n in priority.items()}
-    return History(counter_s, statistics.median(gaps) if gaps else 0.0, rate)
+    return History(counter_s, statistics.median(gaps) if gaps else 0.0, priority, oldest)
+
+
+def residual_s(samples: Sequence[float], busy_for_s: float, mean_s: float) -> float:
+    """Expected rest of a ticket that has run busy_for_s: the mean excess of the recent
+    tickets that ran longer (a long service tends to run on: the tail is long)."""
+    longer = [s - busy_for_s for s in samples if s > busy_for_s]
+    if len(longer) >= 2:
+        return sum(longer) / len(longer)
+    return max(mean_s - busy_for_s, MIN_RESIDUAL_SHARE * mean_s)
 
 
 def component(counters: Sequence[CounterLoad], queue: str) -> tuple[set[str], list[CounterLoad]]:
@@ -135,44 +174,94 @@ def component(counters: Sequence[CounterLoad], queue: str) -> tuple[set[str], li
     return queues, members
 
 
-def _kth_start(free_s: Sequence[float], per_ticket_s: float, k: int) -> float:
+# A counter's calls: runs of (first call, number of calls or None for no end), one ticket
+# every per_ticket_s within a run; a planned break ends one run and starts the next.
+_Runs = list[tuple[float, int | None]]
+
+
+def _runs(free_s: float, per_ticket_s: float, breaks: Sequence[tuple[float, float]]) -> _Runs:
+    runs: _Runs = []
+    s = free_s
+    for b0, b1 in breaks:
+        if b1 <= s:
+            continue
+        if s < b0:
+            n = math.ceil((b0 - s) / per_ticket_s)
+            runs.append((s, n))
+            s += n * per_ticket_s  # the officer finishes that ticket, then leaves
+        s = max(s, b1)
+    runs.append((s, None))
+    return runs
+
+
+def _calls_by(runs: _Runs, per_ticket_s: float, t: float) -> int:
+    n = 0
+    for start, count in runs:
+        if t < start:
+            break
+        k = math.floor((t - start) / per_ticket_s) + 1
+        n += k if count is None else min(k, count)
+    return n
+
+
+def _last_call(runs: _Runs, per_ticket_s: float, t: float) -> float:
+    last = -math.inf
+    for start, count in runs:
+        if t < start:
+            break
+        k = math.floor((t - start) / per_ticket_s)
+        last = start + (k if count is None else min(k, count - 1)) * per_ticket_s
+    return last
+
+
+def _kth_start(
+    free_s: Sequence[float],
+    per_ticket_s: float,
+    k: int,
+    breaks: Sequence[Sequence[tuple[float, float]]] = (),
+) -> float:
     """When the k-th ticket in line (0 = first) is called, if every counter calls the
-    next ticket as soon as it is free and each ticket takes per_ticket_s."""
-    if k == 0 or per_ticket_s <= 0:
-        return min(free_s)
-
-    def started_by(t: float) -> int:
-        return sum(math.floor((t - f) / per_ticket_s) + 1 for f in free_s if t >= f)
-
-    lo, hi = min(free_s), max(free_s) + (k + 1) * per_ticket_s
-    for _ in range(60):
+    next ticket as soon as it is free (and back from its breaks) and each ticket takes
+    per_ticket_s."""
+    plans = breaks or [()] * len(free_s)
+    if per_ticket_s <= 0:
+        per_ticket_s = 1e-6
+    runs = [_runs(f, per_ticket_s, b) for f, b in zip(free_s, plans, strict=True)]
+    lo = min(r[0][0] for r in runs)
+    if k == 0:
+        return lo
+    hi = max(r[-1][0] for r in runs) + (k + 1) * per_ticket_s
+    # Bisection to well under a second; then snap to the call the counters produce.
+    while hi - lo > 0.25:
         mid = (lo + hi) / 2
-        if started_by(mid) >= k + 1:
+        if sum(_calls_by(r, per_ticket_s, mid) for r in runs) >= k + 1:
             hi = mid
         else:
             lo = mid
-    # hi sits just above the true start; snap it to the start that the counters produce.
-    return max(f + math.floor((hi - f) / per_ticket_s) * per_ticket_s for f in free_s if hi >= f)
+    return max(_last_call(r, per_ticket_s, hi) for r in runs)
 
 
 def wait_s(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, QueueLoad]) -> float:
     """Expected seconds until the ticket is called. For a priority ticket, give every
     QueueLoad a priority_per_s of 0."""
     queues, members = component(counters, queue)
-    working = [c for c in members if c.open] or members  # all paused: they come back
+    working = [c for c in members if c.back_in_s is not None]
+    if not working:
+        # Every counter away for a time nobody announced: assume they come back now.
+        working = [CounterLoad(c.id, c.queues, 0.0, c.busy_queue, c.busy_for_s) for c in members]
     if not working:
         return 0.0
     free = []
     for c in working:
-        if c.busy_queue is None:
-            free.append(0.0)
-        else:
-            mean = loads[c.busy_queue].ticket_s if c.busy_queue in loads else 0.0
-            free.append(max(mean - c.busy_for_s, MIN_RESIDUAL_SHARE * mean))
+        back = c.back_in_s or 0.0
+        busy = loads.get(c.busy_queue) if c.busy_queue is not None else None
+        if busy is not None:
+            back = max(back, residual_s(busy.samples, c.busy_for_s, busy.ticket_s))
+        free.append(back)
     ahead = sum(loads[q].ahead for q in queues if q in loads)
     work = sum(loads[q].ahead * loads[q].ticket_s for q in queues if q in loads)
     per_ticket = work / ahead if ahead else 0.0
-    start = _kth_start(free, per_ticket, ahead)
+    start = _kth_start(free, per_ticket, ahead, [c.breaks for c in working])
     # Priority tickets taken while this one waits are called first: each one that comes
     # in adds its service time, shared by the working counters (capped: a priority rush
     # does not last all day).

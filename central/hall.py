@@ -128,6 +128,17 @@ class _Waiting:
         return len(self.priority) + len(self.normal)
 
 
+@dataclass
+class _Pace:
+    """The wait estimate's view of the recent pace, kept until a counter changes."""
+
+    key: object
+    history: estimate.History
+    per_queue: dict[str, tuple[float, tuple[float, ...]]]  # counter time per ticket, samples
+    breaks: dict[str, tuple[tuple[datetime, datetime], ...]]  # today's planned breaks
+    newest: Ticket | None  # the newest ticket counted in history
+
+
 class Hall:
     """In-memory state of the current business day, rebuilt from the ledger at start."""
 
@@ -174,6 +185,7 @@ class Hall:
         }
         self.issued_today: dict[str, int] = {q.id: 0 for q in catalogue.queues}
         self.recent_calls: deque[m.Event] = deque(maxlen=10)
+        self._eta: _Pace | None = None
 
     # -- loading (from the ledger) ------------------------------------------------------
 
@@ -287,8 +299,6 @@ class Hall:
         `ahead` below the queue's priority count means a priority ticket; len(waiting)
         means a ticket taken now. See central/estimate.py for the model.
         """
-        q = self.cat.queue(queue_id)
-        assert q is not None
         lanes = self.waiting[queue_id]
         n_prio = len(lanes.priority)
         # The ticket's place, from which the tickets ahead in the other queues follow.
@@ -303,42 +313,95 @@ class Hall:
         if self.tickets:
             latest.append(next(reversed(self.tickets.values())).issued_at)
         now = max(latest) if latest else None
-        recent = itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS)
-        pace = estimate.history(recent, self.waiting, now)
+        pace = self._eta_pace(now)
         loads = {}
         for qid, w in self.waiting.items():
-            queue = self.cat.queue(qid)
-            assert queue is not None
-            samples = pace.counter_s[qid] or list(self.recent_service_s[qid])
-            ticket_s = pace.handover_s + (
-                sum(samples) / len(samples) if samples else queue.service_standard_min * 60
-            )
             if priority:
                 n = bisect.bisect_left(w.priority, key) if key else len(w.priority)
             elif qid == queue_id:
                 n = ahead
             else:
                 n = len(w.priority) + (bisect.bisect_left(w.normal, key) if key else len(w.normal))
+            ticket_s, samples = pace.per_queue[qid]
             loads[qid] = estimate.QueueLoad(
                 ahead=n,
-                ticket_s=float(ticket_s),
-                priority_per_s=0.0 if priority else pace.priority_per_s[qid],
+                ticket_s=ticket_s,
+                priority_per_s=0.0 if priority else pace.history.priority_per_s(qid, now),
+                samples=samples,
             )
         counters = []
         for spec in self.cat.counters:
             c = self.counters[spec.id]
             t = self.tickets.get(c.ticket_id) if c.ticket_id else None
             busy_for = (now - t.called_at).total_seconds() if t and t.called_at and now else 0.0
+            plan = pace.breaks.get(spec.id, ())
             counters.append(
                 estimate.CounterLoad(
                     id=spec.id,
                     queues=tuple(spec.queues),
-                    open=not c.paused,
+                    back_in_s=self._eta_back_in(c, plan, now),
                     busy_queue=t.queue if t else None,
                     busy_for_s=max(0.0, busy_for),
+                    breaks=tuple(
+                        ((b0 - now).total_seconds(), (b1 - now).total_seconds())
+                        for b0, b1 in plan
+                        if now is not None and b1 > now
+                    ),
                 )
             )
         return math.ceil(estimate.wait_s(queue_id, counters, loads) / 60)
+
+    def _eta_pace(self, now: datetime | None) -> _Pace:
+        """The recent pace, rescanned only when a counter changed (every finish changes
+        one); tickets issued since are counted on top."""
+        key = (
+            self.day,
+            id(self.tickets),
+            tuple((c.since, c.ticket_id) for c in self.counters.values()),
+        )
+        newest = next(reversed(self.tickets.values()), None)
+        pace = self._eta
+        if pace is None or pace.key != key:
+            recent = itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS)
+            h = estimate.history(recent, self.waiting, now)
+            per_queue = {}
+            for q in self.cat.queues:
+                samples = h.counter_s[q.id] or list(self.recent_service_s[q.id])
+                mean = sum(samples) / len(samples) if samples else q.service_standard_min * 60
+                per_queue[q.id] = (h.handover_s + mean, tuple(samples))
+            tz = self.cat.tz
+            breaks = {
+                c.id: tuple(
+                    (datetime.combine(self.day, b.start, tz), datetime.combine(self.day, b.end, tz))
+                    for b in sorted(c.breaks, key=lambda b: b.start)
+                )
+                for c in self.cat.counters
+                if c.breaks
+            }
+            self._eta = _Pace(key, h, per_queue, breaks, newest)
+            return self._eta
+        if newest is not pace.newest:
+            for t in itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS):
+                if t is pace.newest:
+                    break
+                pace.history.issued(t)
+            pace.newest = newest
+        return pace
+
+    def _eta_back_in(
+        self, c: CounterRuntime, plan: tuple[tuple[datetime, datetime], ...], now: datetime | None
+    ) -> float | None:
+        """Seconds until a counter takes tickets; None when it is away for a time nobody
+        announced (paused outside its break plan)."""
+        if not c.paused:
+            return 0.0
+        if now is None or c.since is None:
+            return None
+        for b0, b1 in plan:
+            if b0 - estimate.EARLY_BREAK <= c.since < b1:
+                # On its planned break; an officer late back is expected any minute.
+                return max((b1 - now).total_seconds(), estimate.OVERRUN_S)
+        return None
 
     # -- helpers --------------------------------------------------------------------
 
