@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
@@ -33,11 +33,17 @@ from edge.caller.panel import (
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode
 from protocol import messages as m
 
+if TYPE_CHECKING:
+    from provision.delivery import ConfigOutcome, ConfigReceiver
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=m.Message)
 
 TICK_S = 0.05
+# Delivered settings applied while running (docs/deploy.md, Config delivery); officer
+# defaults are per counter. Pins and the screen are bound to the device's config file.
+LIVE_SETTINGS = ("language", "request_timeout_s", "double_press_s", "rating_window_s")
 PUMP_S = 0.05
 
 
@@ -93,6 +99,7 @@ class CallerNode:
     _last_pump: float = 0.0
     _screen_ready: threading.Event = field(default_factory=threading.Event)
     _screen_error: BaseException | None = None
+    config_receiver: ConfigReceiver | None = None
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -131,6 +138,7 @@ class CallerNode:
                 topics.counter(c.id), lambda t, p: self._inbox.put(_Message("counter", p))
             )
         self.link.subscribe(topics.events, lambda t, p: self._inbox.put(_Message("event", p)))
+        self._follow_config(self.link)
         self._thread = threading.Thread(target=self._run, name="caller-loop", daemon=True)
         self._thread.start()
         self._screen_ready.wait(10)
@@ -152,6 +160,8 @@ class CallerNode:
             self._thread = None
         if self.link is not None:
             self.link.stop()
+        if self.config_receiver is not None:
+            self.config_receiver.cache.close()
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the loop thread (tests and tools read panels safely this way)."""
@@ -166,6 +176,46 @@ class CallerNode:
 
         self.call_soon(run)
         return done.result(timeout)
+
+    def _follow_config(self, link: MqttLink) -> None:
+        """Start from the last good delivered config (no broker needed), then follow
+        config/{node_id}; a rejected config leaves the running one in place."""
+        from provision.delivery import ConfigCache, ConfigReceiver, follow
+
+        cfg = self.config
+        rx = ConfigReceiver(cfg.node_id, CallerConfig, ConfigCache(cfg.state_dir / "config.json"))
+        self.config_receiver = rx
+        cached = rx.current()
+        if isinstance(cached, CallerConfig):
+            self.apply_config(cached, rx.version)  # the loop is not running yet
+
+        def delivered(outcome: ConfigOutcome) -> None:
+            new = outcome.config
+            if outcome.applied and isinstance(new, CallerConfig):
+                self.call_soon(lambda: self.apply_config(new, outcome.version))
+
+        follow(link, rx, delivered)
+
+    def apply_config(self, new: CallerConfig, version: int | None = None) -> None:
+        """Take the live settings of a delivered config (on the loop thread)."""
+        counters = []
+        for c in self.config.counters:
+            delivered = new.counter(c.id)
+            counters.append(c.model_copy(update={"officer": delivered.officer}) if delivered else c)
+        update: dict[str, object] = {k: getattr(new, k) for k in LIVE_SETTINGS}
+        self.config = self.config.model_copy(update={**update, "counters": counters})
+        for c in self.config.counters:
+            panel = self.panels[c.id]
+            s = panel.settings
+            if s.officer != c.officer:
+                panel.auto_sign_in_done = False  # a new default officer signs in if nobody is
+            s.language, s.officer = self.config.language, c.officer
+            s.request_timeout_s = self.config.request_timeout_s
+            s.double_press_s = self.config.double_press_s
+            s.rating_window_s = self.config.rating_window_s
+        if self._requester is not None:
+            self._requester.expiry_s = max(1, math.ceil(self.config.request_timeout_s))
+        log.info("config v%s applied", version)
 
     # -- the loop -------------------------------------------------------------------
 

@@ -59,9 +59,9 @@ class Publisher:
 
 @pytest.fixture
 def central(broker: DevBroker) -> Iterator[Publisher]:
-    link = MqttLink(
-        BrokerSettings(port=broker.port), Topics(SITE), Identity("central", "central", 1)
-    )
+    # Not named "central": its birth would tell the nodes that central is up.
+    settings = BrokerSettings(port=broker.port)
+    link = MqttLink(settings, Topics(SITE), Identity("config-publisher", "tool", 1))
     link.start()
     assert link.wait_connected(5)
     yield Publisher(link)
