@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -29,12 +30,19 @@ from edge.display.hall_board import HallBoard, HallView
 from protocol import Topics, decode
 from protocol import messages as m
 
+if TYPE_CHECKING:
+    from provision.delivery import ConfigOutcome, ConfigReceiver
+
 log = logging.getLogger(__name__)
 
 SOFTWARE = "antrian-display/0.1"
 BLINK_PERIOD_S = 0.5
 RESYNC_MIN_INTERVAL_S = 1.0
 MAX_IDLE_WAIT_S = 0.25  # keeps the window responsive to quit keys
+# Delivered settings applied while running (docs/deploy.md, Config delivery). Screen, mode
+# and the clip set are bound to the device's config file.
+LIVE_SETTINGS = ("running_text", "language", "hall_name", "blink_s")
+LIVE_VOICE = ("volume", "quiet_hours")
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,8 @@ class DisplayNode:
         self._next_tick = 0.0
         self._audio_end = 0.0
         self.stopped = threading.Event()
+        self.config_receiver: ConfigReceiver | None = None
+        self._delivered: queue.SimpleQueue[tuple[DisplayConfig, int | None]] = queue.SimpleQueue()
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -134,7 +144,37 @@ class DisplayNode:
         )
         for topic in (self.topics.events, self.topics.hall, self.topics.status("central")):
             self.link.subscribe(topic, self._receive)
+        self._follow_config(self.link)
         self.link.start()
+
+    def _follow_config(self, link: MqttLink) -> None:
+        """Start from the last good delivered config (no broker needed), then follow
+        config/{node_id}; a rejected config leaves the running one in place."""
+        from provision.delivery import ConfigCache, ConfigReceiver, follow
+
+        cfg = self.config
+        rx = ConfigReceiver(cfg.node_id, DisplayConfig, ConfigCache(cfg.state_dir / "config.json"))
+        self.config_receiver = rx
+        cached = rx.current()
+        if isinstance(cached, DisplayConfig):
+            self.apply_config(cached, rx.version)
+
+        def delivered(outcome: ConfigOutcome) -> None:
+            if outcome.applied and isinstance(outcome.config, DisplayConfig):
+                self._delivered.put((outcome.config, outcome.version))
+                self.inbox.put(("config", b""))  # applied on the screen's thread
+
+        follow(link, rx, delivered)
+
+    def apply_config(self, new: DisplayConfig, version: int | None = None) -> None:
+        """Take the live settings of a delivered config (on the screen's thread)."""
+        voice = self.config.voice.model_copy(update={k: getattr(new.voice, k) for k in LIVE_VOICE})
+        update: dict[str, object] = {k: getattr(new, k) for k in LIVE_SETTINGS}
+        self.config = self.config.model_copy(update={**update, "voice": voice})
+        if self.board is not None:
+            self.board.running_text = self.config.running_text
+        self._dirty = True
+        log.info("config v%s applied", version)
 
     def _path(self, p: Path) -> Path:
         return resolve(self.config_path, p) if self.config_path else p
@@ -183,6 +223,8 @@ class DisplayNode:
             self.link = None
         if self.speaker is not None:
             self.speaker.close()
+        if self.config_receiver is not None:
+            self.config_receiver.cache.close()
         pygame.display.quit()
 
     # -- input (paho's thread) ----------------------------------------------------------
@@ -235,6 +277,10 @@ class DisplayNode:
 
     def _handle(self, topic: str, payload: bytes) -> None:
         t = self.topics
+        if topic == "config":
+            while not self._delivered.empty():
+                self.apply_config(*self._delivered.get())
+            return
         if topic == "link":
             self.broker_online = bool(payload)
             if not self.broker_online:
