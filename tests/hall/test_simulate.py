@@ -1,0 +1,163 @@
+"""`antrian simulate`: a short seeded day through a real broker, central and the demo's
+kiosks and callers; every citizen's ticket printed, the ledger and the summary agree."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections import Counter
+from contextlib import redirect_stdout
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from antrian.cli import main
+from central.config import load_catalogue
+from central.testing import DEMO_CATALOGUE
+from hall.simulate import (
+    Scenario,
+    SimClock,
+    Simulation,
+    make_day,
+    read_ticket,
+    summary_table,
+)
+from hall.simulate_cli import _window
+
+CAT = load_catalogue(DEMO_CATALOGUE)
+DAY = date(2026, 3, 2)
+# Seed 19 on this date, 11:00-13:00, about 40 citizens: priority citizens, a no-show,
+# transfers and ratings at Loket 1, and the lunch pause and handover inside the window.
+SCENARIO = {"seed": 19, "day": DAY, "window": (time(11), time(13)), "citizens": 40}
+
+
+def test_clock_maps_real_to_simulated_time() -> None:
+    opens = datetime(2026, 3, 2, 8, tzinfo=CAT.tz)
+    wall0 = datetime(2026, 3, 2, 1, tzinfo=UTC)
+    clock = SimClock(opens, speed=120.0, mono0=100.0, wall0=wall0)
+    assert clock.to_sim(wall0 + timedelta(seconds=30)) == opens + timedelta(hours=1)
+    assert clock.deadline(opens + timedelta(hours=2)) == pytest.approx(160.0)
+
+
+def test_scenario_day_is_seeded_and_scaled() -> None:
+    a = make_day(CAT, Scenario(speed=1, **SCENARIO), DAY)  # type: ignore[arg-type]
+    b = make_day(CAT, Scenario(speed=1, **SCENARIO), DAY)  # type: ignore[arg-type]
+    assert a == b
+    assert 25 <= len(a.citizens) <= 60
+    assert all(time(11) <= c.arrives_at.time() < time(13) for c in a.citizens)
+
+
+def test_window_argument() -> None:
+    assert _window("11:00-13:30") == (time(11), time(13, 30))
+    with pytest.raises(Exception, match="close after"):
+        _window("13:00-11:00")
+    with pytest.raises(Exception, match="HH:MM-HH:MM"):
+        _window("noon")
+
+
+def _waits_by_agency(ledger: Path, speed: float) -> dict[str, list[float]]:
+    """Independently of reports/: every leg from issue (or transfer) to call, in simulated
+    minutes, by the agency of the queue where the ticket ended."""
+    db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    tickets = {
+        tid: (issued, queue)
+        for tid, issued, queue in db.execute(
+            "SELECT id, issued_at, queue FROM tickets WHERE status != 'void'"
+        )
+    }
+    legs: dict[str, list[float]] = {}
+    start: dict[str, datetime | None] = {
+        t: datetime.fromisoformat(v[0]) for t, v in tickets.items()
+    }
+    for kind, body in db.execute("SELECT kind, body FROM events ORDER BY seq"):
+        ev = json.loads(body)
+        tid = str((ev.get("ticket") or {}).get("ticket_id"))
+        if tid not in tickets:
+            continue
+        at = datetime.fromisoformat(ev["at"])
+        began = start[tid]
+        if kind == "ticket_called" and began is not None:
+            legs.setdefault(tid, []).append((at - began).total_seconds())
+            start[tid] = None
+        elif kind == "ticket_transferred":
+            start[tid] = at
+    db.close()
+    agency = {q.id: q.agency for q in CAT.queues}
+    out: dict[str, list[float]] = {}
+    for tid, waits in legs.items():
+        out.setdefault(agency[tickets[tid][1]], []).append(sum(waits) * speed / 60)
+    return out
+
+
+@pytest.mark.slow
+def test_short_day_through_the_real_hall(tmp_path: Path) -> None:
+    lines: list[str] = []
+    speed = 400.0
+    sim = Simulation(
+        Scenario(speed=speed, run_dir=tmp_path / "sim", out=lines.append, **SCENARIO)  # type: ignore[arg-type]
+    )
+    summary = sim.run()
+    day = sim.day
+    assert day is not None
+    citizens = day.citizens
+
+    # Every generated citizen holds a printed ticket, read back from the printer's bytes.
+    jobs = sorted((tmp_path / "sim" / "printed").glob("*/*.bin"))
+    printed = [read_ticket(j.read_bytes()) for j in jobs]
+    assert len(printed) == len(citizens) and None not in printed
+    assert {c.index for c in (t.citizen for t in sim.book.tickets.values())} == {
+        c.index for c in citizens
+    }
+    assert summary["without_ticket"] == 0 and summary["printed"] == len(citizens)
+    assert sum(t.priority for t in printed if t) == sum(c.priority for c in citizens)
+
+    # The ledger holds exactly those tickets, and each ended served or a no-show.
+    db = sqlite3.connect(f"file:{sim.ledger_path}?mode=ro", uri=True)
+    rows = db.execute(
+        "SELECT id, origin_queue, queue, status, priority, transfers FROM tickets "
+        "WHERE status != 'void'"
+    ).fetchall()
+    db.close()
+    assert {r[0] for r in rows} == {t.ticket_id for t in printed if t}
+    status = Counter(r[3] for r in rows)
+    hall = summary["hall"]
+    assert hall["issued"] == len(rows) == len(citizens)
+    assert hall["served"] + hall["no_show"] + hall["expired"] == hall["issued"]
+    assert hall["open"] == 0 and status["waiting"] == 0
+    assert (hall["served"], hall["no_show"]) == (status["served"], status["no_show"])
+    assert hall["no_show"] == sum(not c.shows for c in citizens)
+    assert hall["priority"] == sum(r[4] for r in rows) == sum(c.priority for c in citizens)
+    assert hall["transfers"] == sum(r[5] for r in rows)
+    assert 0 < hall["transfers"] <= sum(c.transfer_to is not None for c in citizens)
+
+    # Per agency, the summary's counts and waits agree with the ledger.
+    agency = {q.id: q.agency for q in CAT.queues}
+    waits = _waits_by_agency(sim.ledger_path, speed)
+    for a in summary["agencies"]:
+        mine = [r for r in rows if agency[r[2]] == a["agency"]]
+        assert a["issued"] == sum(agency[r[1]] == a["agency"] for r in rows)
+        assert a["served"] == sum(r[3] == "served" for r in mine)
+        assert a["no_show"] == sum(r[3] == "no_show" for r in mine)
+        w = waits.get(a["agency"], [])
+        assert a["wait_mean_min"] == pytest.approx(sum(w) / len(w), abs=0.01)
+    all_waits = [w for ws in waits.values() for w in ws]
+    assert hall["wait_mean_min"] == pytest.approx(sum(all_waits) / len(all_waits), abs=0.01)
+    assert 0 <= hall["within_standard"] <= 1
+    assert not summary["anomalies"], summary["anomalies"]
+
+    # The table was printed; the JSON on disk is the same summary.
+    assert "Total" in "\n".join(lines) and summary_table(summary) in lines
+    on_disk = json.loads((tmp_path / "sim" / "summary.json").read_text())
+    assert on_disk == json.loads(json.dumps(summary))
+
+    # `antrian report` reads the simulated-time copy of the ledger.
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(
+            ["report", "--ledger", str(sim.simtime_ledger_path), "--catalogue",
+             str(DEMO_CATALOGUE), "--date", DAY.isoformat()]
+        )  # fmt: skip
+    assert code == 0
+    assert str(len(citizens)) in out.getvalue()
