@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 DEMO_SITE = REPO_ROOT / "firmware_configs" / "demo"
 KIOSKS = ("kiosk-1", "kiosk-3")  # both number dukcapil: their leases must never overlap
 CALLERS = ("caller-loket-1", "caller-loket-3-4", "caller-loket-5-6")  # loket-2: a stand-in
-COUNTERS = ("loket-1", "loket-2", "loket-3", "loket-4", "loket-5", "loket-6")
+# The counters that serve the kiosks' queues (loket-6 serves none of them).
+COUNTERS = ("loket-1", "loket-2", "loket-3", "loket-4", "loket-5")
 CHAOS_ID = "chaos"
 
 FAULTS = (
@@ -70,12 +71,12 @@ def plan(
     for _ in range(steps):
         r = rng.random()
         pause = rng.uniform(0.03, 0.3)
-        if r < 0.45:
+        if r < 0.42:
             kiosk = rng.choice(sorted(kiosks))
             key = rng.choice(kiosks[kiosk])
             prio = "p" if rng.random() < 0.1 else ""
             out.append(Step("press", kiosk, prio + key, pause=pause))
-        elif r < 0.78:
+        elif r < 0.8:
             action = rng.choices(("next", "no_show", "recall"), (0.7, 0.15, 0.15))[0]
             out.append(Step(action, rng.choice(counters), pause=pause))
         else:
@@ -267,6 +268,7 @@ class ChaosRun:
         self._faulted: set[str] = set()
         self._watches: list[_Watch] = []
         self.procs: dict[str, NodeProcess] = {}
+        self._back_at: dict[str, float] = {}  # node or "broker" -> when it was restored
         self.callers: dict[str, str] = {}  # counter -> the caller process that serves it
 
     # -- the run ----------------------------------------------------------------------
@@ -287,7 +289,7 @@ class ChaosRun:
                 displays=["display-hall"] if self.display else [],
             )
             self.site = site
-            _tune_kiosks(site.kiosks)
+            _tune(site)
             self.callers = {c: p.stem for p in site.callers for c in _caller_counters(p)}
             self.observer = _Observer(self.broker.port, "demo")
             self.observer.link.start()
@@ -395,6 +397,8 @@ class ChaosRun:
     def _run_restore(self, kind: str, key: str, restore: Callable[[], object]) -> None:
         restore()
         self._faulted.discard(key)
+        if not kind.startswith("freeze"):  # a frozen node keeps its connection: no new birth
+            self._back_at[key] = time.monotonic()
         if key in (CENTRAL_ID, "broker") and self.display_node is not None:
             t = time.monotonic()
             # A frozen central keeps its connection (no new birth): it is back at SIGCONT.
@@ -469,14 +473,31 @@ class ChaosRun:
         deadline = time.monotonic() + SETTLE_S
         while time.monotonic() < deadline:
             self._idle(0.2)
-            if all(_kiosk_pending(site.state_dir(k)) == 0 for k in KIOSKS) and not self._watches:
+            if (
+                not self._offline()
+                and all(_kiosk_pending(site.state_dir(k)) == 0 for k in KIOSKS)
+                and not self._watches
+            ):
                 return
+        for node in self._offline():
+            self.result.findings.violations.append(
+                Violation("not_back_online", f"{node}: no birth within {SETTLE_S:.0f}s")
+            )
         for k in KIOSKS:
             left = _kiosk_pending(site.state_dir(k))
             if left:
                 self.result.findings.violations.append(
                     Violation("not_settled", f"{k}: {left} ticket(s) unreplayed or unprinted")
                 )
+
+    def _offline(self) -> list[str]:
+        """Nodes without a birth since they (or the broker) were last restored."""
+        broker = self._back_at.get("broker", 0.0)
+        return [
+            n
+            for n in self.procs
+            if self.observer.online_since(n, max(broker, self._back_at.get(n, 0.0))) is None
+        ]
 
     def _stop_all(self) -> None:
         self._restore_all()
@@ -500,15 +521,23 @@ class ChaosRun:
         self.result.findings = findings
 
 
-def _tune_kiosks(paths: list[Path]) -> None:
-    """Chaos presses faster than citizens: a short repeat guard gives more tickets per run."""
+def _tune(site: RuntimeSite) -> None:
+    """Chaos presses faster than citizens: a short repeat guard gives more tickets per run.
+    Central then must not deliver the site's own device configs, which would put it back."""
     import yaml
 
-    for path in paths:
+    def edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(raw)
+        path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+
+    def kiosk(raw: dict[str, Any]) -> None:
         raw["press"] = {**raw.get("press", {}), "repeat_guard_s": 0.2}
         raw["printer"]["spool_png"] = False  # PNGs cost CPU and prove nothing here
-        path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+
+    edit(site.central, lambda raw: raw.pop("device_configs", None))
+    for path in site.kiosks:
+        edit(path, kiosk)
 
 
 def _caller_counters(config: Path) -> list[str]:
