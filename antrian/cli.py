@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "provision": ("provision.cli", "device configs, credentials, ACLs and certificates"),
     "report": ("reports.cli", "reports for hall managers from central's ledger"),
     "demo": ("hall.cli", "run a whole simulated hall on this machine (make demo)"),
+    "chaos": ("hall.chaos_cli", "seeded fault injection over a simulated hall (make chaos)"),
     "simulate": ("hall.simulate_cli", "play a generated MPP day through the real nodes, fast"),
 }
 
