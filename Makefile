@@ -39,5 +39,9 @@ docs: $(STAMP)
 demo: $(STAMP) mosquitto
 	$(BIN)/antrian demo
 
+SEEDS ?= 20
+chaos: $(STAMP) mosquitto
+	$(BIN)/antrian chaos --seeds $(SEEDS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
