@@ -521,6 +521,7 @@ class Simulation:
     clock: SimClock | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     real_s: float = 0.0
+    business_days: tuple[date, date] | None = None  # central's real dates of the run
 
     @property
     def ledger_path(self) -> Path:
@@ -580,7 +581,8 @@ class Simulation:
         s.out(
             f"summary: {run_dir / 'summary.json'}\nreport in simulated time: antrian report "
             f"--ledger {self.simtime_ledger_path} --catalogue {s.site / 'catalogue.yaml'} "
-            f"--date {day.day}"
+            f"--date {day.day}\ncentral's own ledger (real time): antrian report --ledger "
+            f"{self.ledger_path} --date {self.summary['scenario']['business_day']}"
         )
         return self.summary
 
@@ -797,11 +799,12 @@ def _round(v: float | None) -> float | None:
 def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
     """Figures from central's ledger (read-only), in simulated time, and the printed tickets."""
     from antrian.mqtt import now
-    from reports.figures import build_report
+    from reports.figures import build_report, mean, p90, service_s
 
     s, day, clock, book = sim.scenario, sim.day, sim.clock, sim.book
     assert day is not None and clock is not None
     first, last = _business_days(clock, catalogue, now())
+    sim.business_days = (first, last)
     records = to_simulated(read_period(sim.ledger_path, first, last), clock, day.day)
     report = build_report(records, day.day, day.day, catalogue)
     agency_of = {q.id: q.agency for q in catalogue.queues}
@@ -840,7 +843,19 @@ def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
             }
         )
     hall = report.hall
-    refused = Counter(why for _c, why in book.refused)
+    refused = Counter(f"{c.queue}: {why}" for c, why in book.refused)
+    # How faithfully the real nodes kept the generated day: presses take real time, which
+    # the speed multiplies (docs/simulate.md).
+    by_id = {t.id: t for t in records.tickets}
+    lags, errors = [], []
+    for held in book.tickets.values():
+        rec = by_id.get(held.ticket_id)
+        if rec is None:
+            continue
+        lags.append((rec.issued_at - held.citizen.arrives_at).total_seconds())
+        took = service_s(rec)
+        if took is not None and not rec.transfers and held.citizen.shows:
+            errors.append(took - held.citizen.service_s)
     return {
         "scenario": {
             "name": "day",
@@ -850,6 +865,9 @@ def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
             "closes": f"{day.closes_at:%H:%M}",
             "speed": s.speed,
             "site": str(s.site),
+            # Central dates its ledger by the real clock: `antrian report --ledger` on the
+            # ledger itself needs this date (the sim-time copy carries `date`).
+            "business_day": first.isoformat(),
         },
         "citizens": len(day.citizens),
         "printed": len(book.tickets),
@@ -867,6 +885,12 @@ def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
             "no_show_share": _share(hall.no_show, hall.served + hall.no_show),
         },
         "agencies": agencies,
+        "fidelity": {
+            "issue_lag_mean_s": _round(mean(lags)),
+            "issue_lag_p90_s": _round(p90(lags)),
+            "service_error_mean_s": _round(mean(errors)),
+            "service_error_p90_abs_s": _round(p90([abs(e) for e in errors])),
+        },
         "real_seconds": round(sim.real_s, 1),
         "anomalies": book.anomalies,
         "ledger": str(sim.ledger_path),
@@ -909,17 +933,24 @@ def summary_table(summary: dict[str, Any]) -> str:
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
 
-    sc = summary["scenario"]
+    sc, fid = summary["scenario"], summary["fidelity"]
     out = [
         f"Simulated MPP day {sc['date']} {sc['opens']}-{sc['closes']} (seed {sc['seed']}, "
         f"{sc['speed']:g}x, {summary['real_seconds']} s real): {summary['citizens']} citizens, "
         f"{summary['printed']} printed tickets ({summary['printed_priority']} priority), "
-        f"{summary['without_ticket']} without a ticket",
+        f"{summary['without_ticket']} without a ticket"
+        + (
+            f" ({', '.join(f'{k}: {v}' for k, v in summary['refused'].items())})"
+            if summary["refused"]
+            else ""
+        ),
         line(heads),
         *(line(r) for r in rows[:-1]),
         line(["-" * w for w in widths]),
         line(rows[-1]),
         "waits in simulated minutes; 'in std': share of services within the service standard",
+        f"timing: tickets issued {fid['issue_lag_mean_s']} s (mean) after arrival, services "
+        f"{fid['service_error_mean_s']} s (mean) off the generated length, in simulated time",
     ]
     if summary["anomalies"]:
         out.append(f"{len(summary['anomalies'])} anomalies: " + "; ".join(summary["anomalies"][:5]))
