@@ -20,17 +20,23 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 RECENT_SAMPLES = 40  # per queue; a day's pace drifts slowly, 20 samples are too noisy
+# The queue's service standard counts as this many samples: the first tickets to finish
+# in the morning are the short ones (the long ones are still at the desk), so a mean of a
+# handful of them runs low.
+STANDARD_WEIGHT = 3
 SCAN_TICKETS = 2000  # newest tickets searched for the hall's pace: bounded cost
 MAX_HANDOVER_S = 120.0
 PRIORITY_WINDOW_S = 7200.0
-MIN_RATE_SPAN_S = 900.0  # a priority rate from less than this is noise
+MIN_RATE_SPAN_S = 3600.0  # a rate over less than this is noise: spread over this span
 MAX_PRIORITY_LOAD = 0.5
 # A busy counter is expected to need at least this share of a mean ticket more when no
 # recent ticket ran as long as this one already has.
 MIN_RESIDUAL_SHARE = 0.2
-# A pause that began this long before a planned break is that break (the officer left early).
-EARLY_BREAK = timedelta(minutes=15)
+# A pause that began up to this long before a planned break is that break (the officer
+# left early); a counter away this long past its break or outside a plan is not counted on.
+GIVE_UP_AWAY = timedelta(minutes=30)
 OVERRUN_S = 120.0  # an officer late back from a planned break: expected any minute
+UNPLANNED_PAUSE_S = 600.0  # a pause outside the plan (a prayer, an errand) lasts about this
 
 
 class TicketLike(Protocol):
@@ -73,7 +79,7 @@ class QueueLoad:
     ahead: int  # tickets of this queue that will be called before the estimated one
     ticket_s: float  # mean counter time per ticket of this queue
     priority_per_s: float = 0.0  # priority arrivals that will still overtake a normal ticket
-    samples: tuple[float, ...] = ()  # recent counter times, for the rest of a busy desk's
+    samples: tuple[float, ...] = ()  # recent counter times (call to end), newest first
 
 
 def naive_wait_min(
@@ -105,7 +111,7 @@ class History:
         if now is None or self.since is None:
             return 0.0
         span = (now - self.since).total_seconds()
-        return self.priority.get(queue, 0) / span if span >= MIN_RATE_SPAN_S else 0.0
+        return self.priority.get(queue, 0) / max(span, MIN_RATE_SPAN_S)
 
 
 def history(
@@ -263,7 +269,7 @@ def wait_s(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, Queu
     per_ticket = work / ahead if ahead else 0.0
     start = _kth_start(free, per_ticket, ahead, [c.breaks for c in working])
     # Priority tickets taken while this one waits are called first: each one that comes
-    # in adds its service time, shared by the working counters (capped: a priority rush
-    # does not last all day).
+    # in adds its counter time, shared by the working counters (capped: a priority rush
+    # does not last all day). The median number (Poisson) fitted no better than the mean.
     load = sum(loads[q].priority_per_s * loads[q].ticket_s for q in queues if q in loads)
     return start / (1 - min(MAX_PRIORITY_LOAD, load / len(working)))

@@ -367,7 +367,8 @@ class Hall:
             per_queue = {}
             for q in self.cat.queues:
                 samples = h.counter_s[q.id] or list(self.recent_service_s[q.id])
-                mean = sum(samples) / len(samples) if samples else q.service_standard_min * 60
+                prior = estimate.STANDARD_WEIGHT
+                mean = (sum(samples) + prior * q.service_standard_min * 60) / (len(samples) + prior)
                 per_queue[q.id] = (h.handover_s + mean, tuple(samples))
             tz = self.cat.tz
             breaks = {
@@ -391,17 +392,22 @@ class Hall:
     def _eta_back_in(
         self, c: CounterRuntime, plan: tuple[tuple[datetime, datetime], ...], now: datetime | None
     ) -> float | None:
-        """Seconds until a counter takes tickets; None when it is away for a time nobody
-        announced (paused outside its break plan)."""
+        """Seconds until a counter takes tickets: 0 when not paused, None when it has been
+        away too long to guess (closed for the day, an officer who left)."""
         if not c.paused:
             return 0.0
         if now is None or c.since is None:
             return None
+        gone = estimate.GIVE_UP_AWAY
         for b0, b1 in plan:
-            if b0 - estimate.EARLY_BREAK <= c.since < b1:
+            if b0 - gone <= c.since < b1 and now < b1 + gone:
                 # On its planned break; an officer late back is expected any minute.
                 return max((b1 - now).total_seconds(), estimate.OVERRUN_S)
-        return None
+        # Away without a plan (prayer, an errand): back after a typical short pause.
+        away = now - c.since
+        if away >= gone:
+            return None
+        return max(estimate.UNPLANNED_PAUSE_S - away.total_seconds(), estimate.OVERRUN_S)
 
     # -- helpers --------------------------------------------------------------------
 

@@ -62,8 +62,10 @@ def test_priority_ticket_waits_only_for_priority_ahead() -> None:
     p = _issue(hall, "dukcapil", T0 + timedelta(seconds=5), priority=True)
     assert p.people_ahead == 0 and p.estimated_wait_min == 0
     n = _issue(hall, "dukcapil", T0 + timedelta(seconds=6))
-    # Five ahead on two idle counters at 10 minutes: starts at 0, 0, 10, 10, 20, 20.
-    assert n.people_ahead == 5 and n.estimated_wait_min == 20
+    # Five ahead on two idle counters at 10 minutes: starts at 0, 0, 10, 10, 20, 20; and
+    # priority tickets still to come, at the rate seen (one, spread over at least an
+    # hour), each taking 10 minutes of one of the two counters: 20 / (1 - 1/12) = 21.8.
+    assert n.people_ahead == 5 and n.estimated_wait_min == 22
 
 
 def test_kth_start_matches_a_step_by_step_run() -> None:
