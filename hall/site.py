@@ -71,8 +71,10 @@ class HallSite:
 
         central["catalogue"] = str(catalogue)
         central.pop("ledger", None)
-        if central.get("device_configs"):
-            central["device_configs"] = str(resolve(central_src, Path(central["device_configs"])))
+        # The site's own files carry its broker port and folders, not this run's: delivering
+        # them would make the nodes apply the site's live settings (quiet hours, language)
+        # over the run's. The demo and tests exercise delivery separately.
+        central.pop("device_configs", None)
         site = RuntimeSite(run_dir, port, write(central), catalogue)
         for src in self.files("kiosk"):
             raw = _load(src)

@@ -1,9 +1,47 @@
-"""Provisioning: layered device configs, per-device MQTT credentials, ACL, site CA, delivery."""
+"""Provisioning: layered device configs, per-device MQTT credentials, ACL, site CA, delivery.
 
-from .configs import ConfigInvalid, Problem, SiteConfigs
-from .delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow, publish_device_configs
-from .provisioner import Provisioner, ProvisionError, SecretPaths, clear_retained, security_config
-from .storage import AtomicJSONStorage
+Names load lazily: every node imports provision.delivery, and must not pay for the CA and
+password code (cryptography, ~8 MB) that only the provisioning tool uses."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .configs import ConfigInvalid, Problem, SiteConfigs
+    from .delivery import (
+        ConfigCache,
+        ConfigOutcome,
+        ConfigReceiver,
+        follow,
+        publish_device_configs,
+    )
+    from .provisioner import (
+        Provisioner,
+        ProvisionError,
+        SecretPaths,
+        clear_retained,
+        security_config,
+    )
+    from .storage import AtomicJSONStorage
+
+_HOMES = {
+    "ConfigInvalid": "configs",
+    "Problem": "configs",
+    "SiteConfigs": "configs",
+    "ConfigCache": "delivery",
+    "ConfigOutcome": "delivery",
+    "ConfigReceiver": "delivery",
+    "follow": "delivery",
+    "publish_device_configs": "delivery",
+    "Provisioner": "provisioner",
+    "ProvisionError": "provisioner",
+    "SecretPaths": "provisioner",
+    "clear_retained": "provisioner",
+    "security_config": "provisioner",
+    "AtomicJSONStorage": "storage",
+}
 
 __all__ = [
     "AtomicJSONStorage",
@@ -21,3 +59,10 @@ __all__ = [
     "publish_device_configs",
     "security_config",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'provision' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"provision.{home}"), name)
