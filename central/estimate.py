@@ -11,9 +11,11 @@ people-ahead x mean-service-time estimate.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import statistics
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -96,21 +98,33 @@ class History:
 
     counter_s: dict[str, list[float]]  # per queue: counter time per ticket, newest first
     handover_s: float  # median pause between one ticket's end and the next call
-    # Tickets issued within PRIORITY_WINDOW_S of the scan: per queue the priority ones,
-    # and the earliest issue time, from which the rate's span runs.
-    priority: dict[str, int] = field(default_factory=dict)
-    since: datetime | None = None
+    # Tickets issued within the last PRIORITY_WINDOW_S, oldest first: (issued, queue,
+    # priority); the window is cut at each estimate, tickets issued since are added.
+    window: deque[tuple[datetime, str, bool]] = field(default_factory=deque)
+    priority: dict[str, int] = field(default_factory=dict)  # per queue, in the window
 
     def issued(self, t: TicketLike) -> None:
         """Count a ticket issued after the scan (the scan is redone when tickets finish)."""
-        if t.queue in self.priority:
-            self.priority[t.queue] += t.priority
-            self.since = t.issued_at if self.since is None else min(self.since, t.issued_at)
+        if t.queue not in self.priority:
+            return
+        entry = (t.issued_at, t.queue, t.priority)
+        if self.window and entry[0] < self.window[-1][0]:
+            bisect.insort(self.window, entry)  # an offline ticket, replayed late
+        else:
+            self.window.append(entry)
+        self.priority[t.queue] += t.priority
 
     def priority_per_s(self, queue: str, now: datetime | None) -> float:
-        if now is None or self.since is None:
+        """Priority tickets issued per second, spread over at least MIN_RATE_SPAN_S."""
+        if now is None:
             return 0.0
-        span = (now - self.since).total_seconds()
+        start = now - timedelta(seconds=PRIORITY_WINDOW_S)
+        while self.window and self.window[0][0] < start:
+            _, q, prio = self.window.popleft()
+            self.priority[q] -= prio
+        if not self.window:
+            return 0.0
+        span = (now - self.window[0][0]).total_seconds()
         return self.priority.get(queue, 0) / max(span, MIN_RATE_SPAN_S)
 
 
@@ -127,16 +141,14 @@ def history(
     Reads newest first until every queue has its samples and the window is covered."""
     counter_s: dict[str, list[float]] = {q: [] for q in queues}
     by_counter: dict[str, list[tuple[datetime, datetime]]] = {}
-    priority: dict[str, int] = dict.fromkeys(counter_s, 0)
-    oldest = None
+    window: list[tuple[datetime, str, bool]] = []
     short = len(counter_s)  # queues still short of samples
     for t in recent_first:
         if t.queue not in counter_s:
             continue
         in_window = now is not None and (now - t.issued_at).total_seconds() <= PRIORITY_WINDOW_S
         if in_window:
-            oldest = t.issued_at if oldest is None else min(oldest, t.issued_at)
-            priority[t.queue] += t.priority
+            window.append((t.issued_at, t.queue, t.priority))
         elif short == 0:
             break
         if t.called_at and t.finished_at and t.counter:
@@ -153,7 +165,12 @@ def history(
             # A longer gap is an idle counter, not a handover.
             if 0 <= gap <= MAX_HANDOVER_S:
                 gaps.append(gap)
-    return History(counter_s, statistics.median(gaps) if gaps else 0.0, priority, oldest)
+    priority = dict.fromkeys(counter_s, 0)
+    for _, q, prio in window:
+        priority[q] += prio
+    return History(
+        counter_s, statistics.median(gaps) if gaps else 0.0, deque(sorted(window)), priority
+    )
 
 
 def residual_s(samples: Sequence[float], busy_for_s: float, mean_s: float) -> float:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bench.eta import shares, simulate, within
+from bench.eta import HELD_OUT, SEEDS, shares, simulate, within, without_plan
 from central import estimate
 from central.config import load_catalogue
 from central.hall import Hall
 from central.testing import DEMO_CATALOGUE
 from protocol import messages as m
+from sim import HallDriver, generate_day
 
 CAT = load_catalogue(DEMO_CATALOGUE)
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -21,12 +22,38 @@ def test_within_criterion() -> None:
     assert not within(0, 6)
 
 
-def test_estimator_beats_naive_on_seeded_days() -> None:
-    samples = simulate(CAT, range(100, 103))
-    est, naive = shares(samples)
-    assert len(samples) > 500
-    assert est > naive + 0.15
-    assert est > 0.6
+def test_estimator_on_bench_and_held_out_seeds() -> None:
+    # The benchmark's days and ten days the estimator's constants were never chosen on.
+    # Measured 0.74 on both (naive 0.36); the issue's 0.80 is not reached: see
+    # docs/reports.md for what the rest costs.
+    for seeds in (SEEDS, HELD_OUT):
+        samples = simulate(CAT, seeds)
+        est, naive = shares(samples)
+        assert len(samples) > 2000
+        assert est >= 0.72
+        assert est > naive + 0.3
+
+
+def test_knowing_the_break_plan_helps() -> None:
+    seeds = range(300, 306)
+    told, _ = shares(simulate(CAT, seeds))
+    blind, _ = shares(simulate(CAT, seeds, hall_catalogue=without_plan(CAT)))
+    assert told > blind
+
+
+def test_cached_pace_gives_the_estimate_a_fresh_scan_gives() -> None:
+    day = generate_day(CAT, T0.date(), 21)
+    hall = Hall(CAT, day.day)
+    checked = 0
+    for req, out in HallDriver(hall, day).run():
+        if not isinstance(req, (m.IssueTicket, m.FinishService, m.CallNext)) or not out.reply.ok:
+            continue
+        for q in ("dukcapil", "skck", "pos"):
+            cached = hall.estimate_wait_min(q, len(hall.waiting[q]))
+            hall._eta = None
+            assert hall.estimate_wait_min(q, len(hall.waiting[q])) == cached
+        checked += 1
+    assert checked > 500
 
 
 def _issue(hall: Hall, queue: str, at: datetime, priority: bool = False) -> m.TicketInfo:
@@ -73,3 +100,57 @@ def test_kth_start_matches_a_step_by_step_run() -> None:
     for k in range(12):
         starts = sorted(f + j * 100.0 for f in free for j in range(12))
         assert estimate._kth_start(free, 100.0, k) == starts[k]
+
+
+def test_kth_start_with_breaks_matches_a_step_by_step_run() -> None:
+    free = [0.0, 130.0, 45.0]
+    plans = [[(250.0, 600.0)], [], [(90.0, 100.0), (700.0, 1000.0)]]
+    starts = []
+    for f, plan in zip(free, plans, strict=True):
+        t = f
+        for _ in range(30):
+            for b0, b1 in plan:
+                if b0 <= t < b1:
+                    t = b1  # free during the break: back at its end
+            starts.append(t)
+            t += 100.0
+    starts.sort()
+    for k in range(20):
+        assert estimate._kth_start(free, 100.0, k, plans) == starts[k]
+
+
+def _at(hour: int, minute: int) -> datetime:
+    return datetime(2026, 11, 23, hour, minute, tzinfo=CAT.tz)
+
+
+def _counter_req(
+    hall: Hall, kind: type[m.PauseCounter] | type[m.CallNext], c: str, at: datetime
+) -> None:
+    req = kind(request_id=f"req-{hall.seq:06d}-{c}", node_id="caller-1", sent_at=at, counter=c)
+    assert hall.apply(req, at).reply.ok
+
+
+def test_a_planned_break_ahead_delays_the_wait() -> None:
+    # loket-4 alone serves samsat and pos and closes 12:00-12:30 by plan (6-minute standard).
+    hall = Hall(CAT, _at(11, 0).date())
+    blind = Hall(without_plan(CAT), _at(11, 0).date())
+    for h in (hall, blind):
+        for i in range(10):
+            _issue(h, "samsat", _at(11, 10) + timedelta(seconds=i))
+    # Nine ahead of the tenth at 6 minutes: the ninth is called at 48 min = 11:58; the
+    # tenth after the officer has finished it and come back at 12:30.
+    assert blind.estimate_wait_min("samsat", 9) == 54
+    tenth = hall.estimate_wait_min("samsat", 9)
+    assert tenth == 80  # 11:10 -> 12:30
+
+
+def test_a_counter_on_its_break_is_back_at_its_end() -> None:
+    hall = Hall(CAT, _at(12, 0).date())
+    _counter_req(hall, m.PauseCounter, "loket-4", _at(12, 5))
+    t = _issue(hall, "pos", _at(12, 10))
+    assert t.estimated_wait_min == 20  # back at 12:30
+    # Paused outside the plan: back after a typical short pause.
+    hall = Hall(CAT, _at(10, 0).date())
+    _counter_req(hall, m.PauseCounter, "loket-4", _at(10, 5))
+    t = _issue(hall, "pos", _at(10, 6))
+    assert t.estimated_wait_min == 9
