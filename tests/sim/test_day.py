@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
 
+import pytest
+from pydantic import ValidationError
+
+from central.catalogue import Counter as CatalogueCounter
 from central.config import load_catalogue
 from central.testing import DEMO_CATALOGUE
 from sim import Profile, generate_day
+from sim.day import Day
 
 CAT = load_catalogue(DEMO_CATALOGUE)
 DAY = date(2026, 11, 23)
@@ -61,3 +67,64 @@ def test_every_counter_staffed_all_day_in_two_shifts() -> None:
         assert shifts[0].start == day.opens_at
         assert shifts[-1].end == day.closes_at
         assert len({s.officer for s in shifts}) == 2
+
+
+def _gaps(day: Day, counter: str) -> list[tuple[datetime, datetime]]:
+    shifts = sorted((s for s in day.shifts if s.counter == counter), key=lambda s: s.start)
+    return [(a.end, b.start) for a, b in itertools.pairwise(shifts) if b.start > a.end]
+
+
+def test_counters_follow_the_published_break_plan_a_little_late() -> None:
+    calm = Profile(unplanned_pauses=0.0)
+    late = []
+    for seed in range(20):
+        day = generate_day(CAT, DAY, seed, calm)
+        for c in CAT.counters:
+            gaps = _gaps(day, c.id)
+            assert len(gaps) == len(c.breaks)
+            for (start, end), b in zip(gaps, c.breaks, strict=True):
+                assert start == datetime.combine(DAY, b.start, CAT.tz)
+                planned_end = datetime.combine(DAY, b.end, CAT.tz)
+                late.append((end - planned_end).total_seconds())
+    assert all(0 <= s <= 600 for s in late)
+    assert 200 < sum(late) / len(late) < 400  # back up to 10 minutes late, 5 on average
+
+
+def test_unplanned_pauses_come_on_top_of_the_plan() -> None:
+    extra = 0
+    for seed in range(40):
+        day = generate_day(CAT, DAY, seed)
+        for c in CAT.counters:
+            for start, end in _gaps(day, c.id):
+                if any(start == datetime.combine(DAY, b.start, CAT.tz) for b in c.breaks):
+                    continue
+                extra += 1
+                assert 300 <= (end - start).total_seconds() <= 1200
+                assert day.opens_at < start and end < day.closes_at
+    # 0.5 per counter and day, fewer where one would crowd the lunch break.
+    assert 0.25 * 40 * len(CAT.counters) < extra < 0.55 * 40 * len(CAT.counters)
+
+
+def test_without_a_plan_every_second_counter_pauses_unannounced() -> None:
+    counters = [c.model_copy(update={"breaks": []}) for c in CAT.counters]
+    blind = CAT.model_copy(update={"counters": counters})
+    day = generate_day(blind, DAY, 4, Profile(unplanned_pauses=0.0))
+    lunch = (datetime.combine(DAY, time(12), CAT.tz), datetime.combine(DAY, time(12, 30), CAT.tz))
+    for n, c in enumerate(CAT.counters):
+        assert _gaps(day, c.id) == ([lunch] if n % 2 else [])
+
+
+def test_break_plan_is_validated() -> None:
+    counter = {"id": "loket-9", "name": "Loket 9", "queues": ["pos"]}
+    ok = CatalogueCounter.model_validate(
+        counter
+        | {"breaks": [{"start": "12:00", "end": "12:30"}, {"start": "11:00", "end": "11:15"}]}
+    )
+    assert len(ok.breaks) == 2
+    with pytest.raises(ValidationError, match="must be after its start"):
+        CatalogueCounter.model_validate(counter | {"breaks": [{"start": "12:30", "end": "12:00"}]})
+    with pytest.raises(ValidationError, match="breaks overlap"):
+        CatalogueCounter.model_validate(
+            counter
+            | {"breaks": [{"start": "12:00", "end": "12:30"}, {"start": "12:15", "end": "13:00"}]}
+        )
