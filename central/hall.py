@@ -22,6 +22,8 @@ from protocol.refusals import refusal
 
 RECENT_SERVICE_SAMPLES = 20
 MAX_NUMBER = 9999  # four digits at most on a ticket and in the voice
+LEASE_QUOTA_SHARE = 10
+MAX_UNUSED_LEASED = 100  # per kiosk and queue without a quota
 
 
 def number_cap(q: Queue) -> int:
@@ -92,6 +94,9 @@ class Outcome:
     counters: list[CounterRuntime] = field(default_factory=list)
     leases: list[Lease] = field(default_factory=list)
     numbering: dict[tuple[date, str], int] = field(default_factory=dict)
+    # Requests answered by this outcome without being applied: a late copy of one is a
+    # duplicate and gets this reply (see Hall.replay).
+    aliases: list[m.Reply] = field(default_factory=list)
 
 
 class Refused(Exception):
@@ -529,8 +534,28 @@ class Hall:
         self._queue(req.queue)
         q = self.cat.queue(req.queue)
         assert q is not None
+        # Leased numbers come off the quota: a kiosk holds at most a tenth of it unused, so
+        # a small quota (30 marriage registrations) is not eaten by kiosks' reserves. A
+        # kiosk asking for more than it may hold gets its latest block again.
+        limit = (
+            max(1, q.daily_quota // LEASE_QUOTA_SHARE)
+            if q.daily_quota is not None
+            else MAX_UNUSED_LEASED
+        )
+        mine = [le for le in self.leases.values() if le.node_id == req.node_id and le.queue == q.id]
+        unused = sum(
+            1 for le in mine for n in range(le.first, le.last + 1) if (q.id, n) not in self.taken
+        )
+        size = min(req.size, limit - unused)
+        if size <= 0 and mine:
+            latest = max(mine, key=lambda le: le.granted_at)
+            return Outcome(
+                reply=m.Reply(
+                    request_id=req.request_id, ok=True, lease=self._lease_info(latest, q.prefix)
+                )
+            )
         last = self.lease_floor[q.id] - 1
-        first = max(self.next_number[q.id], last - req.size + 1)
+        first = max(self.next_number[q.id], last - size + 1)
         if last < first:
             raise Refused("quota_reached")
         self.lease_floor[q.id] = first
@@ -544,17 +569,21 @@ class Hall:
             granted_at=now,
         )
         self.leases[lease.id] = lease
-        info = m.LeaseInfo(
-            lease_id=lease.id,
-            queue=q.id,
-            business_day=self.day,
-            first=first,
-            last=last,
-            prefix=q.prefix,
-        )
+        info = self._lease_info(lease, q.prefix)
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
         out.leases.append(lease)
         return out
+
+    @staticmethod
+    def _lease_info(lease: Lease, prefix: str) -> m.LeaseInfo:
+        return m.LeaseInfo(
+            lease_id=lease.id,
+            queue=lease.queue,
+            business_day=lease.day,
+            first=lease.first,
+            last=lease.last,
+            prefix=prefix,
+        )
 
     def replay(
         self, req: m.ReplayTicket, now: datetime, voidable: str | None, lease: Lease | None
@@ -610,6 +639,10 @@ class Hall:
         out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=info)
         out.tickets.append(t)
         out.events.append(self._event(now, "ticket_replayed", ticket=info))
+        if ot.origin_request_id and voidable is None:
+            # The timed-out press never reached central: the offline ticket is its answer,
+            # so a delayed copy of it must not issue a second ticket nobody holds.
+            out.aliases.append(m.Reply(request_id=ot.origin_request_id, ok=True, ticket=info))
         return out
 
     def call_next(self, req: m.CallNext, now: datetime) -> Outcome:

@@ -259,19 +259,19 @@ class Ledger:
         with self._transaction(day, seq) as cur:
             for req, out in applied:
                 self._write(cur, out)
-                ticket_id = out.reply.ticket.ticket_id if out.reply.ticket else None
-                cur.execute(
-                    "INSERT OR IGNORE INTO requests (id, node_id, at, kind, ticket_id, reply) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        req.request_id,
-                        req.node_id,
-                        req.sent_at.isoformat(),
-                        req.type,
-                        ticket_id,
-                        codec.encode(out.reply).decode(),
-                    ),
-                )
+                for reply, kind in ((out.reply, req.type), *((a, "alias") for a in out.aliases)):
+                    cur.execute(
+                        "INSERT OR IGNORE INTO requests (id, node_id, at, kind, ticket_id, "
+                        "reply) VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            reply.request_id,
+                            req.node_id,
+                            req.sent_at.isoformat(),
+                            kind,
+                            reply.ticket.ticket_id if reply.ticket else None,
+                            codec.encode(reply).decode(),
+                        ),
+                    )
             for node in nodes:
                 cur.execute(
                     "INSERT OR REPLACE INTO nodes (node_id, body) VALUES (?, ?)",

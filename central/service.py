@@ -277,8 +277,14 @@ class Central:
             return
         voidable = lease = None
         if isinstance(req, m.ReplayTicket):
-            if req.ticket.origin_request_id:
-                voidable = self.ledger.ticket_of_request(req.ticket.origin_request_id)
+            origin = req.ticket.origin_request_id
+            if origin:
+                same_batch = batch.seen.get(origin)
+                voidable = (
+                    same_batch.ticket.ticket_id
+                    if same_batch is not None and same_batch.ticket is not None
+                    else self.ledger.ticket_of_request(origin)
+                )
             if req.ticket.lease_id not in self.hall.leases:
                 lease = self.ledger.lease(req.ticket.lease_id)
         out = self.hall.apply(req, now, voidable, lease)
@@ -286,6 +292,8 @@ class Central:
             self.errors[out.reply.refusal.code] += 1
         batch.applied.append((req, out))
         batch.seen[req.request_id] = out.reply
+        for alias in out.aliases:
+            batch.seen[alias.request_id] = alias
         batch.replies.append((node, out.reply))
 
     def _handle_status(self, batch: _Batch, topic: str, payload: bytes, now: datetime) -> None:

@@ -187,16 +187,26 @@ def test_offline_replay_merges_by_issue_time_and_voids_phantom() -> None:
 
 def test_leases_and_online_numbers_never_meet() -> None:
     hall = Hall(CAT, DAY)
-    for _ in range(5):  # nikah: quota 30
-        lease = hall.apply(
-            m.LeaseBlock(request_id=rid(), node_id="k", sent_at=T0, queue="nikah", size=5), T0
+
+    # nikah: quota 30, so a kiosk holds at most 3 unused numbers (a tenth of the quota).
+    def lease(node: str) -> m.LeaseInfo:
+        info = hall.apply(
+            m.LeaseBlock(request_id=rid(), node_id=node, sent_at=T0, queue="nikah", size=20), T0
         ).reply.lease
-        assert lease is not None
-    assert lease is not None and (lease.first, lease.last) == (6, 10)
-    labels = [issue(hall, "nikah", T0).ticket for _ in range(6)]
-    assert [t.number for t in labels if t] == [1, 2, 3, 4, 5]
+        assert info is not None
+        return info
+
+    first = lease("k0")
+    assert (first.first, first.last) == (28, 30)
+    assert lease("k0") == first  # nothing used yet: the same block again
+    for i in range(1, 8):
+        block = lease(f"k{i}")
+        assert block.last - block.first == 2
+    assert (block.first, block.last) == (7, 9)
+    labels = [issue(hall, "nikah", T0).ticket for _ in range(7)]
+    assert [t.number for t in labels if t] == [1, 2, 3, 4, 5, 6]
     refused = hall.apply(
-        m.LeaseBlock(request_id=rid(), node_id="k", sent_at=T0, queue="nikah", size=5), T0
+        m.LeaseBlock(request_id=rid(), node_id="k9", sent_at=T0, queue="nikah", size=5), T0
     ).reply.refusal
     assert refused is not None and refused.code == "quota_reached"
 

@@ -169,12 +169,6 @@ def test_cli_names_the_seed_and_counts(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="central issues a new ticket for a delayed IssueTicket whose press the kiosk "
-    "already answered with an offline ticket (replayed with origin_request_id): "
-    "central/service.py _handle_request looks up only stored replies, docs/chaos.md",
-)
 def test_delayed_issue_after_its_offline_replay_issues_no_second_ticket(
     broker: DevBroker, tmp_path: Path
 ) -> None:

@@ -21,7 +21,8 @@ def small_quota_central(broker: DevBroker, tmp_path: Path) -> Iterator[Central]:
     raw = yaml.safe_load(DEMO_CATALOGUE.read_text())
     for q in raw["queues"]:
         if q["id"] == "skck":
-            q["daily_quota"] = 11  # the kiosk leases 1..10, one online ticket is left
+            q["daily_quota"] = 2  # the kiosk leases 2 (a block is at most a tenth of the quota,
+            # at least 1): one online ticket is left
     path = tmp_path / "catalogue.yaml"
     path.write_text(yaml.safe_dump(raw))
     config = make_config(broker.port, tmp_path / "central", catalogue=path)
