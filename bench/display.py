@@ -179,14 +179,24 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         frame_ms = percentile(times, 99)
 
         proc = psutil.Process()
-        c0 = proc.cpu_times()
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < IDLE_S:
-            node.step(0.25)
-        c1 = proc.cpu_times()
-        wall = time.monotonic() - t0
-        # The whole process: the display loop, paho's thread and the audio thread.
-        idle_cpu = ((c1.user - c0.user) + (c1.system - c0.system)) / wall * 100
+
+        def cpu_pct() -> float:
+            # The whole process: the display loop, paho's thread and the audio thread.
+            c0 = proc.cpu_times()
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < IDLE_S:
+                node.step(0.25)
+            c1 = proc.cpu_times()
+            busy = (c1.user - c0.user) + (c1.system - c0.system)
+            return float(busy / (time.monotonic() - t0) * 100)
+
+        # The audio watcher polls every 0.5 ms: stop it so that only the display is measured.
+        watcher.stop()
+        # With the running text scrolling, the board is never idle: measure both.
+        ticker_cpu = cpu_pct()
+        ticker_fps = cfg.screen.ticker_fps
+        node.config.screen.ticker_fps = 0
+        idle_cpu = cpu_pct()
         rss_mb = proc.memory_info().rss / 2**20
 
         floor = ctx.results.get("mqtt_two_hop_floor_p99_ms")
@@ -208,7 +218,8 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
                          target_ms=50, ok=audio_p99 <= 50)  # fmt: skip
         yield result("display_frame_ms", frame_ms, "ms", stat="p99", resolution="1920x1080",
                      target_ms=8, ok=frame_ms <= 8)  # fmt: skip
-        yield result("display_idle_cpu_pct", idle_cpu, "%", ticker_fps=cfg.screen.ticker_fps)
+        yield result("display_idle_cpu_pct", idle_cpu, "%", ticker_fps=0)
+        yield result("display_ticker_cpu_pct", ticker_cpu, "%", ticker_fps=ticker_fps)
         yield result("display_rss_mb", rss_mb, "MB")
     finally:
         watcher.stop()
