@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing
 
 from antrian.devbroker import REPO_ROOT
-from protocol.refusals import TEXTS
 from protocol import messages as m
 from protocol.docs import generate, splice
+from protocol.refusals import TEXTS
 
 DOC = REPO_ROOT / "docs" / "protocol.md"
 
