@@ -165,7 +165,22 @@ class Outbox:
         self, request_id: str, info: m.TicketInfo, view: TicketView, printing: bool
     ) -> bool:
         """Central's ticket, before printing; closes the intent. False if already recorded.
-        `printing` counts the print attempt in the same commit (one fsync less per press)."""
+        `printing` counts the print attempt in the same commit.
+
+        Without an fsync: central committed this ticket (synchronous=FULL) before it
+        answered, so it is durable before it is printed (design.md §4); this row is the
+        kiosk's print bookkeeping, which survives a killed process. A power cut in the
+        millisecond after it can at worst lose the bookkeeping, and the kiosk asks central
+        again with the same request id and prints that same number once more."""
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            return self._record_online(request_id, info, view, printing)
+        finally:
+            self._db.execute("PRAGMA synchronous=FULL")
+
+    def _record_online(
+        self, request_id: str, info: m.TicketInfo, view: TicketView, printing: bool
+    ) -> bool:
         with self._tx():
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO tickets (ticket_id, origin, queue, number, business_day,"
