@@ -174,6 +174,7 @@ class ConfigReceiver:
         last = cache.last_good()
         self.version: int | None = last.version if last else None
         self.last_error: str | None = None
+        self.rejected = 0  # configs refused (junk, wrong node, bad digest, invalid)
 
     def current(self) -> BaseModel | None:
         """The last good config (e.g. to start with when the bundle's is older)."""
@@ -190,7 +191,8 @@ class ConfigReceiver:
             outcome = self._receive(payload)
             if outcome.error is not None:
                 self.last_error = outcome.error
-                log.error("device config rejected: %s", outcome.error)
+                self.rejected += 1
+                log.error("device config rejected (%d so far): %s", self.rejected, outcome.error)
             elif outcome.applied:
                 self.last_error = None
             return outcome
