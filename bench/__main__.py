@@ -23,6 +23,7 @@ MODULES = (
     "bench.display",
     "bench.kiosk",
     "bench.eta",
+    "bench.e2e",
 )
 
 
