@@ -154,7 +154,7 @@ def call_to_screen(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         to_event: list[float] = []
         event_to_frame: list[float] = []
         last_press = 0.0
-        for _ in range(PRESSES):
+        for _ in range(PRESSES + 1):
             reply = requester.call(
                 m.IssueTicket(request_id=new_request_id("bench-e2e"), node_id="bench-e2e",
                               sent_at=now(), queue="dukcapil"), 5)  # fmt: skip
@@ -183,10 +183,17 @@ def call_to_screen(ctx: BenchContext) -> Iterator[dict[str, Any]]:
                 to_event.append((called[0] - t0) * 1000)
                 event_to_frame.append((shown - called[0]) * 1000)
 
+        # The board's first call is drawn cold (glyphs at the number's size, ~50 ms more):
+        # reported apart, as the first citizen of the day sees it.
+        first = to_screen.pop(0)
+        if len(to_event) == PRESSES + 1:
+            to_event.pop(0)
+            event_to_frame.pop(0)
         p99 = percentile(to_screen, 99)
         extra: dict[str, Any] = {
             "p50": round(percentile(to_screen, 50), 3),
             "p90": round(percentile(to_screen, 90), 3),
+            "first_call_ms": round(first, 3),
             "samples": len(to_screen),
             "processes": "central, caller (stdin -> mock pins), display (1920x1080, SDL dummy)",
         }
