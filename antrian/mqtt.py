@@ -169,10 +169,14 @@ class MqttLink:
     # -- pub/sub ----------------------------------------------------------------------
 
     def subscribe(self, topic_filter: str, handler: Handler, qos: int = 1) -> None:
-        """Add a handler; several handlers may share one filter."""
+        """Add a handler; several handlers may share one filter. Subscribing again with the
+        same handler adds nothing but makes the broker resend the retained message (how a
+        display resyncs from the hall snapshot)."""
         with self._lock:
             _qos, handlers = self._subs.get(topic_filter, (qos, []))
-            self._subs[topic_filter] = (max(qos, _qos), [*handlers, handler])
+            if handler not in handlers:
+                handlers = [*handlers, handler]
+            self._subs[topic_filter] = (max(qos, _qos), handlers)
         if self._client is not None and self.connected:
             self._client.subscribe(topic_filter, qos=qos)
 

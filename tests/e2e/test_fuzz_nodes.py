@@ -346,11 +346,6 @@ def test_after_the_junk_every_node_still_works(nodes: Nodes) -> None:
                  and all(t.printed for t in nodes.kiosk_outbox.tickets()), 5)  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MqttLink.subscribe appends the handler again when the display resubscribes to "
-    "state/hall to resync, so every later snapshot is handled (and counted) twice; reported",
-)
 def test_a_resync_does_not_double_the_hall_handler(nodes: Nodes, tmp_path: Path) -> None:
     """The display's resync path on its own link, without a screen: one junk snapshot after
     a resync must reach the display's inbox once."""
