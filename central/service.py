@@ -30,7 +30,8 @@ Clock = Callable[[], datetime]
 
 CONFIG_CHECK_S = 5.0
 HALL_IDLE_S = 0.02
-HALL_MAX_AGE_S = 1.0
+HALL_MIN_INTERVAL_S = 0.5  # consumers follow events; the snapshot is their resync point
+HALL_MAX_AGE_S = 2.0
 
 
 def system_clock() -> datetime:
@@ -176,8 +177,10 @@ class Central:
                 elif not woken:
                     # Only when no message came for HALL_IDLE_S: building the snapshot
                     # holds the GIL for up to a millisecond.
-                    idle = time.monotonic() - self._last_activity >= HALL_IDLE_S
-                    if self._hall_dirty and idle:
+                    mono = time.monotonic()
+                    idle = mono - self._last_activity >= HALL_IDLE_S
+                    spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
+                    if self._hall_dirty and idle and spaced:
                         self._publish_hall()
                     self._tick()
 
@@ -342,9 +345,10 @@ class Central:
             self._publish_hall()
             self._deliver_configs(force=True)
         elif events:
-            # The hall snapshot (~0.1 ms to build) is a resync point, not the live feed:
-            # consumers follow events. Publishing it when idle, or at most every
-            # HALL_MAX_AGE_S under load, keeps it off the request path.
+            # The hall snapshot (~1 ms to build, a wait estimate per queue) is a resync
+            # point, not the live feed: consumers follow events. Publishing it only after
+            # HALL_IDLE_S without messages, at most every HALL_MIN_INTERVAL_S (or every
+            # HALL_MAX_AGE_S under load) keeps it off the request path.
             self._hall_dirty = True
         if batch.fleet or batch.republish:
             snapshot = self.fleet.snapshot(now, sum(self.errors.values()))
