@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from protocol import messages as m
 
@@ -33,6 +33,7 @@ class BoardState:
     business_day: date | None = None
     open: bool = True
     seq: int | None = None  # last event reflected; None until the first snapshot
+    snapshot_at: datetime | None = None  # `at` of the last snapshot adopted
     counters: dict[str, m.CounterSnapshot] = field(default_factory=dict)
     queues: dict[str, m.QueueSnapshot] = field(default_factory=dict)
     recent_calls: list[m.Event] = field(default_factory=list)  # newest first
@@ -50,8 +51,13 @@ class BoardState:
     def apply_snapshot(self, snap: m.HallSnapshot) -> Update:
         """Adopt central's view unless it is older than what we already show."""
         if self.seq is not None and snap.seq < self.seq:
-            return Update()
+            if self.snapshot_at is None or snap.at <= self.snapshot_at:
+                return Update()
+            # The sequence went back while time went on: central started over on a new
+            # ledger. Its numbering is now the truth; what waited for the old one is void.
+            self._pending = {}
         before = self._view()
+        self.snapshot_at = snap.at
         self.hall_name = snap.hall_name
         self.business_day = snap.business_day
         self.open = snap.open

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from edge.display.board_state import BoardState
-from tests.display.display_messages import counter, event, hall, queue
+from tests.display.display_messages import T0, counter, event, hall, queue
 
 
 def _label(state: BoardState, cid: str) -> str | None:
@@ -87,6 +89,19 @@ def test_older_snapshot_is_ignored_and_newer_one_wins() -> None:
     # The same seq with different content corrects drift; identical content is no change.
     assert s.apply_snapshot(hall(30, queues=[queue("dukcapil", "A", 8)])).changed
     assert not s.apply_snapshot(hall(30, queues=[queue("dukcapil", "A", 8)])).changed
+
+
+def test_a_central_on_a_new_ledger_is_adopted_despite_its_lower_seq() -> None:
+    s = BoardState()
+    s.apply_snapshot(hall(500, queues=[queue("dukcapil", "A", 9)]))
+    fresh = hall(3, queues=[queue("dukcapil", "A", 1)]).model_copy(
+        update={"at": T0 + timedelta(minutes=5)}
+    )
+    assert s.apply_snapshot(fresh).changed
+    assert s.seq == 3 and s.queues["dukcapil"].waiting == 1
+    # Its events continue from there.
+    s.apply_event(event(4, "ticket_called", "A002", "loket-1"))
+    assert s.seq == 4
 
 
 def test_snapshot_calls_are_reported_once() -> None:
