@@ -764,24 +764,22 @@ class Hall:
         return out
 
     def pause(self, req: m.PauseCounter, now: datetime) -> Outcome:
-        c = self._counter(req.counter)
-        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
-        if not c.paused:
-            c.paused = True
-            c.since = now
-            out.counters.append(c)
-            self._counter_event(out, now, "counter_paused", c, None)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._set_paused(req, now, True)
 
     def resume(self, req: m.ResumeCounter, now: datetime) -> Outcome:
+        return self._set_paused(req, now, False)
+
+    def _set_paused(self, req: m.CounterRequest, now: datetime, paused: bool) -> Outcome:
+        """Pausing a paused counter (or resuming an open one) is a no-op, not an error."""
         c = self._counter(req.counter)
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
-        if c.paused:
-            c.paused = False
+        if c.paused != paused:
+            c.paused = paused
             c.since = now
             out.counters.append(c)
-            self._counter_event(out, now, "counter_resumed", c, None)
+            self._counter_event(
+                out, now, "counter_paused" if paused else "counter_resumed", c, None
+            )
         out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
         return out
 

@@ -247,3 +247,17 @@ def follow(
         on_outcome(outcome)
 
     link.subscribe(link.topics.config(receiver.node_id), handle)
+
+
+def cached_config_version(state_dir: Path) -> int | None:
+    """The version of the last good delivered config, if the node ever received one
+    (self-tests print it without starting the node)."""
+    path = state_dir / "config.json"
+    if not path.is_file():
+        return None
+    cache = ConfigCache(path)
+    try:
+        last = cache.last_good()
+        return last.version if last else None
+    finally:
+        cache.close()

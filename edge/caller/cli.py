@@ -94,7 +94,7 @@ def _selftest(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    from edge.display.selftest import cached_config_version
+    from provision.delivery import cached_config_version
 
     report = run_selftest(
         cfg,

@@ -103,7 +103,8 @@ def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> i
     """Test card and test call on this display's screen and speakers; no broker needed."""
     import threading
 
-    from edge.display.selftest import cached_config_version, run_selftest
+    from edge.display.selftest import run_selftest
+    from provision.delivery import cached_config_version
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

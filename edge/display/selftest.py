@@ -159,21 +159,6 @@ class DisplayReport:
     problems: list[str] = field(default_factory=list)
 
 
-def cached_config_version(state_dir: Path) -> int | None:
-    """The version of the last good delivered config, if the node ever received one."""
-    path = state_dir / "config.json"
-    if not path.is_file():
-        return None
-    from provision.delivery import ConfigCache
-
-    cache = ConfigCache(path)
-    try:
-        last = cache.last_good()
-        return last.version if last else None
-    finally:
-        cache.close()
-
-
 def open_speaker(config: DisplayConfig, config_path: Path | None) -> PygameSpeaker:
     """The mixer with the config's clip set, built with espeak-ng first when missing
     (as the node does). Raises AudioUnavailable."""

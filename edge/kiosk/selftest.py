@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from edge.kiosk.config import TIMEZONES, KioskConfig, PinSpec
@@ -77,21 +76,6 @@ class SelftestReport:
     problems: list[str] = field(default_factory=list)
 
 
-def cached_config_version(state_dir: Path) -> int | None:
-    """The version of the last good delivered config, if the node ever received one."""
-    path = state_dir / "config.json"
-    if not path.is_file():
-        return None
-    from provision.delivery import ConfigCache
-
-    cache = ConfigCache(path)
-    try:
-        last = cache.last_good()
-        return last.version if last else None
-    finally:
-        cache.close()
-
-
 def selftest_page(
     config: KioskConfig, status: PrinterStatus, version: int | None, at: datetime
 ) -> list[Element]:
@@ -142,6 +126,8 @@ def print_page(
         out(report.problems[-1])
         return
     at = datetime.now(ZoneInfo(TIMEZONES[config.timezone]))
+    from provision.delivery import cached_config_version
+
     version = cached_config_version(config.state_dir)
     try:
         printer.write(render(selftest_page(config, status, version, at)))
