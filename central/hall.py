@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from central import estimate
-from central.catalogue import Catalogue, Queue
+from central.catalogue import Catalogue, Counter, Queue
 from protocol import messages as m
 from protocol.refusals import refusal
 
@@ -151,6 +151,7 @@ class Hall:
         self.cat = catalogue
         self.seq = seq
         self._handlers = self._handler_table()
+        self._components: dict[str, tuple[list[str], list[Counter]]] = {}
         self._reset(day)
 
     def _handler_table(self) -> dict[type, Callable[[Any, datetime], Outcome]]:
@@ -319,8 +320,12 @@ class Hall:
             latest.append(next(reversed(self.tickets.values())).issued_at)
         now = max(latest) if latest else None
         pace = self._eta_pace(now)
+        # Only the queues and counters that share work with this queue matter (wait_s
+        # looks at nothing else); a big hall has 40 queues, and this runs on every issue.
+        comp_queues, comp_counters = self._component(queue_id)
         loads = {}
-        for qid, w in self.waiting.items():
+        for qid in comp_queues:
+            w = self.waiting[qid]
             if priority:
                 n = bisect.bisect_left(w.priority, key) if key else len(w.priority)
             elif qid == queue_id:
@@ -335,7 +340,7 @@ class Hall:
                 samples=samples,
             )
         counters = []
-        for spec in self.cat.counters:
+        for spec in comp_counters:
             c = self.counters[spec.id]
             t = self.tickets.get(c.ticket_id) if c.ticket_id else None
             busy_for = (now - t.called_at).total_seconds() if t and t.called_at and now else 0.0
@@ -355,6 +360,23 @@ class Hall:
                 )
             )
         return math.ceil(estimate.wait_s(queue_id, counters, loads) / 60)
+
+    def _component(self, queue_id: str) -> tuple[list[str], list[Counter]]:
+        """The queues and counters linked to `queue_id` through shared counters (static)."""
+        found = self._components.get(queue_id)
+        if found is None:
+            queues = {queue_id}
+            grew = True
+            while grew:
+                grew = False
+                for spec in self.cat.counters:
+                    if queues.intersection(spec.queues) and not queues.issuperset(spec.queues):
+                        queues.update(spec.queues)
+                        grew = True
+            members = [spec for spec in self.cat.counters if queues.intersection(spec.queues)]
+            found = ([q.id for q in self.cat.queues if q.id in queues], members)
+            self._components[queue_id] = found
+        return found
 
     def _eta_pace(self, now: datetime | None) -> _Pace:
         """The recent pace, rescanned only when a counter changed (every finish changes
