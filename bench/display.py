@@ -180,7 +180,10 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         assert pin is not None
         to_screen: list[float] = []
         to_audio: list[float] = []
-        for _ in range(PRESSES):
+        # The first call draws the big number's glyphs cold and opens the audio path: it is
+        # reported on its own (first_call_ms), as bench/e2e.py does, not in the p99.
+        first_call: dict[str, float] = {}
+        for i in range(PRESSES + 1):
             request(m.IssueTicket(queue="dukcapil", **base()))
             # Settle: the issue event drawn, the previous chime finished.
             end = time.monotonic() + 0.05
@@ -198,6 +201,11 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
                 if any((f.latest_call or 0) > last_call for f in frames):
                     break
             frame = next(f for f in frames if (f.latest_call or 0) > last_call)
+            if i == 0:
+                first_call["screen"] = (frame.at - pressed["at"]) * 1000
+                if watcher.found.wait(2):
+                    first_call["audio"] = (watcher.at - pressed["at"]) * 1000
+                continue
             to_screen.append((frame.at - pressed["at"]) * 1000)
             if frame.latest_call in received:
                 in_display.append((frame.at - received[frame.latest_call]) * 1000)
@@ -241,6 +249,8 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         floor = ctx.results.get("mqtt_two_hop_floor_p99_ms")
         screen_p99 = percentile(to_screen, 99)
         extra: dict[str, Any] = {"samples": len(to_screen)}
+        if "screen" in first_call:
+            extra["first_call_ms"] = round(first_call["screen"], 3)
         if in_display:
             extra["event_to_frame_p99_ms"] = round(percentile(in_display, 99), 3)
             extra["press_to_event_p50_ms"] = round(percentile(to_event, 50), 3)
@@ -254,6 +264,7 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             audio_p99 = percentile(to_audio, 99)
             yield result("call_to_audio_start_p99_ms", audio_p99, "ms",
                          p50=round(percentile(to_audio, 50), 3), samples=len(to_audio),
+                         first_call_ms=round(first_call.get("audio", -1.0), 3),
                          target_ms=50, ok=audio_p99 <= 50)  # fmt: skip
         yield result("display_frame_ms", frame_ms, "ms", stat="p99", resolution="1920x1080",
                      target_ms=8, ok=frame_ms <= 8)  # fmt: skip
