@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from antrian.config import ConfigError
+from antrian.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     central.start()
+    heartbeat = Heartbeat(central.healthy)
+    heartbeat.start()
     log.info(
         "central for %s (%s) running: ledger %s, broker %s:%s",
         catalogue.hall_name,
@@ -53,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     while not done.wait(0.5):
         if central.failed.is_set():
             log.error("central stopped after an internal error; exiting so that it restarts")
+            heartbeat.stop()
             central.stop()
             return 70
+    heartbeat.stop()
     central.stop()
     return 0

@@ -103,6 +103,10 @@ class Central:
         self.link.start()
         self.ready.set()
 
+    def healthy(self) -> bool:
+        """The worker runs and nothing failed (a broker outage is not central's fault)."""
+        return not self.failed.is_set() and self._thread is not None and self._thread.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
         if self._thread is not None:
