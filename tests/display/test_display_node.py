@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
 import time
-from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -18,6 +16,7 @@ from edge.display.hall_board import hall_layout
 from edge.display.node import DisplayNode, Frame
 from protocol import messages as m
 from tests.display.conftest import RATE, TONES, Hall, pump, write_tone_clips
+from tests.tones import tone_track, tone_windows
 
 
 def _mask(surface: pygame.Surface, color: tuple[int, int, int]) -> pygame.mask.Mask:
@@ -109,26 +108,9 @@ def test_call_is_heard_chime_then_words_in_order(
     node.stop()
     nodes.remove(node)
 
-    samples = array("h", capture.read_bytes())[::2]  # left channel
-    window = RATE // 50  # 20 ms
     names = {freq: name for name, (_v, freq, _ms) in TONES.items()}
-    track: list[str | None] = []
-    for i in range(0, len(samples) - window, window):
-        w = samples[i : i + window]
-        if max(abs(x) for x in w) < 2000:
-            track.append(None)
-            continue
-        crossings = sum(1 for a, b in itertools.pairwise(w) if (a < 0) != (b < 0))
-        freq = crossings / 2 / 0.02
-        near = min(names, key=lambda f: abs(f - freq))
-        track.append(names[near] if abs(near - freq) < 60 else "?")
-    segments: list[tuple[str | None, int]] = []
-    for name in track:
-        if segments and segments[-1][0] == name:
-            segments[-1] = (name, segments[-1][1] + 1)
-        else:
-            segments.append((name, 1))
-    heard = [(n, c * 20) for n, c in segments if n not in (None, "?") and c >= 3]
+    track = tone_windows(capture, RATE, names)
+    heard = tone_track(capture, RATE, names)
     assert [n for n, _ in heard] == [
         "chime", "nomor_antrian", "a", "satu", "silakan_menuju", "loket", "satu"
     ]  # fmt: skip

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-from array import array
-from pathlib import Path
 from typing import cast
 
 import pygame
@@ -53,28 +50,3 @@ def label_score(region: pygame.Surface, text: str) -> float:
     if not pygame.font.get_init():
         pygame.font.init()
     return max(_matches(region, text, NUMBER), _matches(region, text, FLASH_FG))
-
-
-def tone_track(raw: Path, rate: int, names: dict[float, str]) -> list[tuple[str, int]]:
-    """SDL's disk audio (16-bit stereo) as (clip name, ms) segments, each clip a pure tone
-    of its own pitch: 20 ms windows, pitch from zero crossings, silence dropped."""
-    data = raw.read_bytes()
-    samples = array("h", data[: len(data) - len(data) % 4])[::2]  # left channel
-    window = rate // 50
-    track: list[str | None] = []
-    for i in range(0, len(samples) - window, window):
-        w = samples[i : i + window]
-        if max(abs(x) for x in w) < 2000:
-            track.append(None)
-            continue
-        crossings = sum(1 for a, b in itertools.pairwise(w) if (a < 0) != (b < 0))
-        freq = crossings / 2 / 0.02
-        near = min(names, key=lambda f: abs(f - freq))
-        track.append(names[near] if abs(near - freq) < 60 else "?")
-    segments: list[tuple[str | None, int]] = []
-    for name in track:
-        if segments and segments[-1][0] == name:
-            segments[-1] = (name, segments[-1][1] + 1)
-        else:
-            segments.append((name, 1))
-    return [(n, c * 20) for n, c in segments if n is not None and n != "?" and c >= 3]

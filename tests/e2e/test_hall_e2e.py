@@ -11,8 +11,9 @@ import pytest
 
 from edge.display.hall_board import hall_layout
 from edge.kiosk.escpos_decode import decode_text
-from tests.e2e._readback import label_score, tone_track
+from tests.e2e._readback import label_score
 from tests.e2e.conftest import RATE, TONES, LiveHall
+from tests.tones import tone_track
 
 ANNOUNCEMENT = ["chime", "nomor_antrian", "a", "satu", "silakan_menuju", "loket", "satu"]
 
