@@ -27,6 +27,7 @@ from edge.display.clips import VoiceBuildError, build_clip_set, default_words
 from edge.display.config import TIMEZONES, DisplayConfig
 from edge.display.counter_board import render_counter_board
 from edge.display.hall_board import HallBoard, HallView
+from edge.display.snapshot_cache import STORE_EVERY_S, SnapshotCache
 from protocol import Topics, decode
 from protocol import messages as m
 
@@ -105,6 +106,9 @@ class DisplayNode:
         self._next_tick = 0.0
         self._audio_end = 0.0
         self.stopped = threading.Event()
+        self.snapshot_cache: SnapshotCache | None = None
+        self._latest_snapshot: m.HallSnapshot | None = None
+        self._snapshot_stored = -STORE_EVERY_S
         self.config_receiver: ConfigReceiver | None = None
         self._delivered: queue.SimpleQueue[tuple[DisplayConfig, int | None]] = queue.SimpleQueue()
 
@@ -134,6 +138,13 @@ class DisplayNode:
                 ),
                 self.speaker.has_clip,
             )
+        self.snapshot_cache = SnapshotCache(cfg.state_dir / "last_hall.json")
+        cached = self.snapshot_cache.load()
+        if cached is not None:
+            # Shown until central's retained snapshot arrives; its calls count as heard
+            # (not spoken again after a restart).
+            self.state.apply_snapshot(cached)
+            self._dirty = True
         session = next_session(cfg.state_dir)
         self.link = MqttLink(
             broker=cfg.broker,
@@ -216,7 +227,21 @@ class DisplayNode:
         while not self.stopped.is_set():
             self.step(MAX_IDLE_WAIT_S)
 
+    def _keep(self, snap: m.HallSnapshot, force: bool = False) -> None:
+        """Remember the latest snapshot on disk, at most every STORE_EVERY_S."""
+        self._latest_snapshot = snap
+        mono = time.monotonic()
+        cache = self.snapshot_cache
+        if cache is not None and (force or mono - self._snapshot_stored >= STORE_EVERY_S):
+            cache.store(snap)
+            self._snapshot_stored = mono
+
     def stop(self) -> None:
+        if self._latest_snapshot is not None:
+            self._keep(self._latest_snapshot, force=True)
+        if self.snapshot_cache is not None:
+            self.snapshot_cache.close()
+            self.snapshot_cache = None
         self.stopped.set()
         if self.link is not None:
             self.link.stop()
@@ -291,7 +316,9 @@ class DisplayNode:
             if topic == t.events:
                 self._apply(self.state.apply_event(decode(m.Event, payload)))
             elif topic == t.hall:
-                self._apply(self.state.apply_snapshot(decode(m.HallSnapshot, payload)))
+                snap = decode(m.HallSnapshot, payload)
+                self._apply(self.state.apply_snapshot(snap))
+                self._keep(snap)
             elif topic == t.status("central"):
                 if not payload:
                     return  # a cleared retained status
