@@ -61,7 +61,12 @@ class DevBroker:
         conf.write_text(render_config(BROKER_CONF.read_text(), self.port, self.extra_config))
         with open(Path(self._dir.name) / "mosquitto.log", "ab") as log:
             self._proc = subprocess.Popen(
-                [find_mosquitto(), "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT
+                [find_mosquitto(), "-c", str(conf)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own session: Ctrl-C reaches the owner, which stops the nodes first and
+                # the broker last, instead of everything dying at once.
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -41,6 +41,7 @@ class NodeProcess:
                 stdin=subprocess.PIPE if self.keyboard else subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # stopped by its owner, in order, on Ctrl-C
             )
         return self
 
