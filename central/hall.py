@@ -494,6 +494,11 @@ class Hall:
         out.tickets.append(t)
         self._counter_event(out, now, "ticket_served", c, t)
 
+    def _answer(self, out: Outcome, req: m.RequestBase, c: CounterRuntime) -> Outcome:
+        """Counter operations answer with the counter as it is now."""
+        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
+        return out
+
     def _pick_next(self, c: CounterRuntime) -> Ticket | None:
         spec = self.cat.counter(c.id)
         assert spec is not None
@@ -696,8 +701,7 @@ class Hall:
         out.tickets.append(t)
         out.counters.append(c)
         self._counter_event(out, now, "ticket_called", c, t)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def recall(self, req: m.Recall, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -706,8 +710,7 @@ class Hall:
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
         out.tickets.append(t)
         self._counter_event(out, now, "ticket_recalled", c, t)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def no_show(self, req: m.NoShow, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -720,8 +723,7 @@ class Hall:
         out.tickets.append(t)
         out.counters.append(c)
         self._counter_event(out, now, "ticket_no_show", c, t)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def start_service(self, req: m.StartService, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -732,8 +734,7 @@ class Hall:
             t.started_at = now
             out.tickets.append(t)
             self._counter_event(out, now, "service_started", c, t)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def finish(self, req: m.FinishService, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -741,8 +742,7 @@ class Hall:
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
         self._finish_current(out, now, c)
         out.counters.append(c)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def transfer(self, req: m.Transfer, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -782,8 +782,7 @@ class Hall:
                 from_queue=from_queue,
             )
         )
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def pause(self, req: m.PauseCounter, now: datetime) -> Outcome:
         return self._set_paused(req, now, True)
@@ -802,8 +801,7 @@ class Hall:
             self._counter_event(
                 out, now, "counter_paused" if paused else "counter_resumed", c, None
             )
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def sign_in(self, req: m.SignIn, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -814,8 +812,7 @@ class Hall:
             c.officer = req.officer
             out.counters.append(c)
             self._counter_event(out, now, "officer_signed_in", c, None)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def sign_out(self, req: m.SignOut, now: datetime) -> Outcome:
         c = self._counter(req.counter)
@@ -824,8 +821,7 @@ class Hall:
             self._counter_event(out, now, "officer_signed_out", c, None)
             c.officer = None
             out.counters.append(c)
-        out.reply = m.Reply(request_id=req.request_id, ok=True, counter=self.counter_info(c.id))
-        return out
+        return self._answer(out, req, c)
 
     def rate(self, req: m.RateService, now: datetime) -> Outcome:
         self._counter(req.counter)

@@ -16,43 +16,12 @@ from edge.display.hall_board import hall_layout
 from edge.display.node import DisplayNode, Frame
 from protocol import messages as m
 from tests.display.conftest import RATE, TONES, Hall, pump, write_tone_clips
+from tests.glyphs import box_of, glyph_match
 from tests.tones import tone_track, tone_windows
 
 
 def _mask(surface: pygame.Surface, color: tuple[int, int, int]) -> pygame.mask.Mask:
     return pygame.mask.from_threshold(surface, (*color, 255), (1, 1, 1, 255))
-
-
-def _box(mask: pygame.mask.Mask) -> pygame.Rect:
-    rects = cast(list[pygame.Rect], mask.get_bounding_rects())
-    box = pygame.Rect(0, 0, 0, 0)
-    for r in rects:
-        box = r if box.width == 0 else box.union(r)
-    return box
-
-
-def _matches(region: pygame.Surface, text: str) -> float:
-    """How well the number-coloured glyphs in `region` match `text` set in pygame's own font:
-    the share of pixels the two agree on, at the best size and offset."""
-    shown = pygame.mask.from_threshold(region, (*NUMBER, 255), (90, 90, 90, 255))
-    box = _box(shown)
-    best = 0.0
-    for size in range(box.height, box.height * 3):
-        glyphs = pygame.font.Font(None, size).render(text, True, NUMBER)
-        ref = pygame.Surface(glyphs.get_size(), 0, 32)
-        ref.blit(glyphs, (0, 0))
-        ref_mask = pygame.mask.from_threshold(ref, (*NUMBER, 255), (90, 90, 90, 255))
-        rb = _box(ref_mask)
-        if rb.height < box.height - 1:
-            continue
-        if rb.height > box.height + 2:
-            break
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                offset = (box.x - rb.x + dx, box.y - rb.y + dy)
-                both = shown.overlap_area(ref_mask, offset)
-                best = max(best, both / max(shown.count(), ref_mask.count()))
-    return best
 
 
 def _start(nodes: list[DisplayNode], node: DisplayNode) -> DisplayNode:
@@ -67,7 +36,7 @@ def test_call_is_shown_where_the_layout_puts_it(hall: Hall, nodes: list[DisplayN
     screen = node.screen
     assert screen is not None
     lay = hall_layout(screen.get_size())
-    assert _box(_mask(screen.subsurface(lay.latest_number), NUMBER)).height < 720 / 10  # "-"
+    assert box_of(_mask(screen.subsurface(lay.latest_number), NUMBER)).height < 720 / 10  # "-"
 
     frames: list[Frame] = []
     node.frame_listeners.append(frames.append)
@@ -80,10 +49,10 @@ def test_call_is_shown_where_the_layout_puts_it(hall: Hall, nodes: list[DisplayN
     assert pump(node, lambda: any(f.latest_call is not None for f in frames))
 
     region = screen.subsurface(lay.latest_number)
-    box = _box(_mask(region, NUMBER))
+    box = box_of(_mask(region, NUMBER))
     assert box.height >= 720 / 5  # readable from 15 m
-    assert _matches(region, "A001") > 0.9
-    assert _matches(region, "A001") > _matches(region, "A007") + 0.05
+    assert glyph_match(region, "A001", NUMBER) > 0.9
+    assert glyph_match(region, "A001", NUMBER) > glyph_match(region, "A007", NUMBER) + 0.05
     assert node.state.queues["dukcapil"].waiting == 2
 
 
@@ -203,9 +172,9 @@ def test_central_away_is_marked_and_the_last_state_stays(
     screen = node.screen
     assert screen is not None
     lay = hall_layout(screen.get_size())
-    assert _box(_mask(screen.subsurface(lay.indicator), OFFLINE)).width == 0
+    assert box_of(_mask(screen.subsurface(lay.indicator), OFFLINE)).width == 0
     hall.central.stop()
     assert pump(node, lambda: not node.central_online)
     node.step(0.01)
-    assert _box(_mask(screen.subsurface(lay.indicator), OFFLINE)).width > 0
-    assert _box(_mask(screen.subsurface(lay.latest_number), NUMBER)).height >= 720 / 5
+    assert box_of(_mask(screen.subsurface(lay.indicator), OFFLINE)).width > 0
+    assert box_of(_mask(screen.subsurface(lay.latest_number), NUMBER)).height >= 720 / 5
