@@ -38,7 +38,7 @@ DEMO_SITE = REPO_ROOT / "firmware_configs" / "demo"
 # So the materialized configs lower them (docs/simulate.md).
 KIOSK_REPEAT_GUARD_S = 0.02
 CALLER_DOUBLE_PRESS_S = 0.02
-CALLER_HOLD_S = 0.06  # RECALL held this long is START
+CALLER_HOLD_S = 0.15  # RECALL held this long is START; never mistaken for a 10 ms press
 PULSE_S = 0.01  # a press: pin low this long
 HOLD_MARGIN_S = 0.05  # a hold: hold_s plus this
 IDLE_POLL_REAL_S = 1.0  # an idle officer presses NEXT at least this often (real seconds)
@@ -413,6 +413,13 @@ class Officer:
         if result != "ok":
             if result not in ("refused",):  # refused: nobody waiting (queue_empty)
                 self.ctx.book.anomaly(f"{self.id}: NEXT -> {result}")
+            snap = self.node.inspect(lambda: self.panel.snapshot)
+            pause = self.cfg.buttons.pause
+            if snap is not None and snap.state == "paused" and pause is not None:
+                # The resume after a break went missing (a lost press): an officer who
+                # sees the paused light presses PAUSE again rather than wait all day.
+                self.ctx.book.anomaly(f"{self.id}: still paused; resuming")
+                self.act("PAUSE (resume)", pause)
             return None
         snap = self.node.inspect(lambda: self.panel.snapshot)
         return snap.ticket if snap is not None else None

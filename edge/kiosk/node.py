@@ -527,7 +527,8 @@ class Kiosk:
             q = button.queue
             if self.monotonic() < self._lease_retry.get(q, float("-inf")):
                 continue
-            if self.outbox.remaining(q, day) >= max(1, self.config.lease.low_water):
+            before = self.outbox.remaining(q, day)
+            if before >= max(1, self.config.lease.low_water):
                 continue
             reply = self._call(
                 m.LeaseBlock(
@@ -542,6 +543,11 @@ class Kiosk:
                 return
             if reply.ok and reply.lease is not None:
                 self.outbox.add_lease(reply.lease)
+                if self.outbox.remaining(q, day) <= before:
+                    # Central gave back a block we hold: we are at its cap (a tenth of a
+                    # small quota). Ask again later, not on every loop.
+                    self._lease_retry[q] = self.monotonic() + LEASE_RETRY_S
+                    continue
                 log.info(
                     "lease %s: %s %d..%d",
                     reply.lease.lease_id,
