@@ -520,6 +520,13 @@ class Kiosk:
             self.outbox.mark_replayed(stored.ticket_id, now(), refusal)
         return 0
 
+    def lease_settled(self, queue: str, day: date) -> bool:
+        """No lease request due for this queue: enough numbers held, or backing off."""
+        return (
+            self.outbox.remaining(queue, day) >= max(1, self.config.lease.low_water)
+            or self.monotonic() < self._lease_retry.get(queue, float("-inf"))
+        )
+
     def _top_up_leases(self) -> None:
         day = self.business_day(now())
         self.outbox.drop_old_leases(day)

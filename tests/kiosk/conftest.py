@@ -87,11 +87,20 @@ class Rig:
             time.sleep(0.01)
         return cond()
 
-    def wait_leases(self, queues: tuple[str, ...] = ("dukcapil", "skck", "sim")) -> None:
+    def wait_leases(self, queues: tuple[str, ...] | None = None) -> None:
+        """Until every queue holds a block and the kiosk's top-up is satisfied, so that no
+        lease request is still in flight when a test freezes or stops central."""
+        if queues is None:  # every button's queue: the top-up goes through all of them
+            queues = tuple(b.queue for b in self.config.buttons)
         box = self.outbox()
         day = self.kiosk.business_day(_now())
         try:
-            ok = self.wait_for(lambda: all(box.remaining(q, day) > 0 for q in queues), 5)
+            ok = self.wait_for(
+                lambda: all(
+                    box.remaining(q, day) > 0 and self.kiosk.lease_settled(q, day) for q in queues
+                ),
+                5,
+            )
         finally:
             box.close()
         assert ok, "kiosk got no leases from central"
