@@ -27,11 +27,18 @@ MODULES = (
 )
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    """`python -m bench [module ...]` runs only the named modules (after the floors)."""
+    wanted = {f"bench.{a}" for a in argv} | {"bench.floor"}
+    modules = [n for n in MODULES if not argv or n in wanted]
+    unknown = wanted - set(MODULES)
+    if unknown:
+        print(f"unknown benchmark module(s): {sorted(unknown)}; known: {MODULES}", file=sys.stderr)
+        return 2
     failed = 0
     with DevBroker() as broker:
         ctx = BenchContext(broker=broker)
-        for name in MODULES:
+        for name in modules:
             try:
                 for result in importlib.import_module(name).run(ctx):
                     ctx.results[result["name"]] = float(result["value"])
@@ -44,4 +51,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

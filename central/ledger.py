@@ -138,6 +138,10 @@ def _ticket(row: tuple[object, ...]) -> Ticket:
     )
 
 
+PAGE_SIZE = 1024
+WAL_CAP_PAGES = 4000
+
+
 class Ledger:
     """The only code that writes central's database."""
 
@@ -146,13 +150,30 @@ class Ledger:
         self.path = path
         # isolation_level=None: transactions are explicit, one per batch.
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # A commit writes every B-tree page it touches (ticket, request, event, numbering,
+        # meta and their indexes: about a dozen) to the WAL before its fsync; 1 KiB pages
+        # write a quarter of the bytes of the 4 KiB default. Takes effect for a new ledger
+        # only; an existing one keeps its page size.
+        self.db.execute(f"PRAGMA page_size={PAGE_SIZE}")
         self.db.execute("PRAGMA journal_mode=WAL")
         # FULL: a commit survives a power cut, not just a process crash (design.md §4).
         self.db.execute("PRAGMA synchronous=FULL")
+        # SQLite's automatic checkpoint runs inside the commit that crosses its threshold and
+        # made one request in eighty wait a millisecond more. Central checkpoints when idle
+        # (checkpoint()); this larger threshold is only the safety net under sustained load.
+        self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_CAP_PAGES}")
         self.db.executescript(SCHEMA)
+        self.commits_since_checkpoint = 0
 
     def close(self) -> None:
         self.db.close()
+
+    def checkpoint(self) -> None:
+        """Copy committed WAL pages into the database file, off the request path. PASSIVE
+        never waits for anyone; a commit after a complete checkpoint reuses the WAL from its
+        start, so the WAL stays small and its appends do not grow the file."""
+        self.db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        self.commits_since_checkpoint = 0
 
     # -- loading --------------------------------------------------------------------
 
@@ -244,6 +265,7 @@ class Ledger:
                 (("seq", str(seq)), ("day", day.isoformat())),
             )
             cur.execute("COMMIT")
+            self.commits_since_checkpoint += 1
         except BaseException:
             cur.execute("ROLLBACK")
             raise

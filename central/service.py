@@ -32,6 +32,7 @@ CONFIG_CHECK_S = 5.0
 HALL_IDLE_S = 0.02
 HALL_MIN_INTERVAL_S = 0.5  # consumers follow events; the snapshot is their resync point
 HALL_MAX_AGE_S = 2.0
+CHECKPOINT_IDLE_S = 0.005  # a checkpoint of a few commits takes ~0.1 ms; gaps are longer
 
 
 def system_clock() -> datetime:
@@ -164,8 +165,13 @@ class Central:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            # While the hall snapshot is stale, wake soon to publish it when idle.
-            woken = self._wake.wait(timeout=HALL_IDLE_S if self._hall_dirty else 0.5)
+            # While the hall snapshot is stale or the WAL holds pages to checkpoint, wake
+            # soon to do that work when idle.
+            if self.ledger.commits_since_checkpoint:
+                timeout = CHECKPOINT_IDLE_S
+            else:
+                timeout = HALL_IDLE_S if self._hall_dirty else 0.5
+            woken = self._wake.wait(timeout=timeout)
             with self._busy:
                 self._wake.clear()
                 items: list[tuple[str, str, bytes]] = []
@@ -182,7 +188,10 @@ class Central:
                     # Only when no message came for HALL_IDLE_S: building the snapshot
                     # holds the GIL for up to a millisecond.
                     mono = time.monotonic()
-                    idle = mono - self._last_activity >= HALL_IDLE_S
+                    quiet = mono - self._last_activity
+                    if self.ledger.commits_since_checkpoint and quiet >= CHECKPOINT_IDLE_S:
+                        self.ledger.checkpoint()
+                    idle = quiet >= HALL_IDLE_S
                     spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()

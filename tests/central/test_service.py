@@ -161,3 +161,19 @@ def datetime_now() -> Any:
     from antrian.mqtt import now
 
     return now()
+
+
+def test_idle_central_checkpoints_the_ledger_wal(
+    central: Central, node_factory: NodeFactory
+) -> None:
+    """SQLite's automatic checkpoint would run inside a request's commit; central copies the
+    WAL into the database itself once no message has come for a few milliseconds."""
+    kiosk = node_factory("kiosk-1")
+    for _ in range(5):
+        assert kiosk.issue("dukcapil").ok
+    wait_for(lambda: central.ledger.commits_since_checkpoint == 0)
+    with central._busy:
+        busy, wal_frames, backfilled = central.ledger.db.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)"
+        ).fetchone()
+    assert busy == 0 and wal_frames > 0 and backfilled == wal_frames
