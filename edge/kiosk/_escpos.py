@@ -94,7 +94,7 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
         self.jam_next_job = False  # the roll runs out mid-ticket: job lost, paper_out after
         self.first_byte_at: list[float] = []  # monotonic time of each job's first byte
         self._answer = b""
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         if spool_dir is not None:
             spool_dir.mkdir(parents=True, exist_ok=True)
 
@@ -126,8 +126,15 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
             super()._raw(msg)
             self.jobs.append(msg)
             n = len(self.jobs)
+            self._lock.notify_all()
         if self.spool_dir is not None:
             self._spool(n, msg)
+
+    def wait_jobs(self, n: int, timeout: float) -> bool:
+        """Block until at least n jobs were printed (no polling: a waiting test or bench
+        takes no CPU or GIL from the kiosk it watches)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self.jobs) >= n, timeout)
 
     def _read(self) -> bytes:
         answer, self._answer = self._answer, b""

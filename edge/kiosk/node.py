@@ -195,7 +195,7 @@ class Kiosk:
             try:
                 kind, item = self._inbox.get(timeout=0.2)
             except queue.Empty:
-                kind, item = "tick", None
+                kind, item = "idle", None
             try:
                 self._handle(kind, item)
                 self._tick()
@@ -219,6 +219,8 @@ class Kiosk:
         elif kind == "config":
             if item.applied and isinstance(item.config, KioskConfig):
                 self._apply_config(item.config, item.version)
+        elif kind == "idle":
+            self.outbox.checkpoint()
         elif kind == "link" and item:
             self._suspect_until = float("-inf")
             self._next_background = 0.0
@@ -522,10 +524,9 @@ class Kiosk:
 
     def lease_settled(self, queue: str, day: date) -> bool:
         """No lease request due for this queue: enough numbers held, or backing off."""
-        return (
-            self.outbox.remaining(queue, day) >= max(1, self.config.lease.low_water)
-            or self.monotonic() < self._lease_retry.get(queue, float("-inf"))
-        )
+        return self.outbox.remaining(queue, day) >= max(
+            1, self.config.lease.low_water
+        ) or self.monotonic() < self._lease_retry.get(queue, float("-inf"))
 
     def _top_up_leases(self) -> None:
         day = self.business_day(now())

@@ -61,9 +61,7 @@ class Rig:
         press_pin(self.factory, PINS[key], hold_s)
 
     def wait_jobs(self, n: int, timeout: float = 5.0) -> list[bytes]:
-        deadline = time.monotonic() + timeout
-        while len(self.device.jobs) < n and time.monotonic() < deadline:
-            time.sleep(0.005)
+        self.device.wait_jobs(n, timeout)
         return list(self.device.jobs)
 
     def texts(self) -> list[str]:
