@@ -5,7 +5,9 @@ work with the ticket's queue (a counter serving SKCK and SIM calls the longest-w
 ticket of either, so SIM's line delays SKCK's), charges each ticket ahead the time a
 counter really spends on it (from the call to the end, walking and no-shows included),
 starts from when each counter is expected to be free and leaves out the time a counter
-is away on its planned breaks. docs/reports.md measures it against the naive
+is away on its planned breaks. Priority citizens who come while the ticket waits are
+called first. The wait is a distribution, not a point: the minute printed is the one the
+real wait most often falls near. docs/reports.md measures it against the naive
 people-ahead x mean-service-time estimate.
 """
 
@@ -17,20 +19,28 @@ import math
 import statistics
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 RECENT_SAMPLES = 40  # per queue; a day's pace drifts slowly, 20 samples are too noisy
-# The queue's service standard counts as this many samples: the first tickets to finish
-# in the morning are the short ones (the long ones are still at the desk), so a mean of a
-# handful of them runs low.
-STANDARD_WEIGHT = 3
+# The queue's service standard, scaled by the hall's pace today, counts as this many
+# samples: a quiet queue sees a handful of tickets a morning, and the first to finish are
+# the short ones (the long ones are still at the desk), so their mean alone runs low.
+STANDARD_WEIGHT = 8
+# The hall's pace (counter time / service standard, over all queues) starts from the
+# standards themselves, counted as this many samples.
+PACE_WEIGHT = 5.0
 SCAN_TICKETS = 2000  # newest tickets searched for the hall's pace: bounded cost
 MAX_HANDOVER_S = 120.0
-PRIORITY_WINDOW_S = 7200.0
-MIN_RATE_SPAN_S = 3600.0  # a rate over less than this is noise: spread over this span
-MAX_PRIORITY_LOAD = 0.5
+# Arrival rates and the priority share are read over the tickets of the last two hours;
+# a rate over less than MIN_RATE_SPAN_S is noise: spread over this span.
+RATE_WINDOW_S = 7200.0
+MIN_RATE_SPAN_S = 3600.0
+# How far ahead the last two hours' rate holds: the morning rush fades by noon, so the
+# priority citizens still to come are counted as if the rate decayed with this time
+# constant (a wait of three hours sees far fewer than three times the last hour's).
+RATE_HORIZON_S = 5400.0
 # A busy counter is expected to need at least this share of a mean ticket more when no
 # recent ticket ran as long as this one already has.
 MIN_RESIDUAL_SHARE = 0.2
@@ -39,6 +49,15 @@ MIN_RESIDUAL_SHARE = 0.2
 GIVE_UP_AWAY = timedelta(minutes=30)
 OVERRUN_S = 120.0  # an officer late back from a planned break: expected any minute
 UNPLANNED_PAUSE_S = 600.0  # a pause outside the plan (a prayer, an errand) lasts about this
+# The spread of one ticket's counter time: the recent samples' variance, with this
+# coefficient of variation counted as PRIOR_WEIGHT samples (two samples say little).
+PRIOR_CV = 0.5
+PRIOR_WEIGHT = 3.0
+MEAN_ERROR = 0.08  # relative error of a mean of some 40 samples of that spread
+MAX_JUMPS = 8  # priority arrivals weighed one by one in the printed minute's choice
+FIXED_POINT_ROUNDS = 6
+TOLERANCE = (300.0, 0.25)  # the issue's criterion: within 5 minutes or 25 %
+TIE_PER_MIN = 1e-3
 
 
 class TicketLike(Protocol):
@@ -92,40 +111,70 @@ def naive_wait_min(
     return math.ceil(ahead * mean_s / max(1, open_counters) / 60)
 
 
+class _Window:
+    """Tickets issued within the last RATE_WINDOW_S, oldest first, counted per queue: all
+    of them and the priority ones. Cut at each estimate; tickets issued since are added."""
+
+    def __init__(self, queues: Iterable[str]) -> None:
+        self.tickets: deque[tuple[datetime, str, bool]] = deque()
+        self.count = dict.fromkeys(queues, 0)
+        self.priority = dict(self.count)
+
+    def add(self, issued_at: datetime, queue: str, priority: bool) -> None:
+        entry = (issued_at, queue, priority)
+        if self.tickets and issued_at < self.tickets[-1][0]:
+            bisect.insort(self.tickets, entry)  # an offline ticket, replayed late
+        else:
+            self.tickets.append(entry)
+        self.count[queue] += 1
+        self.priority[queue] += priority
+
+    def cut(self, now: datetime) -> float:
+        """Drop what is older than the window; the span the rest covers (seconds)."""
+        start = now - timedelta(seconds=RATE_WINDOW_S)
+        while self.tickets and self.tickets[0][0] < start:
+            _, q, prio = self.tickets.popleft()
+            self.count[q] -= 1
+            self.priority[q] -= prio
+        return (now - self.tickets[0][0]).total_seconds() if self.tickets else 0.0
+
+    def at(self, now: datetime) -> list[tuple[datetime, str, bool]]:
+        """The tickets issued at `now`: the one being estimated, which says nothing about
+        how fast tickets come (the window ends with it; counting it inflates a quiet
+        queue's rate by half)."""
+        return list(itertools.takewhile(lambda e: e[0] >= now, reversed(self.tickets)))
+
+
 @dataclass
 class History:
     """What the recent tickets tell about the hall's pace."""
 
     counter_s: dict[str, list[float]]  # per queue: counter time per ticket, newest first
     handover_s: float  # median pause between one ticket's end and the next call
-    # Tickets issued within the last PRIORITY_WINDOW_S, oldest first: (issued, queue,
-    # priority); the window is cut at each estimate, tickets issued since are added.
-    window: deque[tuple[datetime, str, bool]] = field(default_factory=deque)
-    priority: dict[str, int] = field(default_factory=dict)  # per queue, in the window
+    window: _Window  # the tickets of the last RATE_WINDOW_S
+    priority_queues: frozenset[str]  # the queues that take priority tickets
 
     def issued(self, t: TicketLike) -> None:
         """Count a ticket issued after the scan (the scan is redone when tickets finish)."""
-        if t.queue not in self.priority:
-            return
-        entry = (t.issued_at, t.queue, t.priority)
-        if self.window and entry[0] < self.window[-1][0]:
-            bisect.insort(self.window, entry)  # an offline ticket, replayed late
-        else:
-            self.window.append(entry)
-        self.priority[t.queue] += t.priority
+        if t.queue in self.counter_s:
+            self.window.add(t.issued_at, t.queue, t.priority)
 
     def priority_per_s(self, queue: str, now: datetime | None) -> float:
-        """Priority tickets issued per second, spread over at least MIN_RATE_SPAN_S."""
-        if now is None:
+        """Priority tickets expected per second: the queue's recent arrival rate x the
+        priority share of the recent tickets, pooled over every queue that takes them (a
+        queue sees two or three a day, too few to judge alone)."""
+        if now is None or queue not in self.priority_queues:
             return 0.0
-        start = now - timedelta(seconds=PRIORITY_WINDOW_S)
-        while self.window and self.window[0][0] < start:
-            _, q, prio = self.window.popleft()
-            self.priority[q] -= prio
-        if not self.window:
+        span = self.window.cut(now)
+        fresh = self.window.at(now)
+        queues = self.priority_queues
+        w = self.window
+        n = sum(w.count[q] for q in queues) - sum(q in queues for _, q, _ in fresh)
+        prio = sum(w.priority[q] for q in queues) - sum(p for _, _, p in fresh)
+        count = w.count[queue] - sum(q == queue for _, q, _ in fresh)
+        if n <= 0 or span <= 0:
             return 0.0
-        span = (now - self.window[0][0]).total_seconds()
-        return self.priority.get(queue, 0) / max(span, MIN_RATE_SPAN_S)
+        return count / max(span, MIN_RATE_SPAN_S) * prio / n
 
 
 def history(
@@ -133,22 +182,24 @@ def history(
     queues: Iterable[str],
     now: datetime | None,
     per_queue: int = RECENT_SAMPLES,
+    priority_queues: Iterable[str] | None = None,
 ) -> History:
     """Counter time per ticket (call to finish: walking and no-shows included; transferred
     tickets left out, their first counter's share is not recorded), the handover time
-    between tickets at a counter, and the priority tickets of the last two hours.
+    between tickets at a counter, and the tickets issued in the last two hours.
+    `priority_queues`: the queues that take priority tickets (default: all).
 
     Reads newest first until every queue has its samples and the window is covered."""
     counter_s: dict[str, list[float]] = {q: [] for q in queues}
     by_counter: dict[str, list[tuple[datetime, datetime]]] = {}
-    window: list[tuple[datetime, str, bool]] = []
+    issued: list[tuple[datetime, str, bool]] = []
     short = len(counter_s)  # queues still short of samples
     for t in recent_first:
         if t.queue not in counter_s:
             continue
-        in_window = now is not None and (now - t.issued_at).total_seconds() <= PRIORITY_WINDOW_S
+        in_window = now is not None and (now - t.issued_at).total_seconds() <= RATE_WINDOW_S
         if in_window:
-            window.append((t.issued_at, t.queue, t.priority))
+            issued.append((t.issued_at, t.queue, t.priority))
         elif short == 0:
             break
         if t.called_at and t.finished_at and t.counter:
@@ -165,12 +216,28 @@ def history(
             # A longer gap is an idle counter, not a handover.
             if 0 <= gap <= MAX_HANDOVER_S:
                 gaps.append(gap)
-    priority = dict.fromkeys(counter_s, 0)
-    for _, q, prio in window:
-        priority[q] += prio
-    return History(
-        counter_s, statistics.median(gaps) if gaps else 0.0, deque(sorted(window)), priority
-    )
+    window = _Window(counter_s)
+    for entry in sorted(issued):
+        window.add(*entry)
+    prio = frozenset(counter_s if priority_queues is None else priority_queues)
+    return History(counter_s, statistics.median(gaps) if gaps else 0.0, window, prio)
+
+
+def ticket_times(
+    samples: Mapping[str, Sequence[float]], standard_s: Mapping[str, float], handover_s: float
+) -> dict[str, float]:
+    """Counter time per ticket of each queue, the handover included: the mean of its
+    recent samples, with its service standard x the hall's pace counted as STANDARD_WEIGHT
+    more. The pace (counter time / standard over every queue's samples) is today's: a
+    quiet queue with three samples learns from the busy ones how far ahead of the
+    standards the officers run."""
+    ratios = [x / standard_s[q] for q, xs in samples.items() for x in xs]
+    pace = (sum(ratios) + PACE_WEIGHT) / (len(ratios) + PACE_WEIGHT)
+    out = {}
+    for q, xs in samples.items():
+        prior = pace * standard_s[q]
+        out[q] = handover_s + (sum(xs) + STANDARD_WEIGHT * prior) / (len(xs) + STANDARD_WEIGHT)
+    return out
 
 
 def residual_s(samples: Sequence[float], busy_for_s: float, mean_s: float) -> float:
@@ -264,29 +331,159 @@ def _kth_start(
     return max(_last_call(r, per_ticket_s, hi) for r in runs)
 
 
-def wait_s(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, QueueLoad]) -> float:
-    """Expected seconds until the ticket is called. For a priority ticket, give every
-    QueueLoad a priority_per_s of 0."""
+@dataclass(frozen=True)
+class Forecast:
+    """The wait as a distribution: a base wait (the tickets ahead), plus a Poisson number
+    of priority tickets that come in while this one waits, each a jump of counter time."""
+
+    base_s: float  # until the call if no priority ticket came in
+    base_var: float  # its variance (s^2): the spread of the counter times ahead
+    arrivals: float  # expected number of priority tickets called first
+    jump_s: float  # the pool's time each one takes (its counter time / counters)
+    jump_var: float
+
+    @property
+    def mean_s(self) -> float:
+        return self.base_s + self.arrivals * self.jump_s
+
+
+def _spread(load: QueueLoad) -> float:
+    """Variance of one ticket's counter time in this queue (s^2)."""
+    n = len(load.samples)
+    prior = (PRIOR_CV * load.ticket_s) ** 2
+    if n < 2:
+        return prior
+    mean = sum(load.samples) / n
+    ss = sum((x - mean) ** 2 for x in load.samples)
+    return (ss + PRIOR_WEIGHT * prior) / (n - 1 + PRIOR_WEIGHT)
+
+
+def _to_come(wait_s: float) -> float:
+    """The seconds of today's recent rate that the next wait_s seconds hold."""
+    return RATE_HORIZON_S * -math.expm1(-wait_s / RATE_HORIZON_S)
+
+
+def forecast(
+    queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, QueueLoad]
+) -> Forecast:
+    """The wait's distribution. For a priority ticket, give every QueueLoad a
+    priority_per_s of 0."""
     queues, members = component(counters, queue)
     working = [c for c in members if c.back_in_s is not None]
     if not working:
         # Every counter away for a time nobody announced: assume they come back now.
         working = [CounterLoad(c.id, c.queues, 0.0, c.busy_queue, c.busy_for_s) for c in members]
     if not working:
-        return 0.0
+        return Forecast(0.0, 0.0, 0.0, 0.0, 0.0)
+    n = len(working)
+    mine = [loads[q] for q in queues if q in loads]
     free = []
+    var = 0.0
     for c in working:
         back = c.back_in_s or 0.0
         busy = loads.get(c.busy_queue) if c.busy_queue is not None else None
         if busy is not None:
             back = max(back, residual_s(busy.samples, c.busy_for_s, busy.ticket_s))
+            var += _spread(busy)
         free.append(back)
-    ahead = sum(loads[q].ahead for q in queues if q in loads)
-    work = sum(loads[q].ahead * loads[q].ticket_s for q in queues if q in loads)
+    ahead = sum(ql.ahead for ql in mine)
+    work = sum(ql.ahead * ql.ticket_s for ql in mine)
     per_ticket = work / ahead if ahead else 0.0
     start = _kth_start(free, per_ticket, ahead, [c.breaks for c in working])
+    # The counters share the tickets ahead: their spread adds up, divided among them.
+    var += sum(ql.ahead * _spread(ql) for ql in mine)
+    var = var / (n * n) + (MEAN_ERROR * start) ** 2
     # Priority tickets taken while this one waits are called first: each one that comes
-    # in adds its counter time, shared by the working counters (capped: a priority rush
-    # does not last all day). The median number (Poisson) fitted no better than the mean.
-    load = sum(loads[q].priority_per_s * loads[q].ticket_s for q in queues if q in loads)
-    return start / (1 - min(MAX_PRIORITY_LOAD, load / len(working)))
+    # in adds its counter time, shared by the working counters, and lengthens the wait in
+    # which more come.
+    rate = sum(ql.priority_per_s for ql in mine)
+    if rate <= 0:
+        return Forecast(start, var, 0.0, 0.0, 0.0)
+    jump = sum(ql.priority_per_s * ql.ticket_s for ql in mine) / rate / n
+    jump_var = sum(ql.priority_per_s * _spread(ql) for ql in mine) / rate / (n * n)
+    arrivals = 0.0
+    for _ in range(FIXED_POINT_ROUNDS):
+        arrivals = rate * _to_come(start + arrivals * jump)
+    return Forecast(start, var, arrivals, jump, jump_var)
+
+
+def wait_s(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, QueueLoad]) -> float:
+    """Expected seconds until the ticket is called (see forecast)."""
+    return forecast(queue, counters, loads).mean_s
+
+
+def _normal_cdf(z: float) -> float:
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+def _poisson(mean: float) -> list[float]:
+    """P(0), P(1), ... until what is left out is under 0.5 % (at most MAX_JUMPS + 1)."""
+    p = math.exp(-mean)
+    out = [p]
+    total = p
+    while total < 0.995 and len(out) <= MAX_JUMPS:
+        p *= mean / len(out)
+        out.append(p)
+        total += p
+    return out
+
+
+def _terms(f: Forecast) -> list[tuple[float, float, float]]:
+    """(probability, mu, sigma) of the lognormal base wait for each number of priority
+    tickets that may come; sigma 0 for a wait known to the second (mu is then the wait)."""
+    out = []
+    for k, pk in enumerate(_poisson(f.arrivals)):
+        mean = f.base_s + k * f.jump_s
+        var = f.base_var + k * f.jump_var
+        if mean <= 1.0 or var <= 0:
+            out.append((pk, mean, 0.0))
+            continue
+        s2 = math.log1p(var / (mean * mean))
+        out.append((pk, math.log(mean) - s2 / 2, math.sqrt(s2)))
+    return out
+
+
+def within_p(
+    f: Forecast | list[tuple[float, float, float]],
+    estimate_s: float,
+    tolerance: tuple[float, float] = TOLERANCE,
+) -> float:
+    """Probability that the wait falls within max(tolerance[0] s, tolerance[1] x estimate)
+    of `estimate_s`: the base wait read as lognormal (a sum of a few skewed service times),
+    for each number of priority tickets that may come."""
+    off = max(tolerance[0], tolerance[1] * estimate_s)
+    lo, hi = estimate_s - off, estimate_s + off
+    log_lo = math.log(lo) if lo > 0 else -math.inf
+    log_hi = math.log(hi)
+    p = 0.0
+    for pk, mu, s in _terms(f) if isinstance(f, Forecast) else f:
+        if s == 0.0:
+            p += pk * (lo <= mu <= hi)
+        else:
+            p_lo = _normal_cdf((log_lo - mu) / s) if lo > 0 else 0.0
+            p += pk * (_normal_cdf((log_hi - mu) / s) - p_lo)
+    return p
+
+
+def wait_min(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, QueueLoad]) -> int:
+    """The minute to print: the one the real wait most often falls near (within 5 minutes
+    or 25 %), which for a skewed wait is not its mean. Searched from half to 1.3 x the
+    mean, coarsely first when that is a wide range (bounded cost)."""
+    f = forecast(queue, counters, loads)
+    mean_min = f.mean_s / 60
+    if mean_min <= 0:
+        return 0
+
+    terms = _terms(f)
+
+    def score(m: int) -> float:
+        # Of two minutes about as likely, the one nearer the mean.
+        return within_p(terms, m * 60.0) - TIE_PER_MIN * abs(m - mean_min)
+
+    lo = math.floor(mean_min * 0.5)
+    hi = math.ceil(mean_min * 1.3) + 1
+    step = max(1, (hi - lo) // 16)
+    best = max(range(lo, hi + 1, step), key=score)
+    if step > 1:
+        best = max(range(max(0, best - step + 1), best + step), key=score)
+    return best

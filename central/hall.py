@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -359,7 +358,7 @@ class Hall:
                     ),
                 )
             )
-        return math.ceil(estimate.wait_s(queue_id, counters, loads) / 60)
+        return estimate.wait_min(queue_id, counters, loads)
 
     def _component(self, queue_id: str) -> tuple[list[str], list[Counter]]:
         """The queues and counters linked to `queue_id` through shared counters (static)."""
@@ -390,13 +389,12 @@ class Hall:
         pace = self._eta
         if pace is None or pace.key != key:
             recent = itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS)
-            h = estimate.history(recent, self.waiting, now)
-            per_queue = {}
-            for q in self.cat.queues:
-                samples = h.counter_s[q.id] or list(self.recent_service_s[q.id])
-                prior = estimate.STANDARD_WEIGHT
-                mean = (sum(samples) + prior * q.service_standard_min * 60) / (len(samples) + prior)
-                per_queue[q.id] = (h.handover_s + mean, tuple(samples))
+            prio = [q.id for q in self.cat.queues if q.priority_allowed]
+            h = estimate.history(recent, self.waiting, now, priority_queues=prio)
+            samples = {q: h.counter_s[q] or list(self.recent_service_s[q]) for q in h.counter_s}
+            standard = {q.id: q.service_standard_min * 60.0 for q in self.cat.queues}
+            means = estimate.ticket_times(samples, standard, h.handover_s)
+            per_queue = {q: (means[q], tuple(samples[q])) for q in samples}
             tz = self.cat.tz
             breaks = {
                 c.id: tuple(

@@ -24,14 +24,14 @@ def test_within_criterion() -> None:
 
 def test_estimator_on_bench_and_held_out_seeds() -> None:
     # The benchmark's days and ten days the estimator's constants were never chosen on.
-    # Measured 0.74 on both (naive 0.36); the issue's 0.80 is not reached: see
+    # Measured 0.77 on both (naive 0.36); the issue's 0.80 is not reached: see
     # docs/reports.md for what the rest costs.
     for seeds in (SEEDS, HELD_OUT):
         samples = simulate(CAT, seeds)
         est, naive = shares(samples)
         assert len(samples) > 2000
-        assert est >= 0.72
-        assert est > naive + 0.3
+        assert est >= 0.75
+        assert est > naive + 0.35
 
 
 def test_knowing_the_break_plan_helps() -> None:
@@ -90,9 +90,11 @@ def test_priority_ticket_waits_only_for_priority_ahead() -> None:
     assert p.people_ahead == 0 and p.estimated_wait_min == 0
     n = _issue(hall, "dukcapil", T0 + timedelta(seconds=6))
     # Five ahead on two idle counters at 10 minutes: starts at 0, 0, 10, 10, 20, 20; and
-    # priority tickets still to come, at the rate seen (one, spread over at least an
-    # hour), each taking 10 minutes of one of the two counters: 20 / (1 - 1/12) = 21.8.
-    assert n.people_ahead == 5 and n.estimated_wait_min == 22
+    # priority tickets still to come: one in five tickets so far (this one not counted),
+    # five tickets spread over at least an hour, so one an hour, the rate fading over
+    # 90 minutes: 0.32 of them in the wait, each 5 minutes of the pair's time: a mean
+    # of 21.6, and 21 the likeliest minute.
+    assert n.people_ahead == 5 and n.estimated_wait_min == 21
 
 
 def test_kth_start_matches_a_step_by_step_run() -> None:
@@ -137,11 +139,15 @@ def test_a_planned_break_ahead_delays_the_wait() -> None:
     for h in (hall, blind):
         for i in range(10):
             _issue(h, "samsat", _at(11, 10) + timedelta(seconds=i))
-    # Nine ahead of the tenth at 6 minutes: the ninth is called at 48 min = 11:58; the
-    # tenth after the officer has finished it and come back at 12:30.
-    assert blind.estimate_wait_min("samsat", 9) == 54
+    # Nine ahead of the tenth at 6 minutes: a mean of 54; the spread of nine services
+    # (no samples yet: half the mean each) skews it, and 55 is the likeliest minute.
+    assert blind.estimate_wait_min("samsat", 9) == 55
+    # With the plan the ninth is called at 48 min = 11:58; the tenth after the officer
+    # has finished it and come back at 12:30: a mean of 80 minutes (11:10 -> 12:30). The
+    # spread of the nine services is still counted (the model does not know the break
+    # absorbs it), so the printed minute leans one up.
     tenth = hall.estimate_wait_min("samsat", 9)
-    assert tenth == 80  # 11:10 -> 12:30
+    assert tenth == 81
 
 
 def test_a_counter_on_its_break_is_back_at_its_end() -> None:
