@@ -18,7 +18,7 @@ import itertools
 import math
 import statistics
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -480,10 +480,26 @@ def wait_min(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, Qu
         # Of two minutes about as likely, the one nearer the mean.
         return within_p(terms, m * 60.0) - TIE_PER_MIN * abs(m - mean_min)
 
-    lo = math.floor(mean_min * 0.5)
-    hi = math.ceil(mean_min * 1.3) + 1
-    step = max(1, (hi - lo) // 16)
-    best = max(range(lo, hi + 1, step), key=score)
-    if step > 1:
-        best = max(range(max(0, best - step + 1), best + step), key=score)
-    return best
+    return _argmax(math.floor(mean_min * 0.5), math.ceil(mean_min * 1.3) + 1, score)
+
+
+def _argmax(lo: int, hi: int, score: Callable[[int], float]) -> int:
+    """The integer in [lo, hi] with the highest score, for a score that rises then falls
+    (a window's probability slid over a one-humped distribution): golden-section search,
+    about 1.5 + log1.6(hi - lo) evaluations instead of one per minute. This runs inside
+    every IssueTicket, before the reply."""
+    seen: dict[int, float] = {}
+
+    def at(m: int) -> float:
+        if m not in seen:
+            seen[m] = score(m)
+        return seen[m]
+
+    while hi - lo > 3:
+        a = lo + round((hi - lo) * 0.382)
+        b = lo + round((hi - lo) * 0.618)
+        if at(a) < at(b):
+            lo = a + 1
+        else:
+            hi = b - (at(a) > at(b))
+    return max(range(lo, hi + 1), key=at)
