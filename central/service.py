@@ -22,6 +22,7 @@ from central.hall import Hall, Outcome
 from central.ledger import Ledger
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode, decode_request, encode
 from protocol import messages as m
+from protocol.codec import Encoded
 from protocol.refusals import refusal
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class _Batch:
     fleet: list[m.FleetEntry] = field(default_factory=list)
     republish: bool = False
     day_closed: Outcome | None = None
+    encoded: Encoded = field(default_factory=Encoded)
 
 
 class Central:
@@ -249,7 +251,9 @@ class Central:
             else:
                 batch.republish = True
         if batch.applied or batch.fleet:
-            self.ledger.commit(batch.applied, self.hall.day, self.hall.seq, batch.fleet)
+            self.ledger.commit(
+                batch.applied, self.hall.day, self.hall.seq, batch.fleet, batch.encoded
+            )
         self._publish(batch)
 
     def _refuse(
@@ -338,13 +342,13 @@ class Central:
     def _publish(self, batch: _Batch) -> None:
         link, topics, hall = self.link, self.topics, self.hall
         for node, reply in batch.replies:
-            link.publish(topics.reply(node), encode(reply))
+            link.publish(topics.reply(node), batch.encoded.of(reply))
         outcomes = [out for _req, out in batch.applied]
         if batch.day_closed is not None:
             outcomes.insert(0, batch.day_closed)
         events = [ev for out in outcomes for ev in out.events]
         for ev in events:
-            link.publish(topics.events, encode(ev))
+            link.publish(topics.events, batch.encoded.of(ev))
         now = self.clock()
         if batch.republish:
             dirty = set(hall.counters)

@@ -28,6 +28,23 @@ def encode(msg: BaseModel) -> bytes:
     return msg.model_dump_json().encode()
 
 
+class Encoded:
+    """Each message encoded once: central stores a reply or event in its ledger and then
+    publishes the same bytes. Keyed by identity, so only for messages that stay alive
+    (and unchanged: they are frozen) while the cache is used, as within one batch."""
+
+    def __init__(self) -> None:
+        self._bytes: dict[int, tuple[BaseModel, bytes]] = {}
+
+    def of(self, msg: BaseModel) -> bytes:
+        hit = self._bytes.get(id(msg))
+        if hit is not None and hit[0] is msg:
+            return hit[1]
+        data = encode(msg)
+        self._bytes[id(msg)] = (msg, data)
+        return data
+
+
 def _load(payload: bytes) -> dict[str, Any]:
     try:
         data = json.loads(payload)
