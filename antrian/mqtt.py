@@ -26,6 +26,8 @@ from protocol import messages as m
 
 log = logging.getLogger(__name__)
 
+ROUTES_MAX = 1024
+
 Handler = Callable[[str, bytes], object]
 
 
@@ -77,6 +79,9 @@ class MqttLink:
     faults: list[str] = field(default_factory=list)
     detail: str | None = None
     _subs: dict[str, tuple[int, list[Handler]]] = field(default_factory=dict)
+    # topic -> its handlers: a node sees the same few topics all day; matching each one
+    # against every filter again cost more than the rest of the dispatch.
+    _routes: dict[str, list[Handler]] = field(default_factory=dict)
     _connected: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _client: paho.Client | None = None
@@ -177,6 +182,7 @@ class MqttLink:
             if handler not in handlers:
                 handlers = [*handlers, handler]
             self._subs[topic_filter] = (max(qos, _qos), handlers)
+            self._routes.clear()
         if self._client is not None and self.connected:
             self._client.subscribe(topic_filter, qos=qos)
 
@@ -251,13 +257,18 @@ class MqttLink:
                 self.on_connection(False)
 
     def _on_message(self, client: paho.Client, userdata: Any, msg: paho.MQTTMessage) -> None:
-        with self._lock:
-            handlers = [
-                h
-                for f, (_q, hs) in self._subs.items()
-                if paho.topic_matches_sub(f, msg.topic)
-                for h in hs
-            ]
+        handlers = self._routes.get(msg.topic)
+        if handlers is None:
+            with self._lock:
+                handlers = [
+                    h
+                    for f, (_q, hs) in self._subs.items()
+                    if paho.topic_matches_sub(f, msg.topic)
+                    for h in hs
+                ]
+                if len(self._routes) > ROUTES_MAX:  # topics with ids in them keep coming
+                    self._routes.clear()
+                self._routes[msg.topic] = handlers
         for handler in handlers:
             try:
                 handler(msg.topic, bytes(msg.payload))
