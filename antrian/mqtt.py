@@ -321,9 +321,17 @@ class Requester:
             fut.set_exception(RequestTimeout("not connected to the broker"))
         return fut
 
-    def call(self, request: m.RequestBase, timeout: float) -> m.Reply:
-        """Send and wait. Raises RequestTimeout; the caller may retry with the same id."""
+    def call(
+        self,
+        request: m.RequestBase,
+        timeout: float,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> m.Reply:
+        """Send and wait. Raises RequestTimeout; the caller may retry with the same id.
+        `meanwhile` runs after sending, while the request is on its way."""
         fut = self.send(request)
+        if meanwhile is not None:
+            meanwhile()
         try:
             return fut.result(timeout)
         except RequestTimeout:

@@ -253,9 +253,13 @@ class Kiosk:
             and self.monotonic() >= self._suspect_until
         )
 
-    def _call(self, request: m.RequestBase) -> m.Reply | None:
+    def _call(
+        self, request: m.RequestBase, meanwhile: Callable[[], None] | None = None
+    ) -> m.Reply | None:
+        """Ask central; `meanwhile` runs while the request is on its way (the printer's
+        status query, a USB round trip of its own on real hardware)."""
         try:
-            return self.requester.call(request, self.config.request_timeout_s)
+            return self.requester.call(request, self.config.request_timeout_s, meanwhile)
         except RequestTimeout as exc:
             log.warning("central did not answer %s: %s", request.request_id, exc)
             self._suspect_until = self.monotonic() + SUSPECT_S
@@ -264,7 +268,9 @@ class Kiosk:
     # -- a press ----------------------------------------------------------------------
 
     def _press(self, key: str, at: float) -> None:
-        if self._fault_blocks():
+        # The status from the last poll (every printer.poll_s, and during each request):
+        # querying the printer here would put its USB round trip before the request.
+        if self.printer_status not in self._printable():
             self.counters["presses_ignored"] += 1
             self.panel.beep(2)
             return
@@ -297,12 +303,19 @@ class Kiosk:
                     sent_at=wall,
                     queue=press.queue,
                     priority=press.priority,
-                )
+                ),
+                meanwhile=self._poll_printer,  # a fault found now: printed on recovery
             )
             if reply is not None:
                 self._online_reply(rid, reply, press.queue)
                 return
             origin = rid
+        if self._fault_blocks():
+            # No number from the block for a ticket that cannot be printed now (an intent
+            # left by the try above is resolved with central later, like any other).
+            self.counters["presses_ignored"] += 1
+            self.panel.beep(2)
+            return
         self._issue_offline(press, wall, origin)
 
     def _online_reply(self, rid: str, reply: m.Reply, queue_id: str) -> None:

@@ -132,3 +132,27 @@ def test_ticket_lost_mid_print_is_reprinted_after_recovery(rig: Rig, central: Ce
     assert "B001" in lines and "** CETAK ULANG **" in lines
     assert rig.wait_for(lambda: box.unprinted() == [])
     box.close()
+
+
+def test_fault_found_during_the_request_prints_the_ticket_after_recovery(
+    rig: Rig, central: Central
+) -> None:
+    """The press reads the last polled status (a fresh query would put a USB round trip
+    before the request) and queries the printer while central answers: a fault that came
+    since the last poll keeps the issued ticket in the outbox until the printer is back."""
+    rig.device.drive("paper_out")  # the kiosk has not polled since: it still reads OK
+    rig.press("skck")
+    assert rig.wait_for(lambda: rig.kiosk.printer_status is PrinterStatus.PAPER_OUT)
+    assert rig.wait_for(lambda: len(central.hall.tickets) == 1)
+    assert rig.device.jobs == []
+    box = rig.outbox()
+    assert rig.wait_for(lambda: [t.view.label for t in box.unprinted()] == ["B001"])
+    rig.press("skck")  # the fault is known now: refused before asking central
+    assert rig.wait_for(lambda: rig.kiosk.counters["presses_ignored"] >= 1)
+    assert len(central.hall.tickets) == 1
+    rig.device.drive("ok")
+    rig.kiosk.recheck_printer()
+    assert len(rig.wait_jobs(1)) == 1
+    assert "B001" in rig.texts()[0].splitlines()
+    assert rig.wait_for(lambda: box.unprinted() == [])
+    box.close()
