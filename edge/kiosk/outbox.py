@@ -108,6 +108,7 @@ class Outbox:
         # (checkpoint()) and this larger threshold is only the safety net.
         self._db.execute("PRAGMA wal_autocheckpoint=4000")
         self._db.executescript(_SCHEMA)
+        self._kv: dict[str, object] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -330,10 +331,17 @@ class Outbox:
 
     def put(self, key: str, value: object) -> None:
         self._db.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, json.dumps(value)))
+        self._kv.pop(key, None)
 
     def get(self, key: str) -> object | None:
-        row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        """Read through a cache: every ticket prints the hall's and its queue's names, and
+        reading them from SQLite took a tenth of a press's own time. Only this kiosk
+        writes the file (the CLI reads), so put() keeps the cache right. The value is
+        shared with the cache: read it, do not change it."""
+        if key not in self._kv:
+            row = self._db.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+            self._kv[key] = None if row is None else json.loads(row[0])
+        return self._kv[key]
 
     def _tx(self) -> _Tx:
         return _Tx(self._db)
