@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from antrian import __version__
+from antrian import __version__, gctune
 from antrian.mqtt import Identity, MqttLink
 from antrian.session import next_session
 from central.catalogue import Catalogue
@@ -194,6 +194,8 @@ class Central:
                     if self.ledger.commits_since_checkpoint and quiet >= CHECKPOINT_IDLE_S:
                         self.ledger.checkpoint()
                     idle = quiet >= HALL_IDLE_S
+                    if idle:
+                        gctune.collect_idle()
                     spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()

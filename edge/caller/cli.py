@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from antrian import gctune
 from antrian.config import ConfigError
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
@@ -125,6 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"antrian caller: could not start: {exc}")
         node.stop()
         return 1
+    gctune.settle()
     log.info("caller %s serving %s", cfg.node_id, ", ".join(node.panels))
     factory = getattr(node.hardware, "pin_factory", None)
     if cfg.pins == "mock" and factory is not None:

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
+from antrian import gctune
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
 from edge.caller.config import CallerConfig
@@ -233,6 +234,7 @@ class CallerNode:
                     item = self._inbox.get(timeout=TICK_S)
                 except queue.Empty:
                     item = None
+                    gctune.collect_idle()  # nothing came for a tick: collect now
                 if item is _STOP:
                     break
                 try:

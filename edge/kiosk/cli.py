@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from antrian import gctune
 from antrian.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def _run(config: Any) -> int:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     kiosk.start()
+    gctune.settle()
     if factory is not None:
         device = getattr(kiosk.printer, "device", None)
         Keyboard(config, factory, getattr(device, "drive", None)).start()

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from antrian import __version__
+from antrian import __version__, gctune
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
 from edge.kiosk._escpos import render
@@ -221,6 +221,7 @@ class Kiosk:
                 self._apply_config(item.config, item.version)
         elif kind == "idle":
             self.outbox.checkpoint()
+            gctune.collect_idle()
         elif kind == "link" and item:
             self._suspect_until = float("-inf")
             self._next_background = 0.0
