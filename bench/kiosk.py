@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ import psutil
 import yaml
 from gpiozero.pins.mock import MockFactory
 
+from antrian import gctune
 from antrian.devbroker import REPO_ROOT
 from antrian.mqtt import now
 from bench.common import BenchContext, percentile, result
@@ -74,6 +76,8 @@ def _press_to_print(port: int, tmp: Path) -> list[float]:
     device = SimulatedDevice()
     kiosk = Kiosk(config, GpioPanel(config, pin_factory=factory), EscposPrinter(device))
     kiosk.start()
+    threshold = gc.get_threshold()
+    gctune.settle()  # as `antrian kiosk` does after starting; undone below for later benches
     try:
         # Leases granted for every button's queue: central answers and no lease request
         # is due in the middle of the presses.
@@ -101,6 +105,8 @@ def _press_to_print(port: int, tmp: Path) -> list[float]:
             raise RuntimeError(f"{offline} tickets went offline: not a press-to-print figure")
         return samples
     finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
         kiosk.stop()
         central.stop()
 
