@@ -15,6 +15,7 @@ from antrian import gctune
 from antrian.config import ConfigError
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
+from antrian.watchdog import Heartbeat
 from edge.caller.config import CallerConfig, load_config
 from protocol import Topics
 from protocol import messages as m
@@ -127,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
         node.stop()
         return 1
     gctune.settle()
+    heartbeat = Heartbeat(node.healthy)
+    heartbeat.start()
     log.info("caller %s serving %s", cfg.node_id, ", ".join(node.panels))
     factory = getattr(node.hardware, "pin_factory", None)
     if cfg.pins == "mock" and factory is not None:
@@ -135,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
         StdinKeyboard(cfg, factory).start()
         log.info("simulated pins: %s", STDIN_HELP)
     stop.wait()
+    heartbeat.stop()
     node.stop()
     return 0
 

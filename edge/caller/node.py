@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=m.Message)
 
 TICK_S = 0.05
+LOOP_STALL_S = 30.0
 # Delivered settings applied while running (docs/deploy.md, Config delivery); officer
 # defaults are per counter. Pins and the screen are bound to the device's config file.
 LIVE_SETTINGS = ("language", "request_timeout_s", "double_press_s", "rating_window_s")
@@ -95,6 +96,7 @@ class CallerNode:
     _requester: Requester | None = None
     _inbox: queue.SimpleQueue[_Item] = field(default_factory=queue.SimpleQueue)
     _thread: threading.Thread | None = None
+    _looped_at: float = field(default_factory=time.monotonic)
     _central_session: int = 0
     _leds: dict[tuple[str, Led], Pattern] = field(default_factory=dict)
     _last_pump: float = 0.0
@@ -164,6 +166,15 @@ class CallerNode:
         if self.config_receiver is not None:
             self.config_receiver.cache.close()
 
+    def healthy(self) -> bool:
+        """The loop runs and came round lately (every TICK_S when idle): systemd's watchdog
+        restarts a caller whose loop hangs, e.g. in a screen driver."""
+        return (
+            self._thread is not None
+            and self._thread.is_alive()
+            and time.monotonic() - self._looped_at < LOOP_STALL_S
+        )
+
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the loop thread (tests and tools read panels safely this way)."""
         self._inbox.put(_Call(fn))
@@ -230,6 +241,7 @@ class CallerNode:
         self._screen_ready.set()
         try:
             while True:
+                self._looped_at = time.monotonic()
                 try:
                     item = self._inbox.get(timeout=TICK_S)
                 except queue.Empty:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from antrian import gctune
 from antrian.config import ConfigError
+from antrian.watchdog import Heartbeat
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +115,14 @@ def _run(config: Any) -> int:
     signal.signal(signal.SIGINT, lambda *_: done.set())
     kiosk.start()
     gctune.settle()
+    heartbeat = Heartbeat(kiosk.healthy)
+    heartbeat.start()
     if factory is not None:
         device = getattr(kiosk.printer, "device", None)
         Keyboard(config, factory, getattr(device, "drive", None)).start()
         log.info("simulated kiosk: type a button key and Enter to press it")
     log.info("kiosk %s running", config.node_id)
     done.wait()
+    heartbeat.stop()
     kiosk.stop()
     return 0

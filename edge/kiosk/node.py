@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 SUSPECT_S = 3.0  # after a timeout, issue offline at once for this long, then probe again
 LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
 SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
+LOOP_STALL_S = 30.0  # longer than any one step (a 1000-ticket replay takes ~2 s)
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
 # Delivered settings applied while running (docs/deploy.md, Config delivery). The rest
 # (pins, printer, broker) is bound to the device and comes with its config file.
@@ -81,6 +82,7 @@ class Kiosk:
         self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._looped_at = time.monotonic()
         self._central_online: bool | None = None
         self._suspect_until = float("-inf")
         self._lease_retry: dict[str, float] = {}
@@ -124,6 +126,15 @@ class Kiosk:
         self.printer.close()
         self.outbox.close()
         self.config_receiver.cache.close()
+
+    def healthy(self) -> bool:
+        """The worker runs and came round its loop lately (it does every 0.2 s when idle):
+        systemd's watchdog restarts a kiosk whose worker hangs, e.g. in a printer driver."""
+        return (
+            self._thread is not None
+            and self._thread.is_alive()
+            and time.monotonic() - self._looped_at < LOOP_STALL_S
+        )
 
     def wait_idle(self, timeout: float) -> bool:
         """Tests and tools: wait until the worker has nothing pending."""
@@ -192,6 +203,7 @@ class Kiosk:
         self._show()
         self.ready.set()
         while not self._stop.is_set():
+            self._looped_at = time.monotonic()
             try:
                 kind, item = self._inbox.get(timeout=0.2)
             except queue.Empty:
