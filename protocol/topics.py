@@ -114,6 +114,12 @@ PAYLOADS: dict[str, Any] = {
 CENTRAL_ID = "central"
 
 
+def signin_id(caller_id: str) -> str:
+    """The node id of `antrian caller signin/signout` for a caller: its own requests and
+    replies, apart from the running caller's, and allowed by the caller's broker ACL."""
+    return f"{caller_id[:40]}-signin"
+
+
 class Topics:
     """Topic names for one site. The site id is the second level after antrian/v1."""
 

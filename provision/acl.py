@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from protocol.topics import CENTRAL_ID, Topics
+from protocol.topics import CENTRAL_ID, Topics, signin_id
 
 from .configs import Role
 
@@ -31,12 +31,18 @@ def rules(site: str, entry: AclEntry) -> list[tuple[str, str]]:
     if entry.role == "kiosk":
         return [*own, ("write", t.request(me)), ("read", t.reply(me)), ("read", t.hall)]
     if entry.role == "caller":
+        # `antrian caller signin` runs beside the caller with the caller's password under
+        # its own node id (signin_id), so that its birth and replies leave the caller's alone.
+        helper = signin_id(me)
         return [
             *own,
             ("write", t.request(me)),
             ("read", t.reply(me)),
             ("read", t.events),
             *(("read", t.counter(c)) for c in entry.counters),
+            ("write", t.status(helper)),
+            ("write", t.request(helper)),
+            ("read", t.reply(helper)),
         ]
     if entry.role == "display":
         return [*own, ("read", t.events), ("read", t.hall), ("read", t.counter("+"))]

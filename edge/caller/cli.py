@@ -19,6 +19,7 @@ from antrian.watchdog import Heartbeat
 from edge.caller.config import CallerConfig, load_config
 from protocol import Topics
 from protocol import messages as m
+from protocol.topics import signin_id
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def sign(cfg: CallerConfig, counter: str, officer: str | None, timeout: float = 
     if cfg.counter(counter) is None:
         served = ", ".join(c.id for c in cfg.counters)
         raise ValueError(f"counter {counter!r} is not in this config (it serves: {served})")
-    node_id = f"{cfg.node_id[:40]}-signin"
+    node_id = signin_id(cfg.node_id)
     rid = new_request_id(node_id)
     req: m.RequestBase
     try:

@@ -12,6 +12,7 @@ import pytest
 
 from antrian.mqtt import BrokerSettings, Identity, MqttLink
 from protocol import Topics
+from protocol.topics import signin_id
 from provision.testing import SITE, SecureSite
 
 T = Topics(SITE)
@@ -42,6 +43,10 @@ def families(me: str) -> dict[str, str]:
         "status/central": T.status("central"),
         "config/self": T.config(me),
         "config/other": T.config(OTHER),
+        # `antrian caller signin` beside a caller, with the caller's password
+        "request/signin": T.request(signin_id(me)),
+        "reply/signin": T.reply(signin_id(me)),
+        "status/signin": T.status(signin_id(me)),
     }
 
 
@@ -49,7 +54,7 @@ ALL = set(families("x"))
 CAN_PUBLISH = {
     "central": ALL,
     "kiosk": {"request/self", "status/self"},
-    "caller": {"request/self", "status/self"},
+    "caller": {"request/self", "status/self", "request/signin", "status/signin"},
     "display": {"status/self"},  # only its own birth; everything else it only reads
 }
 CAN_READ = {
@@ -57,6 +62,7 @@ CAN_READ = {
     "kiosk": {"reply/self", "state/hall", "status/central", "config/self"},
     "caller": {
         "reply/self",
+        "reply/signin",
         "events",
         "state/counter/own",
         "status/central",
