@@ -23,7 +23,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "prints one line per node. Give a node config (for site and broker) or --site/--host/"
         "--port.",
     )
-    p.add_argument("--config", type=Path, help="any node config of the site (central.yaml)")
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="a node config of the site, for site and broker; on a provisioned site "
+        "central's (only central's broker user may read the fleet)",
+    )
     p.add_argument("--site", help="site id (default: from --config)")
     p.add_argument("--host", help="broker host")
     p.add_argument("--port", type=int, help="broker port")
@@ -81,7 +86,11 @@ def render(central: m.NodeStatus | None, fleet: m.FleetSnapshot | None, now: dat
         state = "ONLINE" if central.online else "OFFLINE"
         lines.append(f"central: {state} (session {central.session}, {central.software})")
     if fleet is None:
-        lines.append("no fleet snapshot retained: central has not published one yet")
+        lines.append(
+            "no fleet snapshot received: central has not published one yet, or this broker "
+            "user may not read it (on a provisioned site only central's user may: run "
+            "`antrian status --config central.yaml` on the central server)"
+        )
         return "\n".join(lines)
     lines.append(f"{'node':<20} {'role':<8} {'state':<8} {'since':>9}  faults / last error")
     for n in fleet.nodes:
