@@ -83,6 +83,7 @@ class MqttLink:
     # against every filter again cost more than the rest of the dispatch.
     _routes: dict[str, list[Handler]] = field(default_factory=dict)
     _connected: threading.Event = field(default_factory=threading.Event)
+    _unacked: set[int] = field(default_factory=set)  # SUBSCRIBEs of this connection
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _client: paho.Client | None = None
     _stopping: bool = False
@@ -116,6 +117,7 @@ class MqttLink:
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
+        c.on_subscribe = self._on_subscribe
         self._client = c
         self._stopping = False
         c.connect_async(b.host, b.port, keepalive=b.keepalive_s, clean_start=True)
@@ -227,14 +229,44 @@ class MqttLink:
             return
         with self._lock:
             subs = list(self._subs.items())
-        for topic_filter, (qos, _handler) in subs:
-            client.subscribe(topic_filter, qos=qos)
+            self._unacked = set()
+            for topic_filter, (qos, _handler) in subs:
+                _rc, mid = client.subscribe(topic_filter, qos=qos)
+                if mid is not None:
+                    self._unacked.add(mid)
+            waiting = bool(self._unacked)
         client.publish(
             self.topics.status(self.identity.node_id),
             encode(self.status(online=True)),
             qos=1,
             retain=True,
         )
+        if not waiting:
+            self._up()
+
+    def _on_subscribe(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reason_codes: list[ReasonCode],
+        properties: Properties | None,
+    ) -> None:
+        with self._lock:
+            if mid not in self._unacked:
+                return  # a later subscribe() while connected
+            self._unacked.discard(mid)
+            done = not self._unacked
+        for rc in reason_codes:
+            if rc.is_failure:
+                log.warning("broker refused a subscription: %s (check its ACL)", rc)
+        if done:
+            self._up()
+
+    def _up(self) -> None:
+        """Connected means subscribed too: the broker acknowledged every subscription, so
+        a request sent to this node from now on reaches it (a test or a node that waits
+        for connected, then asks, never loses its first message)."""
         self._connected.set()
         log.info("connected to %s:%s", self.broker.host, self.broker.port)
         if self.on_connection:

@@ -75,6 +75,7 @@ def hall(broker: DevBroker, tmp_path: Path) -> Iterator[Hall]:
         make_config(broker.port, tmp_path / "central"), load_catalogue(DEMO_CATALOGUE)
     )
     central.start()
+    assert central.link.wait_connected(5)  # subscribed: the first request is not lost
     link = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("tester", "tool", 1))
     requester = Requester(link)
     link.start()
