@@ -1,9 +1,19 @@
-"""The hall board: the latest call in large digits, every counter, queue lengths, clock, ticker."""
+"""The hall board: the latest call in large digits, every counter, queue lengths, clock, ticker.
+
+The board is drawn as regions (header, latest call, each counter, each queue). `update()`
+redraws only the regions whose content changed since the last frame and returns their
+rects for `pygame.display.update()`: a call then repaints the latest-call panel and a few
+cells, about a third of a full 1080p frame, which is what stands between the call's event
+and the screen. `render()` draws everything, through the same region code, so that a
+partial frame leaves exactly the pixels a full one would.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pygame
 
@@ -18,6 +28,7 @@ from edge.display._theme import (
     NUMBER,
     PANEL,
     TEXT,
+    Color,
     Language,
     word,
 )
@@ -90,108 +101,259 @@ def format_date(now: datetime, language: Language) -> str:
     )
 
 
+# What each region shows. A region is redrawn when its spec differs from the one drawn
+# last, so a spec holds everything its drawing reads (besides the layout, which a new
+# screen size resets).
+
+
+@dataclass(frozen=True)
+class _Header:
+    name: str
+    date: str
+    clock: str
+    away: str | None
+
+
+@dataclass(frozen=True)
+class _Latest:
+    title: str
+    label: str
+    counter: str | None
+    bg: Color
+    fg: Color
+    number_fg: Color
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """One counter in the table: its slot in the grid and what it shows."""
+
+    slot: tuple[int, int, int, int]
+    name: str
+    text: str
+    text_height: float  # of the cell's height: a number is larger than "paused"
+    color: Color
+    fg: Color
+    bg: Color
+    outlined: bool
+
+
+@dataclass(frozen=True)
+class _Queue:
+    slot: tuple[int, int, int, int]
+    agency: str
+    text: str
+
+
+# A region: its id, its rect, its spec, how to draw the spec, and whether that covers the
+# whole rect (else the background is laid first). Ids are tuples; a region whose id starts
+# with another's lies inside it and is redrawn whenever that one is.
+Region = tuple[tuple[Any, ...], R, object, Callable[[pygame.Surface, HallLayout, Any], None], bool]
+
+
 @dataclass
 class HallBoard:
     painter: TextPainter
     running_text: str = ""
+    _drawn: dict[tuple[Any, ...], object] = field(default_factory=dict, repr=False)
+    _size: tuple[int, int] | None = field(default=None, repr=False)
+    _panels: dict[tuple[tuple[int, int], Color], pygame.Surface] = field(
+        default_factory=dict, repr=False
+    )
 
     def render(self, surface: pygame.Surface, state: BoardState, view: HallView) -> None:
-        p = self.painter
-        lay = hall_layout(surface.get_size())
-        lang = view.language
+        """A full frame (the ticker strip is left blank: see render_ticker)."""
+        self._drawn.clear()
+        if surface.get_size() != self._size:
+            self._panels.clear()
+        self._size = surface.get_size()
         surface.fill(BACKGROUND)
+        self._paint(surface, state, view, clear=False)
 
-        surface.fill(PANEL, lay.header)
+    def update(self, surface: pygame.Surface, state: BoardState, view: HallView) -> list[R]:
+        """Redraw the regions that changed since the last frame on `surface`; returns their
+        rects (empty when nothing changed). The first frame, and one after the size
+        changed, is full."""
+        if surface.get_size() != self._size:
+            self.render(surface, state, view)
+            return [surface.get_rect()]
+        return self._paint(surface, state, view)
+
+    def _paint(self, surface: pygame.Surface, state: BoardState, view: HallView,
+               clear: bool = True) -> list[R]:  # fmt: skip
+        lay = hall_layout(surface.get_size())
+        drawn: list[R] = []
+        clip = surface.get_clip()
+        try:
+            for rid, rect, spec, draw, opaque in self._regions(lay, state, view):
+                if self._drawn.get(rid, _NONE) == spec:
+                    continue
+                # Whatever lay inside it is painted over: draw it again as well.
+                for inner in [k for k in self._drawn if k[: len(rid)] == rid]:
+                    del self._drawn[inner]
+                self._drawn[rid] = spec
+                # Clipped, so that a region drawn alone leaves the same pixels as in a
+                # full frame, and nothing outside it changes.
+                surface.set_clip(rect)
+                if clear and not opaque:
+                    surface.fill(BACKGROUND, rect)
+                draw(surface, lay, spec)
+                drawn.append(rect)
+        finally:
+            surface.set_clip(clip)
+        return drawn
+
+    def _regions(self, lay: HallLayout, state: BoardState, view: HallView) -> Iterator[Region]:
         name = (view.hall_name or state.hall_name or "").upper()
-        if name:
-            size = p.fit(name, lay.hall_name.height * 0.42, lay.hall_name.width)
-            p.draw(surface, name, size, TEXT, lay.hall_name, align="left")
-        date_text = format_date(view.now, lang)
-        p.draw(surface, date_text, p.fit(date_text, lay.date.height * 0.45, lay.date.width),
-               MUTED, lay.date, align="right")  # fmt: skip
-        clock = view.now.strftime("%H:%M")
-        p.draw(surface, clock, p.fit(clock, lay.clock.height * 0.5, lay.clock.width), TEXT,
-               lay.clock, align="right")  # fmt: skip
-        if view.away:
-            draw_offline_marker(surface, p, lay.indicator, view.away)
+        header = _Header(name, format_date(view.now, view.language), view.now.strftime("%H:%M"),
+                         view.away)  # fmt: skip
+        yield ("header",), lay.header, header, self._draw_header, True
+        yield ("latest",), lay.latest, self._latest_spec(state, view), self._draw_latest, True
+        cells = self._cells(lay, state, view)
+        yield ("table",), lay.table, tuple(c.slot for c in cells), _nothing, False
+        for i, cell in enumerate(cells):
+            yield ("table", i), R(cell.slot), cell, self._draw_cell, False
+        queues = self._queue_specs(lay, state)
+        yield ("queues",), lay.queues, tuple(q.slot for q in queues), _nothing, False
+        for i, q in enumerate(queues):
+            yield ("queues", i), R(q.slot), q, self._draw_queue, False
 
-        self._latest(surface, lay, state, view)
-        self._table(surface, lay, state, view)
-        self._queues(surface, lay, state, view)
+    # -- header ---------------------------------------------------------------------
 
-    def _latest(self, surface: pygame.Surface, lay: HallLayout, state: BoardState,
-                view: HallView) -> None:  # fmt: skip
+    def _draw_header(self, surface: pygame.Surface, lay: HallLayout, spec: _Header) -> None:
         p = self.painter
+        surface.fill(PANEL, lay.header)
+        if spec.name:
+            size = p.fit(spec.name, lay.hall_name.height * 0.42, lay.hall_name.width)
+            p.draw(surface, spec.name, size, TEXT, lay.hall_name, align="left")
+        p.draw(surface, spec.date, p.fit(spec.date, lay.date.height * 0.45, lay.date.width),
+               MUTED, lay.date, align="right")  # fmt: skip
+        p.draw(surface, spec.clock, p.fit(spec.clock, lay.clock.height * 0.5, lay.clock.width),
+               TEXT, lay.clock, align="right")  # fmt: skip
+        if spec.away:
+            draw_offline_marker(surface, p, lay.indicator, spec.away)
+
+    # -- the latest call --------------------------------------------------------------
+
+    def _latest_spec(self, state: BoardState, view: HallView) -> _Latest:
         latest = state.recent_calls[0] if state.recent_calls else None
         flash = latest is not None and latest.seq in view.flashing and view.flash_on
         bg, fg, number_fg = (FLASH_BG, FLASH_FG, FLASH_FG) if flash else (PANEL, TEXT, NUMBER)
-        pygame.draw.rect(surface, bg, lay.latest, border_radius=lay.latest.h // 30)
-        title = word("latest", view.language)
-        p.draw(surface, title, p.fit(title, lay.latest_title.h * 0.45, lay.latest_title.w), fg,
-               lay.latest_title)  # fmt: skip
         label = latest.ticket.label if latest and latest.ticket else "-"
-        size = p.fit(label, lay.latest_number.h * 0.78, lay.latest_number.w * 0.92)
-        p.draw(surface, label, size, number_fg, lay.latest_number)
-        if latest is not None:
-            counter = (latest.counter_name or latest.counter or "").upper()
-            p.draw(surface, counter, p.fit(counter, lay.latest_counter.h * 0.5,
-                   lay.latest_counter.w * 0.92), fg, lay.latest_counter)  # fmt: skip
+        counter = (latest.counter_name or latest.counter or "").upper() if latest else None
+        return _Latest(word("latest", view.language), label, counter, bg, fg, number_fg)
 
-    def _table(self, surface: pygame.Surface, lay: HallLayout, state: BoardState,
-               view: HallView) -> None:  # fmt: skip
+    def _draw_latest(self, surface: pygame.Surface, lay: HallLayout, spec: _Latest) -> None:
         p = self.painter
+        surface.blit(self._panel(surface, lay.latest.size, spec.bg), lay.latest)
+        # The number is opaque on the panel's colour: a third of the cost of a transparent
+        # one, and it is the largest thing drawn when a call arrives.
+        p.draw(surface, spec.label, self._number_size(lay, spec.label), spec.number_fg,
+               lay.latest_number, bg=spec.bg)  # fmt: skip
+        p.draw(surface, spec.title, p.fit(spec.title, lay.latest_title.h * 0.45,
+               lay.latest_title.w), spec.fg, lay.latest_title)  # fmt: skip
+        if spec.counter is not None:
+            p.draw(surface, spec.counter, p.fit(spec.counter, lay.latest_counter.h * 0.5,
+                   lay.latest_counter.w * 0.92), spec.fg, lay.latest_counter)  # fmt: skip
+
+    def _number_size(self, lay: HallLayout, label: str) -> int:
+        return self.painter.fit(label, lay.latest_number.h * 0.78, lay.latest_number.w * 0.92)
+
+    def _panel(
+        self, surface: pygame.Surface, size: tuple[int, int], color: Color
+    ) -> pygame.Surface:
+        """The latest-call panel, rounded corners on the background, drawn once per colour:
+        blitting it costs a quarter of drawing it."""
+        key = (size, color)
+        panel = self._panels.get(key)
+        if panel is None:
+            panel = pygame.Surface(size, 0, surface)
+            panel.fill(BACKGROUND)
+            pygame.draw.rect(panel, color, panel.get_rect(), border_radius=size[1] // 30)
+            self._panels[key] = panel
+        return panel
+
+    def warm(self, size: tuple[int, int], prefixes: Iterable[str]) -> None:
+        """Rasterize the glyphs of the call numbers (prefix and three digits) at every size
+        they can take, ahead of the first call: a few ms per size at 1080p, otherwise paid
+        on that call's way to the screen. Sizing the thousand numbers of a prefix takes
+        ~5 ms; sizes already warm cost nothing more."""
+        lay = hall_layout(size)
+        prefixes = sorted(set(prefixes))
+        # Only the glyphs calls use: each costs memory in the font (~0.1 MB at 1080p).
+        chars = "".join(prefixes) + "0123456789"
+        for s in {self._number_size(lay, f"{c}{n:03d}") for c in prefixes for n in range(1000)}:
+            self.painter.warm(s, chars)
+
+    # -- counters -------------------------------------------------------------------
+
+    def _cells(self, lay: HallLayout, state: BoardState, view: HallView) -> list[_Cell]:
         counters = [c for c in state.counters.values() if c.state != "closed"]
         if not counters:
-            return
+            return []
         columns = 1 if len(counters) <= 10 else 2
         rows = -(-len(counters) // columns)
         col_w = lay.table.w // columns
         row_h = min(lay.table.h // max(rows, 1), lay.table.h // 6)
         hot = {e.counter: e.seq for e in state.recent_calls[: view.highlight]}
         newest_first = {e.counter for e in state.recent_calls[:1]}
+        cells = []
         for i, c in enumerate(counters):
             col, row = divmod(i, rows)
-            cell = R(lay.table.x + col * col_w, lay.table.y + row * row_h, col_w, row_h)
-            cell.inflate_ip(-row_h // 10, -row_h // 10)
+            slot = (lay.table.x + col * col_w, lay.table.y + row * row_h, col_w, row_h)
             seq = hot.get(c.counter)
             blinking = seq is not None and seq in view.flashing and view.flash_on
-            bg = FLASH_BG if blinking else PANEL
-            pygame.draw.rect(surface, bg, cell, border_radius=cell.h // 8)
-            if seq is not None and not blinking:
-                pygame.draw.rect(surface, NUMBER, cell, width=max(cell.h // 16, 2),
-                                 border_radius=cell.h // 8)  # fmt: skip
-            fg = FLASH_FG if blinking else TEXT
-            name_r = R(cell.x + cell.h // 4, cell.y, cell.w * 55 // 100, cell.h)
-            num_r = R(cell.centerx, cell.y, cell.w // 2 - cell.h // 4, cell.h)
-            p.draw(surface, c.name, p.fit(c.name, cell.h * 0.36, name_r.w), fg, name_r,
-                   align="left")  # fmt: skip
             if c.state == "paused":
-                text, color = word("paused", view.language), MUTED
-                size = p.fit(text, cell.h * 0.3, num_r.w)
+                text, color, height = word("paused", view.language), MUTED, 0.3
             else:
                 text = c.ticket.label if c.ticket and c.state in ("calling", "serving") else "-"
                 color = FLASH_FG if blinking else (NUMBER if c.counter in newest_first else TEXT)
-                size = p.fit(text, cell.h * 0.5, num_r.w)
-            p.draw(surface, text, size, color, num_r, align="right")
+                height = 0.5
+            cells.append(_Cell(slot, c.name, text, height, color,
+                               fg=FLASH_FG if blinking else TEXT,
+                               bg=FLASH_BG if blinking else PANEL,
+                               outlined=seq is not None and not blinking))  # fmt: skip
+        return cells
 
-    def _queues(self, surface: pygame.Surface, lay: HallLayout, state: BoardState,
-                view: HallView) -> None:  # fmt: skip
+    def _draw_cell(self, surface: pygame.Surface, lay: HallLayout, spec: _Cell) -> None:
         p = self.painter
+        row_h = spec.slot[3]
+        cell = R(spec.slot).inflate(-row_h // 10, -row_h // 10)
+        pygame.draw.rect(surface, spec.bg, cell, border_radius=cell.h // 8)
+        if spec.outlined:
+            pygame.draw.rect(surface, NUMBER, cell, width=max(cell.h // 16, 2),
+                             border_radius=cell.h // 8)  # fmt: skip
+        name_r = R(cell.x + cell.h // 4, cell.y, cell.w * 55 // 100, cell.h)
+        num_r = R(cell.centerx, cell.y, cell.w // 2 - cell.h // 4, cell.h)
+        p.draw(surface, spec.name, p.fit(spec.name, cell.h * 0.36, name_r.w), spec.fg, name_r,
+               align="left")  # fmt: skip
+        size = p.fit(spec.text, cell.h * spec.text_height, num_r.w)
+        p.draw(surface, spec.text, size, spec.color, num_r, align="right")
+
+    # -- queues ---------------------------------------------------------------------
+
+    def _queue_specs(self, lay: HallLayout, state: BoardState) -> list[_Queue]:
         queues = list(state.queues.values())
         if not queues:
-            return
+            return []
         cell_w = lay.queues.w // len(queues)
+        x, y, h = lay.queues.x, lay.queues.y, lay.queues.h
+        return [
+            _Queue((x + i * cell_w, y, cell_w, h), q.agency.upper(), f"{q.prefix}  {q.waiting}")
+            for i, q in enumerate(queues)
+        ]
+
+    def _draw_queue(self, surface: pygame.Surface, lay: HallLayout, spec: _Queue) -> None:
+        p = self.painter
+        cell = R(spec.slot).inflate(-lay.queues.h // 12, 0)
         title_h = lay.queues.h * 30 // 100
-        for i, q in enumerate(queues):
-            cell = R(lay.queues.x + i * cell_w, lay.queues.y, cell_w, lay.queues.h)
-            cell.inflate_ip(-lay.queues.h // 12, 0)
-            pygame.draw.rect(surface, PANEL, cell, border_radius=cell.h // 10)
-            top = R(cell.x, cell.y, cell.w, title_h)
-            agency = q.agency.upper()
-            p.draw(surface, agency, p.fit(agency, title_h * 0.5, cell.w * 0.9), MUTED, top)
-            bottom = R(cell.x, cell.y + title_h, cell.w, cell.h - title_h)
-            text = f"{q.prefix}  {q.waiting}"
-            p.draw(surface, text, p.fit(text, bottom.h * 0.5, cell.w * 0.9), TEXT, bottom)
+        pygame.draw.rect(surface, PANEL, cell, border_radius=cell.h // 10)
+        top = R(cell.x, cell.y, cell.w, title_h)
+        p.draw(surface, spec.agency, p.fit(spec.agency, title_h * 0.5, cell.w * 0.9), MUTED, top)
+        bottom = R(cell.x, cell.y + title_h, cell.w, cell.h - title_h)
+        p.draw(surface, spec.text, p.fit(spec.text, bottom.h * 0.5, cell.w * 0.9), TEXT, bottom)
+
+    # -- running text ---------------------------------------------------------------
 
     def render_ticker(self, surface: pygame.Surface, offset: int) -> R:
         """Draw the running text shifted by `offset` pixels; returns the rect to update."""
@@ -217,3 +379,10 @@ class HallBoard:
     def _ticker(self, height: int) -> pygame.Surface:
         p = self.painter
         return p.render(self.running_text, p.size_for_height(height * 0.45), TEXT)
+
+
+_NONE = object()  # never equal to a spec: the region was not drawn yet
+
+
+def _nothing(surface: pygame.Surface, lay: HallLayout, spec: object) -> None:
+    """An area that only holds other regions: cleared to the background, nothing else."""

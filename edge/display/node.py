@@ -48,12 +48,14 @@ LIVE_VOICE = ("volume", "quiet_hours")
 
 @dataclass(frozen=True)
 class Frame:
-    """A full frame that reached the screen; benchmarks and tests listen for these."""
+    """A frame that reached the screen, whole or only the regions that changed (`full`);
+    benchmarks and tests listen for these."""
 
-    at: float  # time.perf_counter() after the flip
+    at: float  # time.perf_counter() after the flip (or the update of the changed regions)
     render_ms: float
     seq: int | None
     latest_call: int | None
+    full: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ class DisplayNode:
         self.key_listeners: list[Callable[[str], None]] = []
         self.overlays: list[Callable[[pygame.Surface], None]] = []
         self._dirty = True
+        # The next frame is drawn whole (first frame, window exposed, overlays, new config);
+        # otherwise only what changed is drawn (HallBoard.update).
+        self._full = True
+        self._warmed: set[str] = set()  # queue prefixes whose call numbers are rasterized
         self._flash_until: dict[int, float] = {}
         self._flash_phase = False
         self._minute = -1
@@ -184,7 +190,7 @@ class DisplayNode:
         self.config = self.config.model_copy(update={**update, "voice": voice})
         if self.board is not None:
             self.board.running_text = self.config.running_text
-        self._dirty = True
+        self._dirty = self._full = True
         log.info("config v%s applied", version)
 
     def _path(self, p: Path) -> Path:
@@ -221,7 +227,7 @@ class DisplayNode:
 
     def invalidate(self) -> None:
         """Draw a full frame at the next step (e.g. an overlay changed)."""
-        self._dirty = True
+        self._dirty = self._full = True
 
     def run(self) -> None:
         while not self.stopped.is_set():
@@ -278,7 +284,7 @@ class DisplayNode:
             if ev.type == pygame.QUIT or (ev.type == pygame.KEYDOWN and ev.key == pygame.K_ESCAPE):
                 self.stopped.set()
             elif ev.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED):
-                self._dirty = True
+                self._dirty = self._full = True
             elif ev.type == pygame.KEYDOWN and ev.unicode:
                 for key_listener in self.key_listeners:
                     key_listener(ev.unicode)
@@ -286,6 +292,7 @@ class DisplayNode:
         # longer, and the screen's budget is the tighter one.
         self._draw()
         self._speak()
+        self._warm()
 
     def _next_deadline(self, mono: float) -> float:
         deadline = mono + MAX_IDLE_WAIT_S
@@ -377,6 +384,17 @@ class DisplayNode:
         for listener in self.speech_listeners:
             listener(spoken)
 
+    def _warm(self) -> None:
+        """Rasterize the call numbers' glyphs for the hall's queue prefixes once they are
+        known (the first snapshot, a new queue): ~10 ms per font size at 1080p, spent here
+        rather than on the first call of each queue."""
+        if self.board is None or self.screen is None or self.config.mode != "hall":
+            return
+        new = {q.prefix for q in self.state.queues.values()} - self._warmed
+        if new:
+            self.board.warm(self.screen.get_size(), sorted(new))
+            self._warmed |= new
+
     def away(self) -> str | None:
         lang = self.config.language
         if not self.broker_online:
@@ -404,21 +422,36 @@ class DisplayNode:
         if self._dirty:
             self._dirty = False
             t0 = time.perf_counter()
-            self.render(screen, local, phase)
-            for overlay in self.overlays:
-                overlay(screen)
-            pygame.display.flip()
-            t1 = time.perf_counter()
-            self.frames += 1
-            frame = Frame(
-                t1,
-                (t1 - t0) * 1000,
-                self.state.seq,
-                self.state.recent_calls[0].seq if self.state.recent_calls else None,
-            )
-            for listener in self.frame_listeners:
-                listener(frame)
+            # Overlays (the demo's legend) are translucent and lie across regions: with
+            # them, and on the counter board, every frame is whole.
+            full = self._full or bool(self.overlays) or self.config.mode != "hall"
+            rects: list[pygame.Rect] = []
+            if full:
+                self._full = False
+                self.render(screen, local, phase)
+                for overlay in self.overlays:
+                    overlay(screen)
+                pygame.display.flip()
+            else:
+                rects = board.update(screen, self.state, self._view(local, phase))
+                if rects:
+                    pygame.display.update(rects)
+            if full or rects:
+                self._drawn(t0, full)
         self._tick_ticker(screen, board, mono)
+
+    def _drawn(self, t0: float, full: bool) -> None:
+        t1 = time.perf_counter()
+        self.frames += 1
+        frame = Frame(
+            t1,
+            (t1 - t0) * 1000,
+            self.state.seq,
+            self.state.recent_calls[0].seq if self.state.recent_calls else None,
+            full,
+        )
+        for listener in self.frame_listeners:
+            listener(frame)
 
     def render(self, screen: pygame.Surface, local: datetime, phase: bool) -> None:
         """One full frame onto `screen`."""
@@ -429,16 +462,18 @@ class DisplayNode:
             render_counter_board(screen, snap, offline=self.away() is not None, language=lang,
                                  painter=self.painter)  # fmt: skip
             return
-        view = HallView(
+        self.board.render(screen, self.state, self._view(local, phase))
+        self._ticker_draw(screen, self.board)
+
+    def _view(self, local: datetime, phase: bool) -> HallView:
+        return HallView(
             now=local,
-            language=lang,
+            language=self.config.language,
             hall_name=self.config.hall_name,
             flashing=frozenset(self._flash_until),
             flash_on=phase,
             away=self.away(),
         )
-        self.board.render(screen, self.state, view)
-        self._ticker_draw(screen, self.board)
 
     def _tick_ticker(self, screen: pygame.Surface, board: HallBoard, mono: float) -> None:
         fps = self.config.screen.ticker_fps
