@@ -82,7 +82,8 @@ class MqttLink:
     # topic -> its handlers: a node sees the same few topics all day; matching each one
     # against every filter again cost more than the rest of the dispatch.
     _routes: dict[str, list[Handler]] = field(default_factory=dict)
-    _connected: threading.Event = field(default_factory=threading.Event)
+    _session: threading.Event = field(default_factory=threading.Event)  # may publish
+    _connected: threading.Event = field(default_factory=threading.Event)  # and subscribed
     _unacked: set[int] = field(default_factory=set)  # SUBSCRIBEs of this connection
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _client: paho.Client | None = None
@@ -129,7 +130,7 @@ class MqttLink:
         if c is None:
             return
         self._stopping = True
-        if self._connected.is_set():
+        if self._session.is_set():
             info = c.publish(
                 self.topics.status(self.identity.node_id),
                 encode(self.status(online=False)),
@@ -141,14 +142,19 @@ class MqttLink:
         c.disconnect()
         c.loop_stop()
         self._client = None
+        self._session.clear()
         self._connected.clear()
 
     def wait_connected(self, timeout: float) -> bool:
+        """Connected and subscribed: the broker acknowledged every subscription, so a
+        message sent to this node from now on reaches it."""
         return self._connected.wait(timeout)
 
     @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        """The session is up: publishing works (subscription acks may still be on the way;
+        retained messages that arrive first may already need to answer)."""
+        return self._session.is_set()
 
     # -- status -----------------------------------------------------------------------
 
@@ -227,6 +233,7 @@ class MqttLink:
         if reason.is_failure:
             log.warning("broker refused the connection: %s", reason)
             return
+        self._session.set()
         with self._lock:
             subs = list(self._subs.items())
             self._unacked = set()
@@ -264,9 +271,8 @@ class MqttLink:
             self._up()
 
     def _up(self) -> None:
-        """Connected means subscribed too: the broker acknowledged every subscription, so
-        a request sent to this node from now on reaches it (a test or a node that waits
-        for connected, then asks, never loses its first message)."""
+        """Every subscription acknowledged: wait_connected() returns and on_connection
+        runs (a test or a node that waits for this, then asks, never loses a message)."""
         self._connected.set()
         log.info("connected to %s:%s", self.broker.host, self.broker.port)
         if self.on_connection:
@@ -281,6 +287,7 @@ class MqttLink:
         properties: Properties | None,
     ) -> None:
         was = self._connected.is_set()
+        self._session.clear()
         self._connected.clear()
         if was:
             level = logging.INFO if self._stopping else logging.WARNING
