@@ -9,7 +9,9 @@ import signal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from antrian import gctune
 from antrian.config import ConfigError, load_yaml, resolve
+from antrian.watchdog import Heartbeat
 
 if TYPE_CHECKING:
     from edge.display.config import DisplayConfig
@@ -90,10 +92,14 @@ def run_display(args: argparse.Namespace) -> int:
     capture = _FrameCapture(node, args.capture, args.frame_log)
     node.frame_listeners.append(capture)
     node.start()
+    gctune.settle()
+    heartbeat = Heartbeat(node.healthy)
+    heartbeat.start()
     log.info("display %s (%s board) running", cfg.node_id, cfg.mode)
     try:
         node.run()
     finally:
+        heartbeat.stop()
         node.stop()
         capture.close()
     return 0

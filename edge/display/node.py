@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
+from antrian import gctune
 from antrian.config import resolve
 from antrian.mqtt import Identity, MqttLink, now
 from antrian.session import next_session
@@ -40,6 +41,7 @@ SOFTWARE = "antrian-display/0.1"
 BLINK_PERIOD_S = 0.5
 RESYNC_MIN_INTERVAL_S = 1.0
 MAX_IDLE_WAIT_S = 0.25  # keeps the window responsive to quit keys
+LOOP_STALL_S = 30.0  # the loop comes round every MAX_IDLE_WAIT_S; longer means it hangs
 # Delivered settings applied while running (docs/deploy.md, Config delivery). Screen, mode
 # and the clip set are bound to the device's config file.
 LIVE_SETTINGS = ("running_text", "language", "hall_name", "blink_s")
@@ -112,6 +114,7 @@ class DisplayNode:
         self._next_tick = 0.0
         self._audio_end = 0.0
         self.stopped = threading.Event()
+        self._looped_at = time.monotonic()
         self.snapshot_cache: SnapshotCache | None = None
         self._latest_snapshot: m.HallSnapshot | None = None
         self._snapshot_stored = -STORE_EVERY_S
@@ -233,6 +236,11 @@ class DisplayNode:
         while not self.stopped.is_set():
             self.step(MAX_IDLE_WAIT_S)
 
+    def healthy(self) -> bool:
+        """The screen loop came round lately: systemd's watchdog restarts a display whose
+        loop hangs (a video or audio driver), which then redraws from its snapshot."""
+        return not self.stopped.is_set() and time.monotonic() - self._looped_at < LOOP_STALL_S
+
     def _keep(self, snap: m.HallSnapshot, force: bool = False) -> None:
         """Remember the latest snapshot on disk, at most every STORE_EVERY_S."""
         self._latest_snapshot = snap
@@ -267,13 +275,15 @@ class DisplayNode:
 
     def step(self, max_wait: float) -> None:
         """Wait for news or the next timed change, then speak and draw what changed."""
-        mono = time.monotonic()
+        mono = self._looped_at = time.monotonic()
         wait = max(0.0, min(max_wait, self._next_deadline(mono) - mono))
         try:
             item: tuple[str, bytes] | None = self.inbox.get(timeout=wait) if wait else (
                 self.inbox.get_nowait())  # fmt: skip
         except queue.Empty:
             item = None
+            if wait >= MAX_IDLE_WAIT_S / 2:
+                gctune.collect_idle()  # a quiet spell: collect now, not during a call's frame
         while item is not None:
             self._handle(*item)
             try:

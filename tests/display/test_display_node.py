@@ -178,3 +178,23 @@ def test_central_away_is_marked_and_the_last_state_stays(
     node.step(0.01)
     assert box_of(_mask(screen.subsurface(lay.indicator), OFFLINE)).width > 0
     assert box_of(_mask(screen.subsurface(lay.latest_number), NUMBER)).height >= 720 / 5
+
+
+def test_healthy_only_while_the_screen_loop_comes_round(
+    hall: Hall, nodes: list[DisplayNode], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What systemd's watchdog pings on (antrian display runs a Heartbeat on it)."""
+    import edge.display.node as display_node
+
+    node = DisplayNode(hall.display_config(voice={"enabled": False}))
+    node.start()
+    nodes.append(node)
+    node.step(0.01)
+    assert node.healthy()
+    monkeypatch.setattr(display_node, "LOOP_STALL_S", 0.1)
+    time.sleep(0.2)  # the loop did not come round: a driver hangs
+    assert not node.healthy()
+    node.step(0.01)
+    assert node.healthy()
+    node.stopped.set()
+    assert not node.healthy()

@@ -27,7 +27,7 @@ def _notify_roles() -> list[str]:
 
 
 def test_the_node_units_use_the_watchdog() -> None:
-    assert {"central", "kiosk", "caller"} <= set(_notify_roles())
+    assert set(_notify_roles()) == {"central", "kiosk", "caller", "display"}
 
 
 @pytest.mark.parametrize("role", _notify_roles())
