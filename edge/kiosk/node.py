@@ -281,9 +281,10 @@ class Kiosk:
     # -- a press ----------------------------------------------------------------------
 
     def _press(self, key: str, at: float) -> None:
-        # The status from the last poll (every printer.poll_s, and during each request):
-        # querying the printer here would put its USB round trip before the request.
-        if self.printer_status not in self._printable():
+        # An OK from the last poll (every printer.poll_s, and during each request) is
+        # trusted: querying the printer here would put its USB round trip before the
+        # request. A fault is asked again, so the first press after a fix works.
+        if self.printer_status not in self._printable() and self._fault_blocks():
             self.counters["presses_ignored"] += 1
             self.panel.beep(2)
             return

@@ -156,3 +156,15 @@ def test_fault_found_during_the_request_prints_the_ticket_after_recovery(
     assert "B001" in rig.texts()[0].splitlines()
     assert rig.wait_for(lambda: box.unprinted() == [])
     box.close()
+
+
+def test_first_press_after_a_fix_prints_without_waiting_for_the_poll(
+    rig: Rig, central: Central
+) -> None:
+    rig.device.drive("cover_open")
+    rig.kiosk.recheck_printer()
+    assert rig.wait_for(lambda: rig.kiosk.printer_status is PrinterStatus.COVER_OPEN)
+    rig.device.drive("ok")  # the technician closes the cover; no poll has seen it yet
+    rig.press("skck")
+    assert len(rig.wait_jobs(1)) == 1
+    assert rig.kiosk.counters["presses_ignored"] == 0
