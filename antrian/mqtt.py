@@ -233,7 +233,6 @@ class MqttLink:
         if reason.is_failure:
             log.warning("broker refused the connection: %s", reason)
             return
-        self._session.set()
         with self._lock:
             subs = list(self._subs.items())
             self._unacked = set()
@@ -242,6 +241,9 @@ class MqttLink:
                 if mid is not None:
                     self._unacked.add(mid)
             waiting = bool(self._unacked)
+        # After the SUBSCRIBEs: the broker handles one client's packets in order, so a
+        # request published from now on has its reply subscription in place first.
+        self._session.set()
         client.publish(
             self.topics.status(self.identity.node_id),
             encode(self.status(online=True)),
@@ -370,7 +372,10 @@ class Requester:
         `meanwhile` runs after sending, while the request is on its way."""
         fut = self.send(request)
         if meanwhile is not None:
-            meanwhile()
+            try:
+                meanwhile()
+            except Exception:  # the request is out: its reply must still be waited for
+                log.exception("work while waiting for %s failed", request.request_id)
         try:
             return fut.result(timeout)
         except RequestTimeout:

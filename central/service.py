@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections import Counter as Tally
@@ -192,7 +193,11 @@ class Central:
                     mono = time.monotonic()
                     quiet = mono - self._last_activity
                     if self.ledger.commits_since_checkpoint and quiet >= CHECKPOINT_IDLE_S:
-                        self.ledger.checkpoint()
+                        try:
+                            self.ledger.checkpoint()
+                        except sqlite3.Error as exc:
+                            # Commits stay durable in the WAL; the next idle spell retries.
+                            log.error("WAL checkpoint failed (check the disk): %s", exc)
                     idle = quiet >= HALL_IDLE_S
                     if idle:
                         gctune.collect_idle()

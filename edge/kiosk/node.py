@@ -325,8 +325,11 @@ class Kiosk:
                 return
             origin = rid
         if self._fault_blocks():
-            # No number from the block for a ticket that cannot be printed now (an intent
-            # left by the try above is resolved with central later, like any other).
+            # No number from the block for a ticket that cannot be printed now. The citizen
+            # was told no: the try above is not asked again later (it would print a ticket
+            # for nobody); if central did issue it, that ticket ends as a no-show.
+            if origin is not None:
+                self.outbox.drop_intent(origin)
             self.counters["presses_ignored"] += 1
             self.panel.beep(2)
             return
@@ -446,6 +449,9 @@ class Kiosk:
         if not self._write(layout):
             return False
         self.outbox.mark_printed(ticket_id, now())
+        # Poll again right after this press, off its path: a roll that ran out on this
+        # ticket then refuses the next press instead of issuing a number it cannot print.
+        self._next_poll = 0.0
         log.info("ticket printed %s %s attempt %d", view.label, ticket_id, attempts)
         return True
 
@@ -508,6 +514,7 @@ class Kiosk:
         the ticket it issued (then we print it) or issues it now."""
         left = 0
         for intent in self.outbox.intents():
+            self._looped_at = time.monotonic()  # a long backlog is progress, not a hang
             reply = self._call(
                 m.IssueTicket(
                     request_id=intent.request_id,
@@ -529,6 +536,7 @@ class Kiosk:
         """Hand offline tickets to central, oldest first, each with a request id derived from
         the ticket id so that a retry is the same request."""
         for stored in self.outbox.unreplayed():
+            self._looped_at = time.monotonic()  # a long backlog is progress, not a hang
             reply = self._call(
                 m.ReplayTicket(
                     request_id=replay_request_id(stored.ticket_id),

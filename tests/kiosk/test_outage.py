@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import edge.kiosk.node as kiosk_node
 from antrian.devbroker import DevBroker
 from central import Central, load_catalogue
 from central.testing import CentralProcess, make_config
@@ -128,3 +129,36 @@ def test_exhausted_lease_refuses_and_never_invents_numbers(
     box = rig.outbox()
     assert [t.number for t in box.tickets()] == [199, 200]
     box.close()
+
+
+def test_press_refused_after_a_timeout_is_not_asked_again_later(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    """Central hangs and the printer ran out meanwhile: the citizen is told no (two beeps),
+    so the unanswered request is dropped, not resolved later into a ticket for nobody."""
+    config = make_config(broker.port, tmp_path / "central")
+    proc = CentralProcess(config).start()
+    try:
+        rig = rig_factory()
+        assert rig.wait_for(rig.kiosk.central_up, 10)
+        rig.wait_leases()
+        assert proc.proc is not None
+        os.kill(proc.proc.pid, signal.SIGSTOP)  # central hangs: connected, silent
+        rig.device.drive("paper_out")  # not polled yet: the press goes out to central
+        rig.press("dukcapil")
+        assert rig.wait_for(lambda: rig.kiosk.counters["presses_ignored"] >= 1, 5)
+        box = rig.outbox()
+        assert box.intents() == [] and box.tickets() == []
+        os.kill(proc.proc.pid, signal.SIGCONT)  # central answers the late request now
+        rig.device.drive("ok")
+        rig.kiosk.recheck_printer()
+        # Past the timeout's suspicion of central and two background rounds (intents,
+        # replay): without the drop, this is when the kiosk would print it.
+        time.sleep(kiosk_node.SUSPECT_S + 2 * kiosk_node.BACKGROUND_S + 0.5)
+        assert rig.kiosk.wait_idle(5)
+        assert rig.device.jobs == [] and box.intents() == [] and box.tickets() == []
+        box.close()
+    finally:
+        if proc.proc is not None and proc.proc.poll() is None:
+            os.kill(proc.proc.pid, signal.SIGCONT)
+        proc.stop()
