@@ -34,6 +34,7 @@ CONFIG_CHECK_S = 5.0
 HALL_IDLE_S = 0.02
 HALL_MIN_INTERVAL_S = 0.5  # consumers follow events; the snapshot is their resync point
 HALL_MAX_AGE_S = 2.0
+COUNTERS_DELAY_S = 0.002  # after the events: long enough for paho to have written them
 CHECKPOINT_IDLE_S = 0.005  # a checkpoint of a few commits takes ~0.1 ms; gaps are longer
 
 
@@ -71,6 +72,8 @@ class Central:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._hall_dirty = False
+        self._counters_due: set[str] = set()
+        self._counters_at = 0.0
         self._hall_at = 0.0
         self._configs_checked = 0.0
         self._last_activity = 0.0
@@ -170,13 +173,18 @@ class Central:
         while not self._stop.is_set():
             # While the hall snapshot is stale or the WAL holds pages to checkpoint, wake
             # soon to do that work when idle.
-            if self.ledger.commits_since_checkpoint:
+            if self._counters_due:
+                timeout = COUNTERS_DELAY_S
+            elif self.ledger.commits_since_checkpoint:
                 timeout = CHECKPOINT_IDLE_S
             else:
                 timeout = HALL_IDLE_S if self._hall_dirty else 0.5
             woken = self._wake.wait(timeout=timeout)
             with self._busy:
                 self._wake.clear()
+                due_for = time.monotonic() - self._counters_at
+                if self._counters_due and due_for >= COUNTERS_DELAY_S:
+                    self._publish_counters()
                 items: list[tuple[str, str, bytes]] = []
                 while len(items) < self.config.batch_max:
                     try:
@@ -346,6 +354,13 @@ class Central:
         self._hall_dirty = False
         self._hall_at = time.monotonic()
 
+    def _publish_counters(self) -> None:
+        due, self._counters_due = self._counters_due, set()
+        for cid in sorted(due):
+            if cid in self.hall.counters:
+                snapshot = encode(self.hall.counter_snapshot(cid))
+                self.link.publish(self.topics.counter(cid), snapshot, retain=True)
+
     def _publish(self, batch: _Batch) -> None:
         link, topics, hall = self.link, self.topics, self.hall
         for node, reply in batch.replies:
@@ -358,13 +373,17 @@ class Central:
             link.publish(topics.events, batch.encoded.of(ev))
         now = self.clock()
         if batch.republish:
-            dirty = set(hall.counters)
+            self._counters_due = set(hall.counters)
+            self._publish_counters()
         else:
+            # A counter's retained snapshot follows its events COUNTERS_DELAY_S later, from
+            # the worker: built here it would hold back the reply and the event, which
+            # paho writes only after this callback returns (~0.2 ms of a call, measured).
             dirty = {c.id for out in outcomes for c in out.counters}
             dirty |= {ev.counter for ev in events if ev.counter}
-        for cid in sorted(dirty):
-            if cid in hall.counters:
-                link.publish(topics.counter(cid), encode(hall.counter_snapshot(cid)), retain=True)
+            if dirty and not self._counters_due:
+                self._counters_at = time.monotonic()
+            self._counters_due |= dirty
         if batch.republish:
             self._publish_hall()
             self._deliver_configs(force=True)
