@@ -19,6 +19,7 @@ from antrian.devbroker import REPO_ROOT
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from antrian.nodeproc import NodeProcess
 from bench.common import BenchContext, percentile, result
+from bench.display import FrameLog
 from edge.kiosk.layout import TicketView
 from hall.site import HallSite
 from protocol import CENTRAL_ID, Topics, decode
@@ -90,31 +91,6 @@ def _edit(path: Path, **changes: Any) -> None:
     path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-class FrameLog:
-    """The display's --frame-log, read as it grows: (perf_counter after flip, latest call)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._offset = 0
-        self._rest = ""
-
-    def read(self) -> list[tuple[float, int | None]]:
-        if not self.path.exists():
-            return []
-        with open(self.path, encoding="utf-8") as fh:
-            fh.seek(self._offset)
-            text = fh.read()
-            self._offset = fh.tell()
-        text, self._rest = self._rest + text, ""
-        lines = text.split("\n")
-        self._rest = lines.pop()  # a line still being written
-        out = []
-        for line in lines:
-            at, _seq, latest, _ms = line.split("\t")
-            out.append((float(at), None if latest == "None" else int(latest)))
-        return out
-
-
 def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     yield from call_to_screen(ctx)
     yield from reconcile(ctx)
@@ -169,7 +145,7 @@ def call_to_screen(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             shown: float | None = None
             deadline = time.monotonic() + 3
             while shown is None and time.monotonic() < deadline:
-                for at, latest in frames.read():
+                for at, _seq, latest, _ms in frames.read():
                     if latest is not None and latest > seen:
                         shown = at
                         break

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import edge.kiosk.node as kiosk_node
 from antrian.devbroker import DevBroker
 from central import Central, load_catalogue
+from central.config import CentralConfig
 from central.testing import CentralProcess, make_config
 
 from .conftest import Rig
@@ -66,9 +68,12 @@ def test_outage_twenty_presses_reconcile(
         central.stop()
 
 
-def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
+@contextmanager
+def hung_central(
     broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
-) -> None:
+) -> Iterator[tuple[CentralProcess, Rig, CentralConfig]]:
+    """A kiosk with its leases, and central as a process that then hangs: connected to
+    the broker, silent (SIGSTOP). Resumed and stopped on the way out."""
     config = make_config(broker.port, tmp_path / "central")
     proc = CentralProcess(config).start()
     try:
@@ -76,7 +81,19 @@ def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
         assert rig.wait_for(rig.kiosk.central_up, 10)
         rig.wait_leases()
         assert proc.proc is not None
-        os.kill(proc.proc.pid, signal.SIGSTOP)  # central hangs: connected, silent
+        os.kill(proc.proc.pid, signal.SIGSTOP)
+        yield proc, rig, config
+    finally:
+        if proc.proc is not None and proc.proc.poll() is None:
+            os.kill(proc.proc.pid, signal.SIGCONT)
+        proc.stop()
+
+
+def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    with hung_central(broker, tmp_path, rig_factory) as (proc, rig, config):
+        assert proc.proc is not None
         t0 = time.monotonic()
         rig.press("dukcapil")
         rig.wait_jobs(1, timeout=5)
@@ -100,10 +117,6 @@ def test_timeout_issues_from_lease_and_voids_the_late_online_ticket(
         ledger.close()
         statuses = sorted((t.label, t.status, t.offline) for t in hall.tickets.values())
         assert statuses == [("A001", "void", False), (offline.view.label, "waiting", True)]
-    finally:
-        if proc.proc is not None and proc.proc.poll() is None:
-            os.kill(proc.proc.pid, signal.SIGCONT)
-        proc.stop()
 
 
 def test_exhausted_lease_refuses_and_never_invents_numbers(
@@ -136,14 +149,8 @@ def test_press_refused_after_a_timeout_is_not_asked_again_later(
 ) -> None:
     """Central hangs and the printer ran out meanwhile: the citizen is told no (two beeps),
     so the unanswered request is dropped, not resolved later into a ticket for nobody."""
-    config = make_config(broker.port, tmp_path / "central")
-    proc = CentralProcess(config).start()
-    try:
-        rig = rig_factory()
-        assert rig.wait_for(rig.kiosk.central_up, 10)
-        rig.wait_leases()
+    with hung_central(broker, tmp_path, rig_factory) as (proc, rig, _config):
         assert proc.proc is not None
-        os.kill(proc.proc.pid, signal.SIGSTOP)  # central hangs: connected, silent
         rig.device.drive("paper_out")  # not polled yet: the press goes out to central
         rig.press("dukcapil")
         assert rig.wait_for(lambda: rig.kiosk.counters["presses_ignored"] >= 1, 5)
@@ -158,7 +165,3 @@ def test_press_refused_after_a_timeout_is_not_asked_again_later(
         assert rig.kiosk.wait_idle(5)
         assert rig.device.jobs == [] and box.intents() == [] and box.tickets() == []
         box.close()
-    finally:
-        if proc.proc is not None and proc.proc.poll() is None:
-            os.kill(proc.proc.pid, signal.SIGCONT)
-        proc.stop()
