@@ -331,7 +331,7 @@ class Officer:
     # -- buttons ---------------------------------------------------------------------
 
     def press(self, pin: object, hold: bool = False, channel: str = "officer") -> str:
-        """Press a button; 'ok', 'refused', 'timeout', 'ignored', 'rejected' or 'lost'."""
+        """Press a button; 'ok', 'refused', 'timeout', 'ignored (why)', 'rejected' or 'lost'."""
         panel = self.panel
         # Like an officer who waits for the LED: never inside the double-press guard.
         guard = self._last.get(pin, float("-inf")) + self.node.config.double_press_s + 0.005
@@ -346,8 +346,10 @@ class Officer:
                 lambda: (dict(panel.counts), channel in panel.pending)
             )
             diff = {k: v - before.get(k, 0) for k, v in counts.items() if v != before.get(k, 0)}
-            if any(k.startswith("ignored_") for k in diff):
-                return "ignored"
+            ignored = sorted(k.removeprefix("ignored_") for k in diff if k.startswith("ignored_"))
+            if ignored:
+                # The panel's reason (busy, double_press, no_gesture) says which rule hit.
+                return f"ignored ({', '.join(ignored)})"
             if any(k.startswith("rejected_") for k in diff):
                 return "rejected"
             if diff.get("sent") and not pending:

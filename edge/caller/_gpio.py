@@ -102,17 +102,27 @@ class GpioPanels:
             return
 
         # A button with a hold gesture decides on release: held -> already sent as HOLD.
+        # gpiozero's hold thread can fire just as the button is released (seen under
+        # load): the lock and the pressed check make one press one gesture, never a PRESS
+        # and a HOLD (two requests, the second refused as busy).
+        decided = threading.Lock()
+
         def pressed() -> None:
-            w.held = False
+            with decided:
+                w.held = False
 
         def held() -> None:
-            w.held = True
+            with decided:
+                if not btn.is_pressed:
+                    return  # released first: released() sent the PRESS
+                w.held = True
             emit(Gesture.HOLD)
 
         def released() -> None:
-            if not w.held:
+            with decided:
+                was_held, w.held = w.held, False
+            if not was_held:
                 emit(Gesture.PRESS)
-            w.held = False
 
         btn.when_pressed = pressed
         btn.when_held = held
