@@ -259,10 +259,12 @@ class Kiosk:
     # -- central availability -----------------------------------------------------------
 
     def central_up(self) -> bool:
-        """Worth asking central: connected, central not known offline, no recent timeout."""
+        """Worth asking central: connected, central's birth seen (its retained status
+        comes right after the subscription; a central that never ran has none, and asking
+        it would hold the first press for a whole request timeout), no recent timeout."""
         return (
             self.link.connected
-            and self._central_online is not False
+            and self._central_online is True
             and self.monotonic() >= self._suspect_until
         )
 

@@ -165,3 +165,30 @@ def test_press_refused_after_a_timeout_is_not_asked_again_later(
         assert rig.kiosk.wait_idle(5)
         assert rig.device.jobs == [] and box.intents() == [] and box.tickets() == []
         box.close()
+
+
+def test_before_central_ever_ran_a_press_is_answered_at_once(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    """A hall switched on kiosk first: until central's birth the kiosk does not ask it (each
+    ask would hold the citizen for a whole request timeout); with no block leased yet the
+    press is refused with the slip at once, and once central is up the next press prints."""
+    rig = rig_factory()
+    assert rig.kiosk.link.wait_connected(5)
+    t0 = time.monotonic()
+    rig.press("dukcapil")
+    rig.wait_jobs(1)
+    assert time.monotonic() - t0 < rig.config.request_timeout_s
+    assert "Nomor cadangan habis. Silakan hubungi petugas." in rig.texts()[0].splitlines()
+    config = make_config(broker.port, tmp_path / "central")
+    central = Central(config, load_catalogue(config.catalogue))
+    central.start()
+    try:
+        assert rig.wait_for(rig.kiosk.central_up)
+        time.sleep(rig.config.press.repeat_guard_s)
+        rig.press("dukcapil")
+        rig.wait_jobs(2)
+        second = rig.texts()[1]
+        assert "A001" in second.splitlines() and "Diterbitkan saat luring" not in second
+    finally:
+        central.stop()
