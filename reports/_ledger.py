@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -49,6 +49,9 @@ class LedgerData:
     tickets: list[TicketRecord]
     transfers: list[TransferRecord]
     agency_of_queue: dict[str, str]  # short agency names as central published them
+    # Every business day of the whole ledger that has tickets: an empty period's notice
+    # names them, so the manager knows which days to ask for.
+    days_held: tuple[date, ...] = field(default=())
 
 
 def _dt(s: object) -> datetime | None:
@@ -71,6 +74,21 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     return db
 
 
+def business_day(path: Path) -> date | None:
+    """The business day central last recorded in its ledger (meta `day`), if any."""
+    db = connect_read_only(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
+    except sqlite3.DatabaseError:
+        return None  # an older ledger without meta
+    finally:
+        db.close()
+    try:
+        return date.fromisoformat(str(row[0])) if row else None
+    except ValueError:
+        return None
+
+
 def read_period(path: Path, start: date, end: date) -> LedgerData:
     """Every ticket of the business days start..end (inclusive) with its call history."""
     db = connect_read_only(path)
@@ -86,6 +104,9 @@ def read_period(path: Path, start: date, end: date) -> LedgerData:
             "SELECT kind, body FROM events WHERE day BETWEEN ? AND ? "
             "AND kind IN ('ticket_issued', 'ticket_called', 'ticket_transferred') ORDER BY seq",
             (start.isoformat(), end.isoformat()),
+        ).fetchall()
+        held = db.execute(
+            "SELECT DISTINCT day FROM tickets WHERE status != 'void' ORDER BY day"
         ).fetchall()
     finally:
         db.close()
@@ -138,7 +159,8 @@ def read_period(path: Path, start: date, end: date) -> LedgerData:
                 wait_s=_wait_s(issued, called, history),
             )
         )
-    return LedgerData(tickets, transfers, agency_of_queue)
+    days_held = tuple(date.fromisoformat(d) for (d,) in held)
+    return LedgerData(tickets, transfers, agency_of_queue, days_held)
 
 
 def _wait_s(

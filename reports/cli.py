@@ -3,23 +3,64 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import os
+import re
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from antrian.config import ConfigError
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from central.catalogue import Catalogue
 
 FORMATS = ("table", "csv", "xlsx", "png")
 
 
 def _day(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD")
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a day of the calendar: that month has no day {text[8:]}"
+        ) from None
+
+
+def _fail(message: str) -> int:
+    """A bad input: one plain line on stderr (no log timestamp) and exit code 2."""
+    print(f"antrian report: {message}", file=sys.stderr)
+    return 2
+
+
+def _now(tz: tzinfo) -> datetime:
+    return datetime.now(tz)  # a seam for tests: the hour of the day matters
+
+
+def _today(catalogue: Catalogue | None, ledger: Path) -> date:
+    """Today in the hall, not on the server's clock: servers run UTC, and between 00:00 and
+    07:00 WIB the UTC date is still yesterday."""
+    from reports._ledger import business_day
+    from reports.figures import DEFAULT_TZ
+
+    if catalogue is not None:
+        return _now(catalogue.tz).date()
+    # Without a catalogue, the business day central itself last recorded.
+    return business_day(ledger) or _now(DEFAULT_TZ).date()
+
+
+def _out_problem(out: Path) -> str | None:
+    """Why files cannot go to --out, checked before any work."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a directory: pass a directory for the report files"
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"--out {out}: {existing} is a file, not a directory"
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        return f"--out {out}: cannot write in {existing}; pass a directory you may write to"
+    return None
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,7 +74,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "firmware_configs/demo/central.yaml --format xlsx --out var/reports",
     )
     when = p.add_mutually_exclusive_group()
-    when.add_argument("--date", type=_day, help="one business day, YYYY-MM-DD (default: today)")
+    when.add_argument(
+        "--date",
+        type=_day,
+        help="one business day, YYYY-MM-DD (default: today in the hall's time zone)",
+    )
     when.add_argument("--from", dest="start", type=_day, help="first day of a range")
     p.add_argument("--to", dest="end", type=_day, help="last day of the range (with --from)")
     src = p.add_mutually_exclusive_group(required=True)
@@ -55,41 +100,53 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from central.catalogue import Catalogue
     from central.config import load_catalogue, load_central_config
     from reports._ledger import LedgerError, read_period
     from reports.figures import build_report
-    from reports.render import to_table, write_csv, write_png, write_xlsx
+    from reports.render import empty_notice, to_table, write_csv, write_png, write_xlsx
 
     if args.end and not args.start:
-        log.error("--to needs --from: antrian report --from 2026-11-01 --to 2026-11-30 ...")
-        return 2
-    start = args.start or args.date or date.today()
-    end = args.end or start
-    if end < start:
-        log.error("--to %s is before --from %s", end, start)
-        return 2
-    if end - start > timedelta(days=366):
-        log.error("a report covers at most a year; split the range")
-        return 2
+        return _fail("--to needs --from: antrian report --from 2026-11-01 --to 2026-11-30 ...")
+    if args.start and args.end and args.end < args.start:
+        return _fail(
+            f"--to {args.end} is before --from {args.start}: give the first day with --from "
+            f"and the last with --to (--from {args.end} --to {args.start})"
+        )
+    formats = list(dict.fromkeys(args.formats or ["table"]))
+    if formats != ["table"] and (problem := _out_problem(args.out)):
+        return _fail(problem)
     catalogue: Catalogue | None
     try:
         if args.config:
+            if not args.config.is_file():
+                return _fail(f"{args.config} not found: check the --config path")
             cfg, catalogue = load_central_config(args.config)
             ledger = cfg.ledger_path
         else:
             ledger = args.ledger
+            if args.catalogue and not args.catalogue.is_file():
+                return _fail(f"{args.catalogue} not found: check the --catalogue path")
             catalogue = load_catalogue(args.catalogue) if args.catalogue else None
+        start = args.start or args.date or _today(catalogue, ledger)
+        end = args.end or start
+        if end - start > timedelta(days=366):
+            return _fail("a report covers at most a year; split the range")
         data = read_period(ledger, start, end)
     except (ConfigError, LedgerError) as exc:
-        log.error("%s", exc)
-        return 2
+        return _fail(str(exc))
     report = build_report(data, start, end, catalogue)
+    if not report.hall.issued and formats != ["table"]:
+        # The table says so itself; files would be written without a word.
+        print(f"antrian report: {empty_notice(report, args.lang)}", file=sys.stderr)
     writers = {"csv": write_csv, "xlsx": write_xlsx, "png": write_png}
-    for fmt in dict.fromkeys(args.formats or ["table"]):
+    for fmt in formats:
         if fmt == "table":
             sys.stdout.write(to_table(report, args.lang))
             continue
-        for path in writers[fmt](report, args.lang, args.out):
+        try:
+            paths = writers[fmt](report, args.lang, args.out)
+        except OSError as exc:
+            return _fail(f"cannot write the {fmt} files to {args.out}: {exc.strerror or exc}")
+        for path in paths:
             print(path)
     return 0

@@ -1,8 +1,13 @@
 """The report's figures from ledger records: pure, so that a scripted day checks them exactly.
 
 Attribution: a ticket counts as issued in the queue where it was taken, and as served,
-no-show, waited, rated in the queue, counter and officer that finished it. A transfer
-counts for the queue, counter and officer that sent the ticket away.
+no-show, not served, waited, rated in the queue, counter and officer that finished it
+(its whole wait, every leg, goes to that queue). A transfer counts as transferred out
+for the queue, counter and officer that sent the ticket away and as transferred in for
+the queue that received it; for agencies only when it crosses from one agency to
+another. So per agency and per queue:
+
+    issued + transferred in = served + no-show + transferred out + not served
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from reports.ikm import Ikm, ikm
 
 DEFAULT_TZ = ZoneInfo("Asia/Jakarta")
 LEVELS = ("hall", "agency", "queue", "counter", "officer")
+# Tickets the day did not finish: expired at the day's end, or still in the hall when the
+# report ran (today's ledger).
+NOT_SERVED = frozenset({"expired", "waiting", "called", "serving"})
 
 
 def p90(values: Sequence[float]) -> float | None:
@@ -53,7 +61,9 @@ class Group:
     issued: int | None  # None for counters and officers: tickets are issued to queues
     served: int
     no_show: int
-    transfers: int
+    transfers: int  # transferred out
+    transferred_in: int | None  # None for counters and officers: transfers go to queues
+    not_served: int | None  # None for counters and officers, as issued
     wait_mean_min: float | None
     wait_p90_min: float | None
     service_mean_min: float | None
@@ -87,6 +97,7 @@ class Report:
     peak_hour: int | None
     fairness: Fairness
     waits_by_agency: dict[str, list[float]] = field(default_factory=dict)  # minutes
+    days_held: tuple[date, ...] = ()  # every day of the whole ledger with tickets
 
     @property
     def hall(self) -> Group:
@@ -100,6 +111,7 @@ def _group(
     issued: int | None,
     done: list[TicketRecord],
     transfers: int,
+    transferred_in: int | None,
     standard_min: Callable[[str], float | None],
 ) -> Group:
     served = [t for t in done if t.status == "served"]
@@ -114,6 +126,8 @@ def _group(
         served=len(served),
         no_show=sum(t.status == "no_show" for t in done),
         transfers=transfers,
+        transferred_in=transferred_in,
+        not_served=None if issued is None else sum(t.status in NOT_SERVED for t in done),
         wait_mean_min=mean(waits),
         wait_p90_min=p90(waits),
         service_mean_min=mean([m for _, m in services]),
@@ -197,8 +211,15 @@ def build_report(
         spec = catalogue.queue(q) if catalogue else None
         return float(spec.service_standard_min) if spec else None
 
+    # Only transfers of the period's tickets, so that every row adds up (module docstring).
+    known = {t.id for t in tickets}
+    moves = [tr for tr in data.transfers if tr.ticket_id in known]
+
     def transfers_by(key: Callable[[TransferRecord], str | None]) -> Counter[str]:
-        return Counter(k for tr in data.transfers if (k := key(tr)) is not None)
+        return Counter(k for tr in moves if (k := key(tr)) is not None)
+
+    def across_agencies(tr: TransferRecord) -> bool:
+        return agency_of(tr.from_queue) != agency_of(tr.to_queue)
 
     levels: dict[str, tuple[Callable[[TicketRecord], str | None], Callable[[str], str]]] = {
         "agency": (lambda t: agency_of(t.queue), agency_name),
@@ -210,14 +231,21 @@ def build_report(
         "agency": lambda t: agency_of(t.origin_queue),
         "queue": lambda t: t.origin_queue,
     }
-    transfer_key: dict[str, Callable[[TransferRecord], str | None]] = {
-        "agency": lambda tr: agency_of(tr.from_queue),
+    # A transfer between two queues of one agency stays inside that agency's rows.
+    out_key: dict[str, Callable[[TransferRecord], str | None]] = {
+        "agency": lambda tr: agency_of(tr.from_queue) if across_agencies(tr) else None,
         "queue": lambda tr: tr.from_queue,
         "counter": lambda tr: tr.counter,
         "officer": lambda tr: tr.officer,
     }
+    in_key: dict[str, Callable[[TransferRecord], str | None]] = {
+        "agency": lambda tr: agency_of(tr.to_queue) if across_agencies(tr) else None,
+        "queue": lambda tr: tr.to_queue,
+    }
 
     groups: dict[str, list[Group]] = {
+        # In the whole hall every transfer leaves one queue and enters another: it counts
+        # as out and in alike, so the hall's row adds up as the queues' rows do.
         "hall": [
             _group(
                 "hall",
@@ -225,7 +253,8 @@ def build_report(
                 catalogue.hall_name if catalogue else "",
                 len(tickets),
                 tickets,
-                len(data.transfers),
+                len(moves),
+                len(moves),
                 standard_min,
             )
         ]
@@ -239,8 +268,12 @@ def build_report(
         issued: Counter[str] = Counter()
         if level in issued_key:
             issued = Counter(issued_key[level](t) for t in tickets)
-        moved = transfers_by(transfer_key[level])
-        keys = sorted(set(done) | set(issued) | set(moved), key=lambda k: (name_of(k), k))
+        moved_out = transfers_by(out_key[level])
+        moved_in = transfers_by(in_key[level]) if level in in_key else Counter[str]()
+        keys = sorted(
+            set(done) | set(issued) | set(moved_out) | set(moved_in),
+            key=lambda k: (name_of(k), k),
+        )
         groups[level] = [
             _group(
                 level,
@@ -248,7 +281,8 @@ def build_report(
                 name_of(k),
                 issued.get(k, 0) if level in issued_key else None,
                 done.get(k, []),
-                moved.get(k, 0),
+                moved_out.get(k, 0),
+                moved_in.get(k, 0) if level in in_key else None,
                 standard_min,
             )
             for k in keys
@@ -266,6 +300,7 @@ def build_report(
         end=end,
         hall_name=catalogue.hall_name if catalogue else "",
         days_with_tickets=len({t.day for t in tickets}),
+        days_held=data.days_held,
         groups=groups,
         per_hour=dict(sorted(per_hour.items())),
         peak_hour=peak,

@@ -28,7 +28,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "col.issued": ("diambil", "issued"),
     "col.served": ("dilayani", "served"),
     "col.no_show": ("tidak hadir", "no-show"),
-    "col.transfers": ("dialihkan", "transferred"),
+    "col.transfers": ("dialihkan keluar", "transferred out"),
+    "col.transferred_in": ("dialihkan masuk", "transferred in"),
+    "col.not_served": ("tidak terlayani", "not served"),
     "col.wait_mean": ("rerata tunggu (mnt)", "mean wait (min)"),
     "col.wait_p90": ("P90 tunggu (mnt)", "P90 wait (min)"),
     "col.service_mean": ("rerata layanan (mnt)", "mean service (min)"),
@@ -38,7 +40,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "col.ikm": ("IKM", "IKM"),
     "col.grade": ("mutu", "grade"),
     "col.hour": ("jam", "hour"),
-    "col.tickets": ("antrian diambil", "tickets issued"),
+    "col.tickets": ("diambil", "issued"),
     "col.item": ("butir", "item"),
     "col.value": ("nilai", "value"),
     "peak_hour": ("Jam tersibuk", "Peak hour"),
@@ -47,16 +49,51 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Overtakes (a later ticket called first, outside priority and transfers)",
     ),
     "fair.overtaken": ("Nomor yang tersalip", "Tickets overtaken"),
-    "fair.priority": ("Antrian prioritas", "Priority tickets"),
-    "fair.priority_share": ("Porsi prioritas (%)", "Priority share (%)"),
+    "fair.priority": ("Tiket prioritas", "Priority tickets"),
+    "fair.priority_share": ("Persentase tiket prioritas (%)", "Priority share (%)"),
     "fair.priority_longest": (
         "Tunggu terlama prioritas (mnt)",
         "Longest priority wait (min)",
     ),
-    "chart.hours": ("Antrian diambil per jam", "Tickets issued per hour"),
+    "chart.hours": ("Tiket diambil per jam", "Tickets issued per hour"),
     "chart.waits": ("Sebaran waktu tunggu per instansi", "Wait distribution per agency"),
     "chart.minutes": ("menit", "minutes"),
+    "chart.box": (
+        "Kotak: separuh tiket di tengah (kuartil 1 s.d. 3), garis di kotak: median; "
+        "garis tegak: tunggu terjauh dalam 1,5 x tinggi kotak; titik: di luar itu",
+        "Box: the middle half of tickets (quartiles 1 to 3), line in the box: median; "
+        "whiskers: the furthest waits within 1.5 x the box height; dots: beyond that",
+    ),
     "none": ("tidak ada data untuk periode ini", "no data for this period"),
+    "held": ("ledger ini memuat antrian pada", "this ledger holds tickets for"),
+    "held.none": ("ledger ini belum memuat antrian", "this ledger holds no tickets yet"),
+    "held.days": ("hari", "days"),
+    "to": ("s.d.", "to"),
+    "note.p90": (
+        "P90: 90 % tiket tidak lebih lama dari nilai ini (10 % lebih lama).",
+        "P90: 90 % of tickets took no longer than this (10 % took longer).",
+    ),
+    "note.sum": (
+        "Tiap baris mal, instansi dan layanan: diambil + dialihkan masuk = dilayani + "
+        "tidak hadir + dialihkan keluar + tidak terlayani (kedaluwarsa, atau masih "
+        "menunggu/dipanggil/dilayani saat laporan dibuat).",
+        "Each hall, agency and service row: issued + transferred in = served + no-show + "
+        "transferred out + not served (expired, or still waiting/called/at a desk when the "
+        "report ran).",
+    ),
+    "note.wait": (
+        "Tunggu tiket yang dialihkan (semua tahap) dihitung pada layanan yang menyelesaikannya.",
+        "A transferred ticket's wait (every leg) counts for the service that finished it.",
+    ),
+    "sheet.notes": ("Catatan", "Notes"),
+    "row.hall": ("mal", "hall"),
+    "row.agency": ("instansi", "agency"),
+    "row.queue": ("layanan", "queue"),
+    "row.counter": ("loket", "counter"),
+    "row.officer": ("petugas", "officer"),
+    "file.hours": ("per-jam", "per-hour"),
+    "file.fairness": ("keadilan", "fairness"),
+    "file.waits": ("tunggu", "waits"),
 }
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import csv
+import logging
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reports.figures import LEVELS, Group, Report
 from reports.labels import Lang, label
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | None
 
@@ -24,7 +30,12 @@ GROUP_COLUMNS = (
     "col.ratings",
     "col.ikm",
     "col.grade",
+    # Beside the other counts would read better, but the first columns of the terminal
+    # table are parsed by tests/hall/test_simulate.py: the two come last everywhere.
+    "col.transferred_in",
+    "col.not_served",
 )
+IKM_COLUMN = GROUP_COLUMNS.index("col.ikm")
 
 
 def _r(x: float | None, digits: int = 1) -> float | None:
@@ -48,6 +59,8 @@ def group_row(g: Group, lang: Lang) -> list[Cell]:
         s.ratings if s else 0,
         s.score if s else None,
         grade,
+        g.transferred_in,
+        g.not_served,
     ]
 
 
@@ -64,17 +77,42 @@ def fairness_rows(report: Report, lang: Lang) -> list[list[Cell]]:
     ]
 
 
+def hour_rows(report: Report) -> list[list[Cell]]:
+    return [[_hour(h), n] for h, n in report.per_hour.items()]
+
+
+def _days(days: tuple[date, ...], lang: Lang) -> str:
+    if len(days) <= 5:
+        return ", ".join(d.isoformat() for d in days)
+    return (
+        f"{days[0].isoformat()} {label('to', lang)} {days[-1].isoformat()} "
+        f"({len(days)} {label('held.days', lang)})"
+    )
+
+
+def empty_notice(report: Report, lang: Lang) -> str:
+    """No tickets in the period: say which days the ledger does hold."""
+    if not report.days_held:
+        return f"{label('none', lang)}; {label('held.none', lang)}"
+    return f"{label('none', lang)}; {label('held', lang)} {_days(report.days_held, lang)}"
+
+
+def notes(lang: Lang) -> list[str]:
+    return [label("note.p90", lang), label("note.sum", lang), label("note.wait", lang)]
+
+
 def _hour(h: int | None) -> str | None:
     return None if h is None else f"{h:02d}:00-{h + 1:02d}:00"
 
 
-def _period(report: Report) -> str:
+def period_text(report: Report, lang: Lang) -> str:
     if report.start == report.end:
         return report.start.isoformat()
-    return f"{report.start.isoformat()} .. {report.end.isoformat()}"
+    return f"{report.start.isoformat()} {label('to', lang)} {report.end.isoformat()}"
 
 
 def stem(report: Report) -> str:
+    # "laporan" in both languages: scripts that collect the files need not know the lang.
     if report.start == report.end:
         return f"laporan-{report.start.isoformat()}"
     return f"laporan-{report.start.isoformat()}_{report.end.isoformat()}"
@@ -83,16 +121,17 @@ def stem(report: Report) -> str:
 # -- terminal ------------------------------------------------------------------------
 
 
-def _fmt(c: Cell) -> str:
+def _fmt(c: Cell, digits: int = 1) -> str:
     if c is None:
         return "-"
     if isinstance(c, float):
-        return f"{c:.1f}" if c != int(c) or abs(c) < 1000 else f"{c:.0f}"
+        return f"{c:.{digits}f}" if c != int(c) or abs(c) < 1000 else f"{c:.0f}"
     return str(c)
 
 
-def _table(header: list[str], rows: list[list[Cell]]) -> list[str]:
-    cells = [header] + [[_fmt(c) for c in r] for r in rows]
+def _table(header: list[str], rows: list[list[Cell]], ikm_at: int | None = None) -> list[str]:
+    # IKM with two decimals as the regulation's bands: 88.30 is B, 88.31 is A.
+    cells = [header] + [[_fmt(c, 2 if i == ikm_at else 1) for i, c in enumerate(r)] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
     lines = []
     for n, r in enumerate(cells):
@@ -108,16 +147,18 @@ def _table(header: list[str], rows: list[list[Cell]]) -> list[str]:
 def to_table(report: Report, lang: Lang) -> str:
     out = [
         f"{label('title', lang)} {report.hall_name}".rstrip(),
-        f"{label('period', lang)}: {_period(report)}  "
+        f"{label('period', lang)}: {period_text(report, lang)}  "
         f"({label('days', lang)}: {report.days_with_tickets})",
     ]
     if not report.hall.issued:
-        out.append(label("none", lang))
+        out.append(empty_notice(report, lang))
         return "\n".join(out) + "\n"
     header = [label(c, lang) for c in GROUP_COLUMNS]
     for level in LEVELS:
         out += ["", label(f"level.{level}", lang)]
-        out += _table(header, [group_row(g, lang) for g in report.groups[level]])
+        rows = [group_row(g, lang) for g in report.groups[level]]
+        out += _table(header, rows, ikm_at=IKM_COLUMN)
+    out += ["", *notes(lang)]
     out += ["", label("sheet.hours", lang)]
     top = max(report.per_hour.values())
     for h, n in report.per_hour.items():
@@ -131,32 +172,52 @@ def to_table(report: Report, lang: Lang) -> str:
 # -- files ---------------------------------------------------------------------------
 
 
+def _file(report: Report, key: str, lang: Lang, ext: str) -> str:
+    """A file name with its suffix in the report's language, e.g. laporan-DAY-per-jam.csv."""
+    return f"{stem(report)}-{label(f'file.{key}', lang)}.{ext}"
+
+
+def _write_csv(path: Path, rows: list[list[Cell]]) -> None:
+    # utf-8-sig: the BOM lets Excel detect UTF-8 (names like "Dukcapil – Akta" keep their
+    # characters); comma and decimal point stay, because programs read these files too.
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        csv.writer(f).writerows(rows)
+
+
 def write_csv(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     """Three files: the groups (one row per hall/agency/service/counter/officer), the
     tickets per hour, and the fairness figures."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    base = stem(report)
-    groups = out_dir / f"{base}.csv"
-    with groups.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(
-            [label("col.level", lang), label("col.key", lang)]
-            + [label(c, lang) for c in GROUP_COLUMNS]
-        )
-        for level in LEVELS:
-            for g in report.groups[level]:
-                w.writerow([level, g.key, *group_row(g, lang)])
-    hours = out_dir / f"{base}-{label('sheet.hours', lang).lower().replace(' ', '-')}.csv"
-    with hours.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow([label("col.hour", lang), label("col.tickets", lang)])
-        w.writerows([h, n] for h, n in report.per_hour.items())
-    fair = out_dir / f"{base}-{label('sheet.fairness', lang).lower()}.csv"
-    with fair.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow([label("col.item", lang), label("col.value", lang)])
-        w.writerows(fairness_rows(report, lang))
+    groups = out_dir / f"{stem(report)}.csv"
+    header: list[Cell] = [label("col.level", lang), label("col.key", lang)]
+    rows = [header + [label(c, lang) for c in GROUP_COLUMNS]]
+    for level in LEVELS:
+        for g in report.groups[level]:
+            rows.append([label(f"row.{level}", lang), g.key, *group_row(g, lang)])
+    _write_csv(groups, rows)
+    hours = out_dir / _file(report, "hours", lang, "csv")
+    _write_csv(hours, [[label("col.hour", lang), label("col.tickets", lang)], *hour_rows(report)])
+    fair = out_dir / _file(report, "fairness", lang, "csv")
+    _write_csv(
+        fair, [[label("col.item", lang), label("col.value", lang)], *fairness_rows(report, lang)]
+    )
     return [groups, hours, fair]
+
+
+def _fit(ws: Worksheet, header_row: int) -> None:
+    """Each column as wide as its header and values (rows above the header, a title, may
+    run over), and the header frozen while scrolling."""
+    from openpyxl.utils import get_column_letter
+
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=header_row, max_row=ws.max_row):
+        for cell in row:
+            if cell.value is not None:
+                n = len(str(cell.value))
+                widths[cell.column] = max(widths.get(cell.column, 0), n)
+    for col, n in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = min(n + 2, 100)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
 def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
@@ -166,6 +227,16 @@ def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     bold = Font(bold=True)
+
+    def table(ws: Worksheet, header: list[str], rows: list[list[Cell]]) -> None:
+        ws.append(header)
+        header_row = ws.max_row
+        for cell in ws[header_row]:
+            cell.font = bold
+        for row in rows:
+            ws.append(row)
+        _fit(ws, header_row)
+
     first = True
     for level in LEVELS:
         ws = wb.active if first else wb.create_sheet()
@@ -174,23 +245,22 @@ def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
         ws.title = label(f"sheet.{level}", lang)
         if level == "hall":
             ws.append([f"{label('title', lang)} {report.hall_name}".strip()])
-            ws.append([label("period", lang), _period(report)])
+            ws.append([label("period", lang), period_text(report, lang)])
+            ws.append([label("days", lang), report.days_with_tickets])
             ws.append([])
-        ws.append([label(c, lang) for c in GROUP_COLUMNS])
-        for cell in ws[ws.max_row]:
-            cell.font = bold
-        for g in report.groups[level]:
-            ws.append(group_row(g, lang))
-        ws.column_dimensions["A"].width = 36
+        header = [label(c, lang) for c in GROUP_COLUMNS]
+        table(ws, header, [group_row(g, lang) for g in report.groups[level]])
+        if level == "hall":
+            # Below the table, so that its column widths stay those of the figures.
+            ws.append([])
+            if not report.hall.issued:
+                ws.append([empty_notice(report, lang)])
+            for note in notes(lang):
+                ws.append([note])
     ws = wb.create_sheet(label("sheet.hours", lang))
-    ws.append([label("col.hour", lang), label("col.tickets", lang)])
-    for h, n in report.per_hour.items():
-        ws.append([h, n])
+    table(ws, [label("col.hour", lang), label("col.tickets", lang)], hour_rows(report))
     ws = wb.create_sheet(label("sheet.fairness", lang))
-    ws.append([label("col.item", lang), label("col.value", lang)])
-    for row in fairness_rows(report, lang):
-        ws.append(row)
-    ws.column_dimensions["A"].width = 60
+    table(ws, [label("col.item", lang), label("col.value", lang)], fairness_rows(report, lang))
     path = out_dir / f"{stem(report)}.xlsx"
     wb.save(path)
     return [path]
@@ -201,15 +271,16 @@ def write_png(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on a site server
+    # Its INFO lines ("Using categorical units ...") are not for a hall manager.
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
     import matplotlib.pyplot as plt
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    base = stem(report)
-    hours_path = out_dir / f"{base}-per-jam.png"
+    hours_path = out_dir / _file(report, "hours", lang, "png")
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     hours = list(report.per_hour)
     ax.bar([_hour(h) or "" for h in hours], [report.per_hour[h] for h in hours], color="#2a7ab0")
-    ax.set_title(f"{label('chart.hours', lang)} ({_period(report)})")
+    ax.set_title(f"{label('chart.hours', lang)} ({period_text(report, lang)})")
     ax.set_xlabel(label("col.hour", lang))
     ax.set_ylabel(label("col.tickets", lang))
     ax.tick_params(axis="x", labelrotation=45)
@@ -217,17 +288,19 @@ def write_png(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     fig.savefig(hours_path)
     plt.close(fig)
 
-    waits_path = out_dir / f"{base}-tunggu.png"
+    waits_path = out_dir / _file(report, "waits", lang, "png")
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     names = list(report.waits_by_agency)
     if names:
         ax.boxplot([report.waits_by_agency[n] for n in names], showfliers=True)
         ax.set_xticks(range(1, len(names) + 1), names, rotation=30, ha="right")
+        # What a box plot shows is not common knowledge: a caption under the chart.
+        fig.text(0.5, 0.015, label("chart.box", lang), ha="center", va="bottom", fontsize=7)
     else:
-        ax.text(0.5, 0.5, label("none", lang), ha="center", va="center")
-    ax.set_title(f"{label('chart.waits', lang)} ({_period(report)})")
+        ax.text(0.5, 0.5, empty_notice(report, lang), ha="center", va="center", wrap=True)
+    ax.set_title(f"{label('chart.waits', lang)} ({period_text(report, lang)})")
     ax.set_ylabel(label("chart.minutes", lang))
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(waits_path)
     plt.close(fig)
     return [hours_path, waits_path]

@@ -52,8 +52,10 @@ class Script:
         self.desk(m.RateService, counter, when, ticket_id=ticket.id, score=score)
 
 
-def write_scripted_day(path: Path) -> None:
-    """The day the known-truth test expects; the comments give each ticket's figures."""
+def write_scripted_day(path: Path, unfinished: bool = False) -> None:
+    """The day the known-truth test expects; the comments give each ticket's figures.
+    unfinished: two more tickets the day does not finish, one after a transfer from one
+    agency to another (the report's sums per agency and queue)."""
     s = Script(path)
     for counter, officer in (("loket-1", "budi"), ("loket-2", "sari"), ("loket-3", "eko")):
         s.desk(m.SignIn, counter, at(7, 55), officer=officer)
@@ -108,4 +110,10 @@ def write_scripted_day(path: Path) -> None:
     s.desk(m.StartService, "loket-2", at(9, 41))
     s.desk(m.FinishService, "loket-2", at(9, 49))  # served 8
     s.desk(m.FinishService, "loket-3", at(9, 50))  # C001
+    if unfinished:
+        s.issue("dukcapil", at(9, 45))  # A005: Dukcapil sends it to SKCK (Polri), waiting
+        s.desk(m.CallNext, "loket-1", at(9, 46))
+        s.desk(m.StartService, "loket-1", at(9, 47))
+        s.desk(m.Transfer, "loket-1", at(9, 48), to_queue="skck")
+        s.issue("bpjs", at(9, 50))  # H001: still waiting when the report runs
     s.ledger.close()

@@ -59,9 +59,42 @@ def test_agencies_and_services(ledger: Path) -> None:
     assert (c.issued, c.served, c.no_show) == (1, 2, 0)
     assert c.wait_mean_min == pytest.approx(36.5) and c.within_standard == pytest.approx(0.5)
     assert c.satisfaction is not None and c.satisfaction.grade == "D"
+    assert (b.transferred_in, c.transferred_in, a.transferred_in) == (0, 1, 0)
+    # SKCK to SIM stays inside Polri: neither out nor in for the agency.
     polri = _row(r.groups["agency"], "polri")
-    assert (polri.name, polri.issued, polri.served, polri.transfers) == ("Polresta", 2, 2, 1)
+    assert (polri.name, polri.issued, polri.served, polri.transfers) == ("Polresta", 2, 2, 0)
+    assert (polri.transferred_in, polri.not_served) == (0, 0)
     assert [g.key for g in r.groups["agency"]] == ["dukcapil", "polri"]
+
+
+def _adds_up(g: Group) -> bool:
+    assert g.issued is not None and g.transferred_in is not None and g.not_served is not None
+    return g.issued + g.transferred_in == g.served + g.no_show + g.transfers + g.not_served
+
+
+def test_every_hall_agency_and_queue_row_adds_up(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    write_scripted_day(path, unfinished=True)
+    r = build_report(read_period(path, DAY, DAY), DAY, DAY, CAT)
+    for level in ("hall", "agency", "queue"):
+        for g in r.groups[level]:
+            assert _adds_up(g), g
+    # A005 went from Dukcapil to SKCK and waits there; H001 waits in BPJS.
+    dukcapil = _row(r.groups["agency"], "dukcapil")
+    assert (dukcapil.issued, dukcapil.transfers, dukcapil.not_served) == (6, 1, 0)
+    polri = _row(r.groups["agency"], "polri")
+    assert (polri.issued, polri.transferred_in, polri.transfers, polri.not_served) == (2, 1, 0, 1)
+    skck = _row(r.groups["queue"], "skck")
+    assert (skck.issued, skck.transferred_in, skck.transfers, skck.not_served) == (1, 1, 1, 1)
+    assert _row(r.groups["queue"], "bpjs").not_served == 1
+    assert (r.hall.issued, r.hall.transfers, r.hall.transferred_in, r.hall.not_served) == (
+        9,
+        2,
+        2,
+        2,
+    )
+    # Counters and officers take no tickets and receive no transfers: no sum to show.
+    assert {(g.transferred_in, g.not_served) for g in r.groups["counter"]} == {(None, None)}
 
 
 def test_counters_and_officers(ledger: Path) -> None:

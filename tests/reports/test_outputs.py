@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,18 +28,37 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_csv_opens_with_the_csv_module(ledger: Path, tmp_path: Path) -> None:
     report = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
     groups, hours, fairness = write_csv(report, "id", tmp_path)
-    with groups.open(encoding="utf-8", newline="") as f:
+    # A byte order mark, so that Excel reads the file as UTF-8.
+    assert groups.read_bytes().startswith(b"\xef\xbb\xbf")
+    with groups.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    hall = next(r for r in rows if r["tingkat"] == "hall")
+    hall = next(r for r in rows if r["tingkat"] == "mal")
     assert (hall["diambil"], hall["dilayani"], hall["tidak hadir"]) == ("7", "6", "1")
+    assert (hall["dialihkan keluar"], hall["dialihkan masuk"], hall["tidak terlayani"]) == (
+        "1",
+        "1",
+        "0",
+    )
     assert hall["IKM"] == "81.25" and hall["mutu"] == "B Baik"
-    assert {r["tingkat"] for r in rows} == {"hall", "agency", "queue", "counter", "officer"}
-    with hours.open(encoding="utf-8", newline="") as f:
-        assert list(csv.reader(f)) == [["jam", "antrian diambil"], ["8", "5"], ["9", "2"]]
-    with fairness.open(encoding="utf-8", newline="") as f:
+    assert {r["tingkat"] for r in rows} == {"mal", "instansi", "layanan", "loket", "petugas"}
+    with hours.open(encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f)) == [
+            ["jam", "diambil"],
+            ["08:00-09:00", "5"],
+            ["09:00-10:00", "2"],
+        ]
+    with fairness.open(encoding="utf-8-sig", newline="") as f:
         items = dict(csv.reader(f))
-    assert items["Nomor yang tersalip"] == "1"
+    assert items["Nomor yang tersalip"] == "1" and items["Tiket prioritas"] == "1"
     assert items["Jam tersibuk"] == "08:00-09:00"
+
+
+def test_english_csv_keeps_english_level_values(ledger: Path, tmp_path: Path) -> None:
+    report = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    groups, _, _ = write_csv(report, "en", tmp_path)
+    with groups.open(encoding="utf-8-sig", newline="") as f:
+        levels = {r["level"] for r in csv.DictReader(f)}
+    assert levels == {"hall", "agency", "queue", "counter", "officer"}
 
 
 def test_xlsx_opens_with_openpyxl(ledger: Path, tmp_path: Path) -> None:
@@ -58,12 +78,36 @@ def test_xlsx_opens_with_openpyxl(ledger: Path, tmp_path: Path) -> None:
     assert services[0][:3] == ("name", "issued", "served")
     dukcapil = next(r for r in services if r[0] == "A KTP-el, KK, Akta")
     assert dukcapil[1:5] == (5, 4, 1, 0)
-    assert dukcapil[-1] == "A Very good"
+    assert dukcapil[12:] == ("A Very good", 0, 0)
+    summary = [r for r in wb["Summary"].iter_rows(values_only=True) if any(r)]
+    assert summary[1][:2] == ("Period", "2026-11-23")
+    assert summary[2][:2] == ("Days with tickets", 1)
+    assert any(str(r[0]).startswith("P90: 90 % of tickets") for r in summary)
     assert list(wb["Per hour"].iter_rows(values_only=True)) == [
-        ("hour", "tickets issued"),
-        (8, 5),
-        (9, 2),
+        ("hour", "issued"),
+        ("08:00-09:00", 5),
+        ("09:00-10:00", 2),
     ]
+    wb.close()
+
+
+def test_xlsx_columns_fit_and_the_header_stays(ledger: Path, tmp_path: Path) -> None:
+    report = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    (path,) = write_xlsx(report, "id", tmp_path)
+    wb = load_workbook(path)
+    for ws in wb.worksheets:
+        header_row = 5 if ws.title == "Ringkasan" else 1
+        assert ws.freeze_panes == f"A{header_row + 1}", ws.title
+        # The table runs to the first empty row (notes below it may run over).
+        rows = []
+        for row in ws.iter_rows(min_row=header_row):
+            if all(c.value is None for c in row):
+                break
+            rows.append(row)
+        for cells in zip(*rows, strict=True):
+            longest = max(len(str(c.value)) for c in cells if c.value is not None)
+            width = ws.column_dimensions[cells[0].column_letter].width
+            assert width >= longest, (ws.title, cells[0].column_letter)
     wb.close()
 
 
@@ -74,6 +118,12 @@ def test_png_charts_open_with_pil(ledger: Path, tmp_path: Path) -> None:
         "laporan-2026-11-23-per-jam.png",
         "laporan-2026-11-23-tunggu.png",
     ]
+    english = write_png(report, "en", tmp_path / "en")
+    assert [p.name for p in english] == [
+        "laporan-2026-11-23-per-hour.png",
+        "laporan-2026-11-23-waits.png",
+    ]
+    paths += english
     for p in paths:
         with Image.open(p) as img:
             img.verify()
@@ -87,9 +137,14 @@ def test_table_in_both_languages(ledger: Path) -> None:
     report = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
     text_id = to_table(report, "id")
     assert "Per instansi" in text_id and "Penyalipan" in text_id and "B Baik" in text_id
+    assert "Tiket prioritas: 1" in text_id and "Persentase tiket prioritas (%)" in text_id
     text_en = to_table(report, "en")
     assert "By agency" in text_en and "Overtakes" in text_en and "B Good" in text_en
     assert "Loket 3" in text_en and "08:00-09:00      5" in text_en
+    # IKM with the two decimals of the regulation's bands; P90 and the sum explained once.
+    assert " 81.25  B Good" in text_en and " 91.67  A Very good" in text_en
+    assert text_en.count("P90: 90 % of tickets took no longer") == 1
+    assert text_en.count("issued + transferred in = served + no-show") == 1
 
 
 def test_cli_with_ledger_and_catalogue(
@@ -139,14 +194,90 @@ def test_cli_with_central_config_and_a_range(
     code = main(["report", "--from", "2026-11-22", "--to", "2026-11-24", "--config", str(cfg)])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Periode: 2026-11-22 .. 2026-11-24" in out and "Hari dengan antrian: 1" in out
+    assert "Periode: 2026-11-22 s.d. 2026-11-24" in out and "Hari dengan antrian: 1" in out
 
 
-def test_cli_refuses_bad_input_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # The command configures logging to stderr itself (basicConfig with force=True).
-    assert main(["report", "--date", "2026-11-23", "--ledger", str(tmp_path / "x.db")]) == 2
-    assert "not found: pass --ledger" in capsys.readouterr().err
-    code = main(["report", "--from", "2026-11-23", "--to", "2026-11-01", "--ledger", "x"])
-    assert code == 2 and "is before --from" in capsys.readouterr().err
+def test_cli_refuses_bad_input_clearly(
+    ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def err(*argv: str) -> str:
+        assert main(["report", *argv]) == 2
+        text = capsys.readouterr().err
+        # One plain line, not a log line with a timestamp and module name.
+        assert text.startswith("antrian report: ") and text.count("\n") == 1, text
+        return text
+
+    assert "not found: pass --ledger" in err("--date", "2026-11-23", "--ledger", "x.db")
+    text = err("--from", "2026-11-23", "--to", "2026-11-01", "--ledger", "x")
+    assert "is before --from" in text and "--from 2026-11-01 --to 2026-11-23" in text
+    missing = err("--ledger", str(ledger), "--catalogue", str(tmp_path / "nope.yaml"))
+    assert "check the --catalogue path" in missing
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    for out in (a_file, a_file / "below"):
+        text = err(
+            "--date", "2026-11-23", "--ledger", str(ledger), "--format", "csv", "--out", str(out)
+        )
+        assert "not a directory" in text
     with pytest.raises(SystemExit):
         main(["report", "--date", "23-11-2026", "--ledger", "x"])
+    assert "use YYYY-MM-DD" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["report", "--date", "2026-02-30", "--ledger", "x"])
+    text = capsys.readouterr().err
+    assert "no day 30" in text and "YYYY-MM-DD" not in text
+
+
+def test_cli_out_that_cannot_be_written_is_a_clear_error(
+    ledger: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "mkdir", refuse)  # as root, chmod would not stop the test
+    argv = ["report", "--date", "2026-11-23", "--ledger", str(ledger), "--format", "xlsx"]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"antrian report: cannot write the xlsx files to {tmp_path / 'out'}: Permission denied\n"
+    )
+
+
+def test_cli_empty_period_names_the_days_the_ledger_holds(
+    ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["report", "--date", "2026-11-24", "--ledger", str(ledger)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "tidak ada data untuk periode ini; ledger ini memuat antrian pada 2026-11-23" in out
+    # Files are written for an empty day too, but not without a word.
+    assert main([*argv, "--format", "csv", "--lang", "en", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        err == "antrian report: no data for this period; this ledger holds tickets for 2026-11-23\n"
+    )
+
+
+def test_cli_default_date_is_the_halls_today(
+    ledger: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 18:00 UTC on the 22nd is 01:00 WIB on the 23rd: the server's date is the day before.
+    monkeypatch.setattr(
+        "reports.cli._now", lambda tz: datetime(2026, 11, 22, 18, 0, tzinfo=UTC).astimezone(tz)
+    )
+    assert main(["report", "--ledger", str(ledger), "--catalogue", str(DEMO_CATALOGUE)]) == 0
+    assert "Periode: 2026-11-23  (Hari dengan antrian: 1)" in capsys.readouterr().out
+    # Without a catalogue: the business day central last recorded in the ledger.
+    monkeypatch.setattr("reports.cli._now", lambda tz: datetime(2027, 1, 5, tzinfo=tz))
+    assert main(["report", "--ledger", str(ledger)]) == 0
+    assert "Periode: 2026-11-23  (Hari dengan antrian: 1)" in capsys.readouterr().out
+
+
+def test_cli_png_keeps_matplotlib_quiet(
+    ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["report", "--date", "2026-11-23", "--ledger", str(ledger), "--format", "png"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == ""
