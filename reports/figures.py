@@ -98,6 +98,7 @@ class Report:
     fairness: Fairness
     waits_by_agency: dict[str, list[float]] = field(default_factory=dict)  # minutes
     days_held: tuple[date, ...] = ()  # every day of the whole ledger with tickets
+    per_day: list[Group] = field(default_factory=list)  # level "day", key the ISO date
 
     @property
     def hall(self) -> Group:
@@ -288,6 +289,20 @@ def build_report(
             for k in keys
         ]
 
+    # Per business day, like the hall's row: how one day compares with the others.
+    by_day: dict[date, list[TicketRecord]] = {}
+    for t in tickets:
+        by_day.setdefault(t.day, []).append(t)
+    per_day = []
+    for day, ts in sorted(by_day.items()):
+        ids = {t.id for t in ts}
+        n_moves = sum(tr.ticket_id in ids for tr in moves)
+        per_day.append(
+            _group(
+                "day", day.isoformat(), day.isoformat(), len(ts), ts, n_moves, n_moves, standard_min
+            )
+        )
+
     per_hour = Counter(t.issued_at.astimezone(tz).hour for t in tickets)
     peak = max(sorted(per_hour), key=lambda h: per_hour[h]) if per_hour else None
     waits_by_agency: dict[str, list[float]] = {}
@@ -301,6 +316,7 @@ def build_report(
         hall_name=catalogue.hall_name if catalogue else "",
         days_with_tickets=len({t.day for t in tickets}),
         days_held=data.days_held,
+        per_day=per_day,
         groups=groups,
         per_hour=dict(sorted(per_hour.items())),
         peak_hour=peak,

@@ -21,6 +21,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "sheet.counter": ("Loket", "Counters"),
     "sheet.officer": ("Petugas", "Officers"),
     "sheet.hours": ("Per jam", "Per hour"),
+    "sheet.days": ("Per hari", "Per day"),
+    "col.day": ("tanggal", "date"),
     "sheet.fairness": ("Keadilan", "Fairness"),
     "col.level": ("tingkat", "level"),
     "col.key": ("kode", "id"),
@@ -92,6 +94,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "row.counter": ("loket", "counter"),
     "row.officer": ("petugas", "officer"),
     "file.hours": ("per-jam", "per-hour"),
+    "file.days": ("per-hari", "per-day"),
     "file.fairness": ("keadilan", "fairness"),
     "file.waits": ("tunggu", "waits"),
 }

@@ -36,6 +36,16 @@ GROUP_COLUMNS = (
     "col.not_served",
 )
 IKM_COLUMN = GROUP_COLUMNS.index("col.ikm")
+DAY_COLUMNS = (
+    "col.day",
+    "col.issued",
+    "col.served",
+    "col.no_show",
+    "col.wait_mean",
+    "col.ratings",
+    "col.ikm",
+    "col.grade",
+)
 
 
 def _r(x: float | None, digits: int = 1) -> float | None:
@@ -75,6 +85,18 @@ def fairness_rows(report: Report, lang: Lang) -> list[list[Cell]]:
         [label("fair.priority_longest", lang), _r(f.priority_longest_wait_min)],
         [label("peak_hour", lang), _hour(report.peak_hour)],
     ]
+
+
+def day_rows(report: Report, lang: Lang) -> list[list[Cell]]:
+    """Per business day of a range; none for a single day (the hall's row says it all)."""
+    if report.start == report.end:
+        return []
+    keep = {c: i for i, c in enumerate(GROUP_COLUMNS)}
+    rows: list[list[Cell]] = []
+    for g in report.per_day:
+        row = group_row(g, lang)
+        rows.append([g.key, *(row[keep[c]] for c in DAY_COLUMNS[1:])])
+    return rows
 
 
 def hour_rows(report: Report) -> list[list[Cell]]:
@@ -158,6 +180,11 @@ def to_table(report: Report, lang: Lang) -> str:
         out += ["", label(f"level.{level}", lang)]
         rows = [group_row(g, lang) for g in report.groups[level]]
         out += _table(header, rows, ikm_at=IKM_COLUMN)
+    if days := day_rows(report, lang):
+        out += ["", label("sheet.days", lang)]
+        out += _table(
+            [label(c, lang) for c in DAY_COLUMNS], days, ikm_at=DAY_COLUMNS.index("col.ikm")
+        )
     out += ["", *notes(lang)]
     out += ["", label("sheet.hours", lang)]
     top = max(report.per_hour.values())
@@ -186,7 +213,7 @@ def _write_csv(path: Path, rows: list[list[Cell]]) -> None:
 
 def write_csv(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     """Three files: the groups (one row per hall/agency/service/counter/officer), the
-    tickets per hour, and the fairness figures."""
+    tickets per hour, and the fairness figures; for a range, a fourth per day."""
     out_dir.mkdir(parents=True, exist_ok=True)
     groups = out_dir / f"{stem(report)}.csv"
     header: list[Cell] = [label("col.level", lang), label("col.key", lang)]
@@ -201,7 +228,12 @@ def write_csv(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     _write_csv(
         fair, [[label("col.item", lang), label("col.value", lang)], *fairness_rows(report, lang)]
     )
-    return [groups, hours, fair]
+    written = [groups, hours, fair]
+    if days := day_rows(report, lang):
+        per_day = out_dir / _file(report, "days", lang, "csv")
+        _write_csv(per_day, [[label(c, lang) for c in DAY_COLUMNS], *days])
+        written.append(per_day)
+    return written
 
 
 def _fit(ws: Worksheet, header_row: int) -> None:
@@ -257,6 +289,9 @@ def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
                 ws.append([empty_notice(report, lang)])
             for note in notes(lang):
                 ws.append([note])
+    if days := day_rows(report, lang):
+        ws = wb.create_sheet(label("sheet.days", lang))
+        table(ws, [label(c, lang) for c in DAY_COLUMNS], days)
     ws = wb.create_sheet(label("sheet.hours", lang))
     table(ws, [label("col.hour", lang), label("col.tickets", lang)], hour_rows(report))
     ws = wb.create_sheet(label("sheet.fairness", lang))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from PIL import Image
 
 from antrian.cli import main
 from central.testing import DEMO_CATALOGUE
-from reports import build_report, read_period
+from reports import Report, build_report, read_period
 from reports.render import to_table, write_csv, write_png, write_xlsx
 
 from .scripted_day import CAT, DAY, write_scripted_day
@@ -281,3 +282,47 @@ def test_cli_png_keeps_matplotlib_quiet(
     argv = ["report", "--date", "2026-11-23", "--ledger", str(ledger), "--format", "png"]
     assert main([*argv, "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().err == ""
+
+
+def _two_days(ledger: Path) -> Report:
+    """The scripted day and a copy of it a day later, without its no-show."""
+    data = read_period(ledger, DAY, DAY)
+    later = [
+        replace(t, id=f"{t.id}-b", day=date(2026, 11, 24))
+        for t in data.tickets
+        if t.status != "no_show"
+    ]
+    both = replace(data, tickets=data.tickets + later)
+    return build_report(both, DAY, date(2026, 11, 24), CAT)
+
+
+def test_a_range_has_a_row_per_day(ledger: Path, tmp_path: Path) -> None:
+    report = _two_days(ledger)
+    expected_id = [
+        ["tanggal", "diambil", "dilayani", "tidak hadir", "rerata tunggu (mnt)"],
+        ["2026-11-23", "7", "6", "1", "25.1"],
+        ["2026-11-24", "6", "6", "0", "26.8"],
+    ]
+    text = to_table(report, "id")
+    assert "Per hari" in text and "Periode: 2026-11-23 s.d. 2026-11-24" in text
+    lines = text.splitlines()
+    at = lines.index("Per hari")
+    assert lines[at + 3].split()[:5] == expected_id[1]
+    assert lines[at + 4].split()[:5] == expected_id[2]
+    paths = write_csv(report, "id", tmp_path)
+    assert paths[-1].name == "laporan-2026-11-23_2026-11-24-per-hari.csv"
+    with paths[-1].open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert [r[:5] for r in rows] == expected_id
+    assert rows[1][6:] == ["81.25", "B Baik"]
+    (xlsx,) = write_xlsx(report, "en", tmp_path)
+    wb = load_workbook(xlsx, read_only=True)
+    assert "Per day" in wb.sheetnames
+    day_rows = list(wb["Per day"].iter_rows(values_only=True))
+    assert day_rows[0][:3] == ("date", "issued", "served")
+    assert [r[0] for r in day_rows[1:]] == ["2026-11-23", "2026-11-24"]
+    wb.close()
+    # One day has no per-day table: the hall's row is that day.
+    single = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    assert "Per hari" not in to_table(single, "id")
+    assert len(write_csv(single, "id", tmp_path / "one")) == 3
