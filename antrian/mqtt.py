@@ -6,7 +6,9 @@ import contextlib
 import logging
 import socket
 import ssl
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -27,6 +29,9 @@ from protocol import messages as m
 log = logging.getLogger(__name__)
 
 ROUTES_MAX = 1024
+# A broker that stays away is logged again at most this often (the reconnect loop retries
+# every few seconds; one line a minute is enough for journalctl).
+FAILURE_LOG_EVERY_S = 60.0
 
 Handler = Callable[[str, bytes], object]
 
@@ -88,8 +93,19 @@ class MqttLink:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _client: paho.Client | None = None
     _stopping: bool = False
+    # Why the last connection attempt failed ("connection refused", "Not authorized", a
+    # TLS error), None once connected: what `antrian status` tells a technician.
+    last_error: str | None = None
+    _failure_logged: tuple[str, float] | None = None
 
     # -- lifecycle ------------------------------------------------------------------
+
+    @property
+    def announces(self) -> bool:
+        """Devices and central publish a retained birth and leave a will; a one-off tool
+        (`antrian status`, provisioning, a sign-in) does not: its retained offline status
+        stayed in the fleet list for good after every run."""
+        return self.identity.role != "tool"
 
     def start(self) -> None:
         client_id = f"{self.identity.node_id}-{uuid.uuid4().hex[:8]}"
@@ -108,14 +124,16 @@ class MqttLink:
         if b.tls_ca:
             c.tls_set(ca_certs=b.tls_ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
         c.reconnect_delay_set(b.reconnect_min_s, b.reconnect_max_s)  # type: ignore[arg-type]
-        c.will_set(
-            self.topics.status(self.identity.node_id),
-            encode(self.status(online=False)),
-            qos=1,
-            retain=True,
-        )
+        if self.announces:
+            c.will_set(
+                self.topics.status(self.identity.node_id),
+                encode(self.status(online=False)),
+                qos=1,
+                retain=True,
+            )
         c.on_socket_open = self._on_socket_open
         c.on_connect = self._on_connect
+        c.on_connect_fail = self._on_connect_fail
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_subscribe = self._on_subscribe
@@ -130,7 +148,7 @@ class MqttLink:
         if c is None:
             return
         self._stopping = True
-        if self._session.is_set():
+        if self._session.is_set() and self.announces:
             info = c.publish(
                 self.topics.status(self.identity.node_id),
                 encode(self.status(online=False)),
@@ -174,7 +192,7 @@ class MqttLink:
 
     def publish_status(self) -> None:
         """Re-announce the birth, e.g. after a fault appeared or cleared."""
-        if self.connected:
+        if self.connected and self.announces:
             self.publish(
                 self.topics.status(self.identity.node_id), encode(self.status(True)), retain=True
             )
@@ -231,8 +249,13 @@ class MqttLink:
         properties: Properties | None,
     ) -> None:
         if reason.is_failure:
-            log.warning("broker refused the connection: %s", reason)
+            hint = ""
+            if reason.value in (0x86, 0x87):  # bad user name or password, not authorized
+                hint = " (check the username and password_file of this device's config)"
+            self._failed(f"broker refused the connection: {reason}{hint}")
             return
+        self.last_error = None
+        self._failure_logged = None
         with self._lock:
             subs = list(self._subs.items())
             self._unacked = set()
@@ -244,14 +267,38 @@ class MqttLink:
         # After the SUBSCRIBEs: the broker handles one client's packets in order, so a
         # request published from now on has its reply subscription in place first.
         self._session.set()
-        client.publish(
-            self.topics.status(self.identity.node_id),
-            encode(self.status(online=True)),
-            qos=1,
-            retain=True,
-        )
+        if self.announces:
+            client.publish(
+                self.topics.status(self.identity.node_id),
+                encode(self.status(online=True)),
+                qos=1,
+                retain=True,
+            )
         if not waiting:
             self._up()
+
+    def _on_connect_fail(self, client: paho.Client, userdata: Any) -> None:
+        # paho calls this inside its `except OSError`: the exception is the reason.
+        exc = sys.exc_info()[1]
+        b = self.broker
+        if isinstance(exc, ssl.SSLError):
+            why = f"TLS failed: {exc} (check tls_ca; the broker's certificate must name {b.host})"
+        elif isinstance(exc, socket.gaierror):
+            why = f"cannot resolve {b.host}: {exc} (check broker.host)"
+        elif isinstance(exc, ConnectionRefusedError):
+            why = "connection refused (is Mosquitto running, on this port?)"
+        else:
+            why = f"cannot connect: {exc or 'unknown error'}"
+        self._failed(f"broker {b.host}:{b.port}: {why}")
+
+    def _failed(self, why: str) -> None:
+        """Remember why, and log it: at once when the reason is new, then once a minute."""
+        self.last_error = why
+        t = time.monotonic()
+        last = self._failure_logged
+        if last is None or last[0] != why or t - last[1] >= FAILURE_LOG_EVERY_S:
+            self._failure_logged = (why, t)
+            log.warning("%s; retrying", why)
 
     def _on_subscribe(
         self,

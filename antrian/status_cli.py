@@ -58,7 +58,8 @@ def collect(
     link.start()
     try:
         if not link.wait_connected(wait):
-            raise ConnectionError(f"broker {broker.host}:{broker.port} not reachable")
+            why = link.last_error or f"broker {broker.host}:{broker.port} not reachable"
+            raise ConnectionError(why)
         fleet_seen.wait(wait)
     finally:
         link.stop()
@@ -92,11 +93,16 @@ def render(central: m.NodeStatus | None, fleet: m.FleetSnapshot | None, now: dat
             "`antrian status --config central.yaml` on the central server)"
         )
         return "\n".join(lines)
-    lines.append(f"{'node':<20} {'role':<8} {'state':<8} {'since':>9}  faults / last error")
+    head = f"{'node':<20} {'role':<8} {'state':<8} {'since':>9} {'config':>6}"
+    lines.append(f"{head}  faults / last error")
     for n in fleet.nodes:
         state = "online" if n.online else "OFFLINE"
         note = ", ".join(n.faults) or (n.last_error or "")
-        lines.append(f"{n.node_id:<20} {n.role:<8} {state:<8} {_ago(n.since, now):>9}  {note}")
+        # The config version the device runs: after `provision` delivers a new one, every
+        # device should show it here.
+        version = f"v{n.config_version}" if n.config_version is not None else "-"
+        since = _ago(n.since, now)
+        lines.append(f"{n.node_id:<20} {n.role:<8} {state:<8} {since:>9} {version:>6}  {note}")
     lines.append(f"{len(fleet.nodes)} nodes; {fleet.errors_total} bad messages since central start")
     return "\n".join(lines)
 

@@ -8,11 +8,19 @@ from protocol import messages as m
 
 
 class Fleet:
+    """The hall's devices and central. One-off tools (`antrian status`, provisioning, a
+    sign-in) are not devices: their statuses are left out, and rows that older versions
+    kept for them are dropped when the ledger is loaded."""
+
     def __init__(self, entries: list[m.FleetEntry] | None = None) -> None:
-        self.nodes: dict[str, m.FleetEntry] = {e.node_id: e for e in entries or []}
+        self.nodes: dict[str, m.FleetEntry] = {
+            e.node_id: e for e in entries or [] if e.role != "tool"
+        }
 
     def apply(self, status: m.NodeStatus, now: datetime) -> m.FleetEntry | None:
         """Record a status; returns the changed entry, or None when nothing changed."""
+        if status.role == "tool":
+            return None
         old = self.nodes.get(status.node_id)
         if old is not None and status.session < old.session:
             return None  # a late will (or birth) from a previous session
