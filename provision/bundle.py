@@ -26,7 +26,7 @@ def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
     site_file = site.site_file()
     settings = site_file.provision
     install = PurePosixPath(settings.install_dir)
-    cfg, _merged = site.validate(device)
+    cfg, merged = site.validate(device)
     data: dict[str, Any] = cfg.model_dump(mode="json", exclude_none=True)
     broker = dict(data.get("broker", {}))
     broker.update(username=device.node_id, password_file=str(install / PASSWORD_FILE))
@@ -43,6 +43,15 @@ def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
     if device.role == "central":
         data["catalogue"] = str(install / "catalogue.yaml")
         data.pop("ledger", None)
+        if data.get("device_configs") is not None:
+            # Relative to central.yaml in the site folder, but the bundle is unpacked into
+            # install_dir, which holds only the bundle's files. Central reads the site folder
+            # itself (the clone on the server that provisions, docs/deploy.md), so it always
+            # delivers what the devices' bundles were built from, also after a re-provision,
+            # and picks up a changed device file without a new bundle of its own.
+            relative_to = merged.origin_of(("device_configs",)).parent
+            folder = relative_to / str(data["device_configs"])
+            data["device_configs"] = str(folder.resolve())
     return data
 
 

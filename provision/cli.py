@@ -95,6 +95,13 @@ def _add(args: argparse.Namespace) -> int:
         return 1
     print(f"added {args.device_id} ({args.role}) to {prov.site}")
     print(f"  bundle for the device: {bundle}")
+    if args.role == "central":
+        folder = prov.delivery_folder(args.device_id)
+        if folder is not None:
+            print(
+                f"  central delivers the device configs it reads from {folder}: keep this "
+                "repository there, readable by user antrian (docs/deploy.md)"
+            )
     print(f"  broker files: {prov.paths.passwd}, {prov.paths.acl}")
     print(
         "  on the server: install the broker files and `systemctl reload mosquitto` "

@@ -14,7 +14,7 @@ from antrian.session import atomic_write
 from protocol import Topics
 
 from .acl import AclEntry, render_acl
-from .bundle import TLS_PORT, write_bundle
+from .bundle import TLS_PORT, delivered_config, write_bundle
 from .ca import CaFiles, create_ca, issue_server_cert
 from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs
 from .passwords import PasswordFile, new_password
@@ -180,6 +180,14 @@ class Provisioner:
         self.passwords.set(node_id, password)
         self.write_broker_files()
         return write_bundle(self.configs, device, password, self.paths.ca.cert, self.paths.bundles)
+
+    def delivery_folder(self, node_id: str = "central") -> str | None:
+        """The site folder central's bundle points its device_configs at, if it delivers."""
+        device = self._find(node_id)
+        if device is None or device.role != "central":
+            return None
+        folder = delivered_config(self.configs, device).get("device_configs")
+        return str(folder) if folder is not None else None
 
     def remove(self, node_id: str, delete_config: bool = False) -> bool:
         """Revoke: password and ACL entries go, the bundle is deleted. Returns whether the
