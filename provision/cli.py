@@ -33,6 +33,12 @@ def register(sub: Any) -> None:
     a.add_argument("site", metavar="SITE")
     a.add_argument("role", metavar="ROLE", choices=ROLES)
     a.add_argument("device_id", metavar="DEVICE_ID")
+    a.add_argument(
+        "--new-password",
+        action="store_true",
+        help="rotate the device's MQTT password (a re-run keeps it by default); the device "
+        "is locked out at the next broker reload until it has the new bundle",
+    )
     a.set_defaults(func=_add)
 
     r = ps.add_parser("remove", help="revoke a device: password, ACL, retained topics")
@@ -89,11 +95,17 @@ def _check(args: argparse.Namespace) -> int:
 def _add(args: argparse.Namespace) -> int:
     try:
         prov = Provisioner(args.site, args.configs, args.secrets)
-        bundle = prov.add(args.role, args.device_id)
+        had = prov.holds_password(args.device_id)
+        bundle = prov.add(args.role, args.device_id, rotate=args.new_password)
     except (ProvisionError, ConfigInvalid) as exc:
         print(exc, file=sys.stderr)
         return 1
-    print(f"added {args.device_id} ({args.role}) to {prov.site}")
+    done = "refreshed" if had else "added"
+    print(f"{done} {args.device_id} ({args.role}) of site {prov.site}")
+    if had and not args.new_password:
+        print("  password kept: the running device stays connected")
+    elif had:
+        print("  NEW password: once the broker reloads, the device connects only with this bundle")
     print(f"  bundle for the device: {bundle}")
     if args.role == "central":
         folder = prov.delivery_folder(args.device_id)

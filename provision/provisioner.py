@@ -14,10 +14,10 @@ from antrian.session import atomic_write
 from protocol import Topics
 
 from .acl import AclEntry, render_acl
-from .bundle import TLS_PORT, delivered_config, write_bundle
+from .bundle import PASSWORD_FILE, TLS_PORT, delivered_config, write_bundle
 from .ca import CaFiles, create_ca, issue_server_cert
 from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs
-from .passwords import PasswordFile, new_password
+from .passwords import PasswordFile, new_password, verify_password
 
 SECURITY_TEMPLATE = REPO_ROOT / "broker" / "security.conf.template"
 CONFIGS_ROOT = REPO_ROOT / "firmware_configs"
@@ -146,8 +146,12 @@ class Provisioner:
             out.append(AclEntry(d.node_id, d.role, tuple(counters)))
         return out
 
-    def add(self, role: str, node_id: str) -> Path:
-        """Device file (kept if it exists), password, ACL and bundle; returns the bundle."""
+    def add(self, role: str, node_id: str, rotate: bool = False) -> Path:
+        """Device file (kept if it exists), password, ACL and bundle; returns the bundle.
+
+        A device that holds a password keeps it (a re-run refreshes its bundle after a config
+        change) unless `rotate`: a new password locks the running device out at the next
+        broker reload until it has the new bundle."""
         if role not in ROLES:
             raise ProvisionError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not IDENT.match(node_id):
@@ -157,6 +161,7 @@ class Provisioner:
             )
         if not self.paths.ca.exists():
             raise ProvisionError(f"site {self.site} has no CA yet: run `antrian provision ca`")
+        password = None if rotate else self._kept_password(node_id)
         device = self._find(node_id)
         created = False
         if device is None:
@@ -176,10 +181,31 @@ class Provisioner:
             if created:
                 device.path.unlink()
             raise
-        password = new_password()
-        self.passwords.set(node_id, password)
+        if password is None:
+            password = new_password()
+            self.passwords.set(node_id, password)
         self.write_broker_files()
         return write_bundle(self.configs, device, password, self.paths.ca.cert, self.paths.bundles)
+
+    def holds_password(self, node_id: str) -> bool:
+        return node_id in self.passwords.entries()
+
+    def _kept_password(self, node_id: str) -> str | None:
+        """The device's current password, from its last bundle (the password file holds only
+        hashes); None for a device without one. Refuses rather than silently rotating."""
+        hashed = self.passwords.entries().get(node_id)
+        if hashed is None:
+            return None
+        copy = self.paths.bundles / node_id / PASSWORD_FILE
+        password = copy.read_text().strip() if copy.is_file() else ""
+        if not password or not verify_password(password, hashed):
+            raise ProvisionError(
+                f"{node_id} already holds a password, but its copy in {copy} is missing or "
+                "does not match it, so it cannot be kept\n"
+                f"    fix: `antrian provision add {self.site} <role> {node_id} --new-password`; "
+                "the device is locked out at the next broker reload until it has the new bundle"
+            )
+        return password
 
     def delivery_folder(self, node_id: str = "central") -> str | None:
         """The site folder central's bundle points its device_configs at, if it delivers."""
