@@ -79,9 +79,9 @@ def _check(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         bad += len(problems)
-        broken = {str(p.file) for p in problems}
+        broken = {str(p.file) for p in problems} | {d for p in problems for d in p.devices}
         for d in devices:
-            mark = "ok " if str(d.path) not in broken else "ERR"
+            mark = "ERR" if {str(d.path), d.node_id} & broken else "ok "
             print(f"{mark} {site}/{d.node_id} ({d.role}) {d.path}")
     if bad:
         print(

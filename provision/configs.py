@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -81,10 +81,14 @@ class Problem:
     field: str
     message: str
     fix: str
+    # The devices whose config this breaks, when the file is one they share (site.yaml, a
+    # role file, the catalogue): the same line would otherwise repeat once per device.
+    devices: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else str(self.file)
-        return f"{where}: {self.message}\n    fix: {self.fix}"
+        devices = f"\n    devices: {', '.join(self.devices)}" if self.devices else ""
+        return f"{where}: {self.message}{devices}\n    fix: {self.fix}"
 
 
 class ConfigInvalid(ValueError):
@@ -285,31 +289,66 @@ class SiteConfigs:
 
     def validate(self, device: Device) -> tuple[BaseModel, Merged]:
         """The device's config as its node would load it, or ConfigInvalid."""
-        merged = self.merged(device)
-        model = role_model(device.role)
         try:
-            cfg = model.model_validate(merged.raw)
-        except ValidationError as exc:
-            raise ConfigInvalid(_problems(exc, merged.origin_of, device.role)) from None
-        problems = self._cross_check(device, merged, cfg)
-        if problems:
-            raise ConfigInvalid(problems)
+            merged = self.merged(device)
+            model = role_model(device.role)
+            try:
+                cfg = model.model_validate(merged.raw)
+            except ValidationError as exc:
+                raise ConfigInvalid(_problems(exc, merged.origin_of, device.role)) from None
+            problems = self._cross_check(device, merged, cfg)
+            if problems:
+                raise ConfigInvalid(problems)
+        except ConfigInvalid as exc:
+            raise ConfigInvalid(
+                [
+                    p if p.file == device.path else replace(p, devices=(device.node_id,))
+                    for p in exc.problems
+                ]
+            ) from None
         return cfg, merged
+
+    def site_problems(self) -> list[Problem]:
+        """What is wrong with the files every device shares: site.yaml and the catalogue."""
+        try:
+            self.site_file()
+            catalogue = self.catalogue()
+        except ConfigInvalid as exc:
+            return exc.problems
+        if catalogue is not None and catalogue.site != self.site_id:
+            # Central refuses to start with a catalogue of another site (a copied site folder
+            # whose catalogue.yaml kept the old id); every device file would still look valid.
+            try:
+                centrals = tuple(d.node_id for d in self.devices() if d.role == "central")
+            except ConfigInvalid:
+                centrals = ()  # check() reports those files itself
+            return [
+                Problem(
+                    self.folder / "catalogue.yaml",
+                    "site",
+                    f"site {catalogue.site!r} but the file is in the folder of site "
+                    f"{self.site_id!r} (central would not start)",
+                    f"set site: {self.site_id}",
+                    centrals,
+                )
+            ]
+        return []
 
     def check(self) -> tuple[list[Device], list[Problem]]:
         """Validate every file of the site; returns the devices and every problem found."""
-        problems: list[Problem] = []
+        problems = self.site_problems()
+        if any(p.file == self.site_path for p in problems):
+            return [], problems  # every device starts from site.yaml
         try:
-            self.site_file()
             devices = self.devices()
         except ConfigInvalid as exc:
-            return [], exc.problems
+            return [], problems + exc.problems
         for d in devices:
             try:
                 self.validate(d)
             except ConfigInvalid as exc:
                 problems.extend(exc.problems)
-        return devices, problems
+        return devices, _merge_devices(problems)
 
     def catalogue(self) -> Any | None:
         path = self.folder / "catalogue.yaml"
@@ -375,6 +414,20 @@ class SiteConfigs:
         elif device.role == "display" and cfg.counter is not None:
             need(("counter",), cfg.counter, counters, "counter")
         return problems
+
+
+def _merge_devices(problems: list[Problem]) -> list[Problem]:
+    """One problem per shared file and field, naming every device it breaks."""
+    merged: dict[tuple[Path, str, str, str], Problem] = {}
+    for p in problems:
+        key = (p.file, p.field, p.message, p.fix)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = p
+        else:
+            devices = seen.devices + tuple(d for d in p.devices if d not in seen.devices)
+            merged[key] = replace(seen, devices=devices)
+    return list(merged.values())
 
 
 def _role_from_name(stem: str) -> Role | None:

@@ -161,6 +161,9 @@ class Provisioner:
             )
         if not self.paths.ca.exists():
             raise ProvisionError(f"site {self.site} has no CA yet: run `antrian provision ca`")
+        shared = self.configs.site_problems()
+        if shared:
+            raise ConfigInvalid(shared)
         password = None if rotate else self._kept_password(node_id)
         device = self._find(node_id)
         created = False

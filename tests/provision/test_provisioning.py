@@ -93,3 +93,41 @@ def cli(prov: Provisioner, tmp_path: Path, *argv: str) -> int:
     args = parser.parse_args(["provision", *roots, *argv])
     result: int = args.func(args)
     return result
+
+
+def test_a_copied_site_with_the_old_catalogue_site_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/deploy.md step 3 done halfway: site.yaml and central.yaml say the new site."""
+    root = copy_site(tmp_path)
+    folder = root / "mpp-test"
+    (root / SITE).rename(folder)
+    for name in ("site.yaml", "central.yaml"):
+        path = folder / name
+        path.write_text(path.read_text().replace(f"site: {SITE}", "site: mpp-test"))
+    prov = Provisioner("mpp-test", root, tmp_path / "secrets")
+    prov.create_ca()
+    assert cli(prov, tmp_path, "check", "mpp-test") == 1
+    out = capsys.readouterr()
+    assert "every config is valid" not in out.out and "ERR mpp-test/central" in out.out
+    assert (
+        f"{folder / 'catalogue.yaml'}: site: site 'mpp-jambi' but the file is in the folder "
+        "of site 'mpp-test'"
+    ) in out.err
+    assert "    fix: set site: mpp-test" in out.err
+    assert cli(prov, tmp_path, "add", "mpp-test", "central", "central") == 1
+    assert "fix: set site: mpp-test" in capsys.readouterr().err
+    assert prov.passwords.users() == [] and not prov.paths.bundles.exists()
+
+
+def test_a_role_file_error_is_reported_once_naming_its_devices(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    role = prov.configs.role_path("kiosk")
+    role.write_text(role.read_text().replace("hardware: gpio", "hardware: gpoi"))
+    assert cli(prov, tmp_path, "check", SITE) == 1
+    err = capsys.readouterr().err
+    assert err.count(f"{role}: hardware:") == 1
+    assert "\n    devices: kiosk-lantai-2, kiosk-lobby\n    fix: give a valid value" in err
+    assert cli(prov, tmp_path, "add", SITE, "kiosk", "kiosk-lobby") == 1
+    assert "    devices: kiosk-lobby\n" in capsys.readouterr().err
