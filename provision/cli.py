@@ -125,12 +125,14 @@ def _add(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     try:
         prov = Provisioner(args.site, args.configs, args.secrets)
-        had = prov.remove(args.device_id, delete_config=args.delete_config)
+        # Every input is checked before anything changes: an error must mean nothing happened.
+        device = prov.removable(args.device_id, delete_config=args.delete_config)
         if not args.keep_retained:
             pw = args.password_file or prov.paths.bundles / "central" / PASSWORD_FILE
-            if not Path(pw).exists():
+            if not Path(pw).is_file():
                 raise ProvisionError(
-                    f"no central password at {pw}: pass --password-file, or --keep-retained"
+                    f"no central password at {pw}: nothing changed; pass --password-file "
+                    "(on the server: /etc/antrian/mqtt-password), or --keep-retained"
                 )
             broker = BrokerSettings(
                 host=args.broker_host,
@@ -138,12 +140,35 @@ def _remove(args: argparse.Namespace) -> int:
                 username="central",
                 password_file=str(pw),
             )
-            clear_retained(broker, prov.site, args.device_id)
+            # Before the local changes: an unreachable broker also leaves everything as it was.
+            try:
+                clear_retained(broker, prov.site, args.device_id)
+            except ProvisionError as exc:
+                raise ProvisionError(
+                    f"{exc}: nothing changed; check --broker-host/--broker-port, or pass "
+                    "--keep-retained"
+                ) from None
+        had = prov.remove(args.device_id, delete_config=args.delete_config)
     except (ProvisionError, ConfigInvalid) as exc:
         print(exc, file=sys.stderr)
         return 1
-    state = "revoked" if had else "had no password; ACL regenerated"
-    print(f"{args.device_id}: {state}. Reload the broker: `systemctl reload mosquitto`")
+    done = ["password" if had else "no password to revoke", "ACL entry", "bundle"]
+    if not args.keep_retained:
+        done.append("retained status/ and config/ topics")
+    print(f"{args.device_id}: removed {', '.join(done)}")
+    print(
+        f"  next: install {prov.paths.passwd} and {prov.paths.acl} in /etc/mosquitto/antrian/ "
+        "and `systemctl reload mosquitto` (docs/deploy.md)"
+    )
+    if args.keep_retained:
+        print("  left: its retained status/ and config/ topics on the broker (--keep-retained)")
+    if device is not None and not args.delete_config:
+        again = f"antrian provision remove {prov.site} {args.device_id} --delete-config"
+        how = f"run `{again}`" if device.layered else "delete it by hand (a standalone file)"
+        print(
+            f"  left: {device.path}: central publishes its config again at its next start or "
+            f"the next change in the site folder; to stop that, {how}"
+        )
     return 0
 
 

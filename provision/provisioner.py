@@ -218,16 +218,28 @@ class Provisioner:
         folder = delivered_config(self.configs, device).get("device_configs")
         return str(folder) if folder is not None else None
 
+    def removable(self, node_id: str, delete_config: bool = False) -> Device | None:
+        """Raises ProvisionError, before anything changes, when `remove` cannot do all it is
+        asked; returns the device's file, if any."""
+        device = self._find(node_id)
+        if device is None and not self.holds_password(node_id):
+            raise ProvisionError(
+                f"site {self.site} has no device {node_id!r} (no password, no device file): "
+                "nothing changed; check the id with `antrian provision check`"
+            )
+        if delete_config and device is not None and not device.layered:
+            raise ProvisionError(
+                f"{device.path} is a standalone file: nothing changed; run again without "
+                "--delete-config and delete the file by hand if it must go"
+            )
+        return device
+
     def remove(self, node_id: str, delete_config: bool = False) -> bool:
         """Revoke: password and ACL entries go, the bundle is deleted. Returns whether the
         device held a password. Clear its retained topics with `clear_retained`."""
+        device = self.removable(node_id, delete_config)
         had = self.passwords.remove(node_id)
-        device = self._find(node_id)
         if delete_config and device is not None:
-            if not device.layered:
-                raise ProvisionError(
-                    f"{device.path} is a standalone file; delete it by hand if it must go"
-                )
             device.path.unlink()
         self.write_broker_files()
         shutil.rmtree(self.paths.bundles / node_id, ignore_errors=True)

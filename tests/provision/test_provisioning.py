@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from antrian.devbroker import free_port
 from central.config import load_central_config
 from provision import Provisioner
 from provision.cli import register
@@ -131,3 +132,33 @@ def test_a_role_file_error_is_reported_once_naming_its_devices(
     assert "\n    devices: kiosk-lantai-2, kiosk-lobby\n    fix: give a valid value" in err
     assert cli(prov, tmp_path, "add", SITE, "kiosk", "kiosk-lobby") == 1
     assert "    devices: kiosk-lobby\n" in capsys.readouterr().err
+
+
+def test_remove_checks_every_input_before_changing_anything(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prov.add("central", "central")
+    prov.add("kiosk", "kiosk-lobby")
+    before = {p: p.read_bytes() for p in (prov.paths.passwd, prov.paths.acl)}
+    bundle = prov.paths.bundles / "kiosk-lobby.tar.gz"
+    missing = str(tmp_path / "nonexistent")
+    unreachable = ["--broker-port", str(free_port())]  # nothing listens there
+    for argv, words in [
+        (["kiosk-lobby", "--password-file", missing], f"no central password at {missing}"),
+        (["kiosk-lobby", *unreachable], "could not reach the broker"),
+        (["kiosk-lobyy", "--keep-retained"], "has no device 'kiosk-lobyy'"),
+        (["central", "--delete-config", "--keep-retained"], "is a standalone file"),
+    ]:
+        assert cli(prov, tmp_path, "remove", SITE, *argv) == 1, argv
+        assert {p: p.read_bytes() for p in before} == before and bundle.exists(), argv
+        err = capsys.readouterr().err
+        assert words in err and "nothing changed" in err, err
+    # Done, it says what it left: the device file, which central would deliver again.
+    assert cli(prov, tmp_path, "remove", SITE, "kiosk-lobby", "--keep-retained") == 0
+    out = capsys.readouterr().out
+    assert "kiosk-lobby: removed password, ACL entry, bundle" in out
+    assert "left: its retained status/ and config/ topics" in out
+    device = prov.configs.device_path("kiosk", "kiosk-lobby")
+    assert f"left: {device}: central publishes its config again" in out
+    assert f"`antrian provision remove {SITE} kiosk-lobby --delete-config`" in out
+    assert "kiosk-lobby" not in prov.passwords.users() and device.exists()
