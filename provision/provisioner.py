@@ -180,15 +180,47 @@ class Provisioner:
             )
         try:
             self.configs.validate(device)
-        except ConfigInvalid:
+        except ConfigInvalid as exc:
             if created:
                 device.path.unlink()
+                missing = [
+                    p.field
+                    for p in exc.problems
+                    if p.file == device.path and p.fix.startswith("add `")
+                ]
+                if missing:
+                    raise ConfigInvalid([self._needs_device_file(device, missing)]) from None
             raise
         if password is None:
             password = new_password()
             self.passwords.set(node_id, password)
         self.write_broker_files()
         return write_bundle(self.configs, device, password, self.paths.ca.cert, self.paths.bundles)
+
+    def _needs_device_file(self, device: Device, missing: list[str]) -> Problem:
+        """A device whose role file leaves settings to each device (a caller's counters):
+        `add` cannot write its file from the defaults, the technician writes it first."""
+        again = f"then run `antrian provision add {self.site} {device.role} {device.node_id}` again"
+        example = ""
+        if device.role == "caller":
+            catalogue = self.configs.catalogue()
+            counter = catalogue.counters[0].id if catalogue is not None else "loket-1"
+            example = (
+                ", e.g. (counter ids from catalogue.yaml, BCM pins of this Pi):\n"
+                f"        # {device.node_id}: the counters this caller serves.\n"
+                "        counters:\n"
+                f"          - id: {counter}\n"
+                "            buttons: {next: 17, recall: 27, no_show: 22, finish: 5, pause: 6}\n"
+                "            leds: {online: 18, calling: 23, paused: 24, error: 25}\n    "
+            )
+        return Problem(
+            device.path,
+            ", ".join(missing),
+            f"no such file, and a {device.role} needs settings that no role file gives, so "
+            "`add` cannot write it from the defaults",
+            f"create {device.path} with {', '.join(f'`{f}:`' for f in missing)} first{example}"
+            f"{' ' if not example else ''}{again}",
+        )
 
     def holds_password(self, node_id: str) -> bool:
         return node_id in self.passwords.entries()

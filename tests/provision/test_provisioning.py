@@ -162,3 +162,19 @@ def test_remove_checks_every_input_before_changing_anything(
     assert f"left: {device}: central publishes its config again" in out
     assert f"`antrian provision remove {SITE} kiosk-lobby --delete-config`" in out
     assert "kiosk-lobby" not in prov.passwords.users() and device.exists()
+
+
+def test_adding_a_caller_without_its_file_says_which_file_to_write(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(prov, tmp_path, "add", SITE, "caller", "caller-baru") == 1
+    err = capsys.readouterr().err
+    path = prov.configs.device_path("caller", "caller-baru")
+    assert f"{path}: counters: no such file" in err
+    assert f"fix: create {path} with `counters:` first" in err
+    assert f"then run `antrian provision add {SITE} caller caller-baru` again" in err
+    assert not path.exists() and prov.passwords.users() == []
+    # The example it gives is a valid caller file.
+    example = [line[8:] for line in err.splitlines() if line.startswith(" " * 8)]
+    path.write_text("\n".join(example) + "\n")
+    assert cli(prov, tmp_path, "add", SITE, "caller", "caller-baru") == 0
