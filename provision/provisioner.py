@@ -183,13 +183,15 @@ class Provisioner:
         except ConfigInvalid as exc:
             if created:
                 device.path.unlink()
+                # Settings missing from the file `add` just wrote (the fix configs gives a
+                # missing setting starts "add `"): the technician must write that file.
                 missing = [
-                    p.field
-                    for p in exc.problems
-                    if p.file == device.path and p.fix.startswith("add `")
+                    p for p in exc.problems if p.file == device.path and p.fix.startswith("add `")
                 ]
                 if missing:
-                    raise ConfigInvalid([self._needs_device_file(device, missing)]) from None
+                    needs = self._needs_device_file(device, [p.field for p in missing])
+                    others = [p for p in exc.problems if p not in missing]
+                    raise ConfigInvalid([needs, *others]) from None
             raise
         if password is None:
             password = new_password()
