@@ -8,34 +8,35 @@ from protocol import messages as m
 # Short enough for a thermal slip or a counter display line.
 TEXTS: dict[str, tuple[str, str]] = {
     "invalid_request": (
-        "Permintaan tidak valid. Hubungi petugas teknis.",
-        "Invalid request. Contact the technician.",
+        "Permintaan tidak valid. Silakan hubungi petugas.",
+        "Invalid request. Please ask an officer.",
     ),
     "unsupported_version": (
-        "Versi perangkat tidak cocok. Hubungi petugas teknis.",
-        "Device version mismatch. Contact the technician.",
+        "Versi perangkat tidak cocok. Silakan hubungi petugas.",
+        "Device version mismatch. Please ask an officer.",
     ),
     "stale_request": (
-        "Permintaan kedaluwarsa. Silakan tekan lagi.",
-        "Request expired. Please press again.",
+        "Gagal mengambil nomor. Silakan tekan lagi.",
+        "No ticket this time. Please press again.",
     ),
-    "unknown_queue": ("Layanan tidak dikenal.", "Unknown service queue."),
+    "unknown_queue": ("Layanan tidak terdaftar.", "This service is not registered."),
     "unknown_counter": ("Loket tidak dikenal.", "Unknown counter."),
     "unknown_ticket": ("Nomor antrian tidak dikenal.", "Unknown ticket."),
     "quota_reached": ("Kuota hari ini habis.", "Today's quota is used up."),
     "queue_closed": (
-        "Pengambilan nomor untuk layanan ini sudah ditutup.",
+        "Nomor untuk layanan ini sudah ditutup hari ini.",
         "Tickets for this service are closed for today.",
     ),
-    "hall_closed": ("Mal Pelayanan Publik sedang tutup.", "The service hall is closed."),
+    # Before opening, after closing and on holidays alike.
+    "hall_closed": ("Di luar jam layanan.", "Outside service hours."),
     "priority_not_allowed": (
         "Layanan ini tidak memiliki antrian prioritas.",
         "This service has no priority queue.",
     ),
     "queue_empty": ("Tidak ada antrian menunggu.", "Nobody is waiting."),
     "counter_paused": (
-        "Loket sedang istirahat. Tekan LANJUT untuk membuka.",
-        "Counter is paused. Press RESUME to reopen.",
+        "Loket istirahat. Tekan PAUSE lagi untuk membuka.",
+        "Counter paused. Press PAUSE again to reopen.",
     ),
     "counter_not_paused": ("Loket tidak sedang istirahat.", "Counter is not paused."),
     "no_current_ticket": ("Belum ada nomor yang dipanggil.", "No ticket is being served."),
@@ -47,19 +48,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nomor sudah berada di antrian tujuan.",
         "The ticket is already in that queue.",
     ),
-    "officer_required": ("Petugas belum masuk.", "No officer signed in."),
+    "officer_required": (
+        "Belum ada petugas masuk. Tahan PAUSE untuk masuk.",
+        "No officer signed in. Hold PAUSE to sign in.",
+    ),
     "already_rated": ("Layanan ini sudah dinilai.", "This service was already rated."),
     "not_rateable": (
         "Nomor ini belum selesai dilayani di loket ini.",
-        "This ticket was not served at this counter.",
+        "This ticket has not been served at this counter yet.",
     ),
     "lease_invalid": (
-        "Blok nomor tidak berlaku. Hubungi petugas teknis.",
-        "Number block not valid. Contact the technician.",
+        "Blok nomor tidak berlaku. Silakan hubungi petugas.",
+        "Number block not valid. Please ask an officer.",
     ),
     "duplicate_number": (
-        "Nomor sudah terpakai. Hubungi petugas teknis.",
-        "Number already used. Contact the technician.",
+        "Nomor sudah terpakai. Silakan hubungi petugas.",
+        "Number already used. Please ask an officer.",
     ),
 }
 

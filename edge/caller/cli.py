@@ -193,7 +193,8 @@ def _sign(args: argparse.Namespace) -> int:
         return 1
     if not reply.ok:
         r = reply.refusal
-        print(f"antrian caller {args.action}: refused: {r.text_en if r else 'unknown reason'}")
+        why = (r.text_id if cfg.language == "id" else r.text_en) if r else "unknown reason"
+        print(f"antrian caller {args.action}: refused: {why}")
         return 1
     info = reply.counter
     who = info.officer if info and info.officer else "-"

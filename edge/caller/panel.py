@@ -107,12 +107,12 @@ Channel = Literal["officer", "rating"]
 
 TEXTS: dict[str, tuple[str, str]] = {
     "central_away": (
-        "Server pusat tidak terhubung. Tekan lagi nanti.",
-        "Central is unreachable. Press again later.",
+        "Server pusat tidak terhubung. Coba lagi nanti.",
+        "Central is unreachable. Try again later.",
     ),
     "broker_away": (
-        "Jaringan terputus. Tekan lagi nanti.",
-        "Network is down. Press again later.",
+        "Jaringan terputus. Coba lagi nanti.",
+        "Network is down. Try again later.",
     ),
     "no_answer": (
         "Tidak ada jawaban. Periksa layar, lalu tekan lagi.",

@@ -16,15 +16,14 @@ from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from edge.kiosk.config import PrinterSettings
 from edge.kiosk.hardware import PrinterStatus
-from edge.kiosk.layout import Cut, Element, Feed, Line, Qr, Rule
+from edge.kiosk.layout import COLUMNS, SCALE, Cut, Element, Feed, Line, Qr, Rule
 
 # DLE EOT n real-time status (Epson ESC/POS): 1 printer, 2 offline cause, 4 roll paper sensor.
 Q_PRINTER = DLE + EOT + b"\x01"
 Q_CAUSE = DLE + EOT + b"\x02"
 Q_PAPER = DLE + EOT + b"\x04"
 
-_SIZES = {"normal": 1, "double": 2, "huge": 4}
-RULE_WIDTH = 32  # fits 58 mm paper in font A
+RULE_WIDTH = COLUMNS
 
 
 def render(elements: list[Element]) -> bytes:
@@ -33,7 +32,7 @@ def render(elements: list[Element]) -> bytes:
     d.hw("INIT")
     for e in elements:
         if isinstance(e, Line):
-            n = _SIZES[e.size]
+            n = SCALE[e.size]
             d.set(align=e.align, bold=e.bold, custom_size=True, width=n, height=n)
             d.textln(e.text)
         elif isinstance(e, Qr):

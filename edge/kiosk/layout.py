@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -12,6 +13,11 @@ from edge.kiosk.texts import Language, long_date, text, to_ascii
 
 Size = Literal["normal", "double", "huge"]
 Align = Literal["left", "center"]
+
+# Characters per line on 58 mm paper in font A at normal size; double and huge characters
+# are two and four times as wide. The printer itself wraps by character, in mid-word.
+COLUMNS = 32
+SCALE: dict[Size, int] = {"normal": 1, "double": 2, "huge": 4}
 
 
 @dataclass(frozen=True)
@@ -108,20 +114,36 @@ def ticket_layout(
     out.append(Line(text("keep", language)))
     out += [Line(to_ascii(f)) for f in footer]
     out.append(Cut())
-    return out
+    return fit(out)
 
 
 def slip_layout(hall_name: str, queue_name: str, reason: str, language: Language) -> list[Element]:
     """A short slip that says why no ticket came out."""
-    return [
-        Line(to_ascii(hall_name), bold=True),
-        Rule(),
-        Line(text("refused", language), size="double", bold=True),
-        Line(to_ascii(queue_name)),
-        Feed(),
-        Line(to_ascii(reason), bold=True),
-        Cut(),
-    ]
+    return fit(
+        [
+            Line(to_ascii(hall_name), bold=True),
+            Rule(),
+            Line(text("refused", language), size="double", bold=True),
+            Line(to_ascii(queue_name)),
+            Feed(),
+            Line(to_ascii(reason), bold=True),
+            Cut(),
+        ]
+    )
+
+
+def fit(elements: list[Element], columns: int = COLUMNS) -> list[Element]:
+    """Every line broken between words to fit the paper at its size (a word longer than a
+    line is cut); a newline in a text is a break the text chose."""
+    out: list[Element] = []
+    for e in elements:
+        if not isinstance(e, Line):
+            out.append(e)
+            continue
+        width = max(1, columns // SCALE[e.size])
+        parts = [p for chunk in e.text.split("\n") for p in textwrap.wrap(chunk, width) or [""]]
+        out += [Line(p, e.size, e.align, e.bold) for p in parts]
+    return out
 
 
 def _clock(t: datetime) -> str:

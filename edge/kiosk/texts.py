@@ -12,24 +12,32 @@ Language = Literal["id", "en"]
 _TEXTS: dict[str, tuple[str, str]] = {
     "ticket_number": ("NOMOR ANTRIAN", "TICKET NUMBER"),
     "priority": ("PRIORITAS", "PRIORITY"),
-    "people_ahead": ("Antrian di depan Anda: {n}", "People ahead of you: {n}"),
-    "estimated_wait": ("Perkiraan menunggu: {n} menit", "Estimated wait: {n} min"),
+    "people_ahead": ("Antrian sebelum Anda: {n}", "People ahead of you: {n}"),
+    "estimated_wait": ("Perkiraan waktu tunggu: {n} menit", "Estimated wait: {n} min"),
+    # "Luring" alone is a word few citizens know.
     "offline": (
-        "Diterbitkan saat luring",
-        "Issued while offline",
+        "Dicetak saat luring (offline)",
+        "Printed while offline",
     ),
     "reprint": ("CETAK ULANG", "REPRINT"),
     "date": ("Tanggal", "Date"),
     "time": ("Jam", "Time"),
-    "keep": ("Simpan tiket ini sampai dipanggil.", "Keep this ticket until you are called."),
+    # Until the service is done: a ticket may be transferred after its call.
+    "keep": (
+        "Simpan tiket ini sampai\nlayanan Anda selesai.",
+        "Keep this ticket until\nyour service is complete.",
+    ),
     "lease_exhausted": (
-        "Nomor cadangan habis. Silakan hubungi petugas.",
-        "No offline numbers left. Please ask an officer.",
+        "Sistem offline, nomor habis. Silakan hubungi petugas.",
+        "Offline, no numbers left. Please ask an officer.",
     ),
     "refused": ("MAAF", "SORRY"),
     # Refusal codes (quota_reached, ...) come from protocol.refusals, the contract's texts;
     # central's own text wins when its reply carries one.
-    "refused_other": ("Nomor tidak dapat diterbitkan.", "No ticket could be issued."),
+    "refused_other": (
+        "Nomor tidak dapat diterbitkan. Silakan hubungi petugas.",
+        "No ticket could be issued. Please ask an officer.",
+    ),
 }
 
 MONTHS_ID = (

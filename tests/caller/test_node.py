@@ -154,7 +154,7 @@ def test_central_away_gives_error_at_once_and_queues_nothing(
     time.sleep(SETTLE)
     assert observer.caller_requests() == sent_before
     notice = c.node.inspect(lambda: c.node.panels["loket-1"].board(time.monotonic()).notice)
-    assert notice == "Server pusat tidak terhubung. Tekan lagi nanti."
+    assert notice == "Server pusat tidak terhubung. Coba lagi nanti."
 
     central_runner.start()
     c.wait_led(Led.ONLINE, ON, timeout=5)

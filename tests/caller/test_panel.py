@@ -240,7 +240,7 @@ def test_english_notices_by_config() -> None:
     p = panel(language="en")
     p.set_central(False)
     press(p, Button.NEXT, 1.0, ids)
-    assert p.board(1.0).notice == "Central is unreachable. Press again later."
+    assert p.board(1.0).notice == "Central is unreachable. Try again later."
 
 
 def test_state_leds() -> None:

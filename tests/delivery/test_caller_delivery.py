@@ -56,7 +56,7 @@ def test_valid_applied_invalid_rejected_restart_uses_cache(
         pin.drive_low()
         pin.drive_high()
         notice = wait_for(lambda: node.inspect(lambda: panel.board(time.monotonic()).notice))
-        assert notice == "Central is unreachable. Press again later."
+        assert notice == "Central is unreachable. Try again later."
         assert node.inspect(lambda: panel.counts) == {"rejected_central_away": 1}
 
         bad = {**delivered, "request_timeout_s": 60}  # at most 10 s

@@ -41,7 +41,7 @@ def test_outage_twenty_presses_reconcile(
         _press_spaced(rig, key)
     jobs = rig.wait_jobs(20)
     assert len(jobs) == 20
-    assert all("Diterbitkan saat luring" in t for t in rig.texts())
+    assert all("Dicetak saat luring (offline)" in t for t in rig.texts())
     box = rig.outbox()
     assert len(box.unreplayed()) == 20
 
@@ -136,7 +136,7 @@ def test_exhausted_lease_refuses_and_never_invents_numbers(
     first, second, slip = rig.texts()
     # The only block is the top of Dukcapil's range (quota 200).
     assert "A199" in first.splitlines() and "A200" in second.splitlines()
-    assert "Nomor cadangan habis. Silakan hubungi petugas." in slip.splitlines()
+    assert "Sistem offline, nomor habis." in slip.splitlines()
     assert "NOMOR ANTRIAN" not in slip
     assert rig.kiosk.counters["exhausted"] == 1
     box = rig.outbox()
@@ -179,7 +179,7 @@ def test_before_central_ever_ran_a_press_is_answered_at_once(
     rig.press("dukcapil")
     rig.wait_jobs(1)
     assert time.monotonic() - t0 < rig.config.request_timeout_s
-    assert "Nomor cadangan habis. Silakan hubungi petugas." in rig.texts()[0].splitlines()
+    assert "Sistem offline, nomor habis." in rig.texts()[0].splitlines()
     config = make_config(broker.port, tmp_path / "central")
     central = Central(config, load_catalogue(config.catalogue))
     central.start()
@@ -189,6 +189,6 @@ def test_before_central_ever_ran_a_press_is_answered_at_once(
         rig.press("dukcapil")
         rig.wait_jobs(2)
         second = rig.texts()[1]
-        assert "A001" in second.splitlines() and "Diterbitkan saat luring" not in second
+        assert "A001" in second.splitlines() and "Dicetak saat luring (offline)" not in second
     finally:
         central.stop()

@@ -17,9 +17,19 @@ from edge.kiosk._escpos import render
 from edge.kiosk.config import load_config
 from edge.kiosk.escpos_decode import decode, decode_qr, decode_text
 from edge.kiosk.gate import Press, PressGate
-from edge.kiosk.layout import Line, TicketView, plain_text, ticket_layout
+from edge.kiosk.layout import (
+    COLUMNS,
+    SCALE,
+    Line,
+    TicketView,
+    plain_text,
+    slip_layout,
+    ticket_layout,
+)
 from edge.kiosk.outbox import LeaseExhausted, Outbox, offline_ticket_id
+from edge.kiosk.texts import Language, text
 from protocol import messages as m
+from protocol.refusals import TEXTS as REFUSALS
 
 DAY = date(2026, 3, 2)
 AT = datetime(2026, 3, 2, 1, 5, tzinfo=UTC)  # 08:05 WIB
@@ -123,6 +133,42 @@ def test_layout_roundtrips_through_escpos_bytes() -> None:
     assert "People ahead of you: 4" in lines and "Estimated wait: 30 min" in lines
     big = [e for e in decode(data) if isinstance(e, Line) and e.size == "huge"]
     assert [e.text for e in big] == ["C007"]
+
+
+def test_every_printed_line_fits_the_paper_and_keeps_its_words() -> None:
+    """58 mm paper holds 32 characters a line (16 double, 8 huge); the printer wraps by
+    character, so a longer line came out as "dipanggi" / "l.". Long names and every slip."""
+    view = TicketView(
+        ticket_id="kiosk-lantai-2-20260302-AK123",
+        label="AK123",
+        hall_name="Mal Pelayanan Publik Kota Jambi Provinsi Jambi",
+        agency="BPJS Ketenagakerjaan",
+        queue_name="Pendaftaran dan Perubahan Data Peserta JKN",
+        issued_at=AT.astimezone(ZoneInfo("Asia/Jakarta")),
+        priority=True,
+        offline=True,
+        people_ahead=123,
+        estimated_wait_min=145,
+    )
+    footer = ["Tidak ada pungutan di luar biaya resmi sesuai ketentuan."]
+    languages: tuple[Language, ...] = ("id", "en")
+    for lang in languages:
+        layouts = [ticket_layout(view, lang, footer, reprint=True)]
+        codes = [*REFUSALS, "lease_exhausted", "refused_other"]
+        layouts += [
+            slip_layout(view.hall_name, view.queue_name, text(c, lang), lang) for c in codes
+        ]
+        for layout in layouts:
+            lines = [e for e in layout if isinstance(e, Line)]
+            for e in lines:
+                assert len(e.text) <= COLUMNS // SCALE[e.size], e
+            # What the printer gets back from the bytes: the same lines, no word cut.
+            printed = decode_text(render(layout)).splitlines()
+            assert [ln for ln in printed if set(ln) != {"-"}] == [e.text for e in lines]
+        words = " ".join(plain_text(layouts[0]).split())
+        assert "BPJS Ketenagakerjaan" in words
+        assert "Pendaftaran dan Perubahan Data Peserta JKN" in words
+        assert "Tidak ada pungutan di luar biaya resmi sesuai ketentuan." in words
 
 
 def test_decoder_rejects_unknown_commands() -> None:
