@@ -34,6 +34,24 @@ PHRASES: dict[str, dict[str, str]] = {
     "en": {"number": "number", "please_go_to": "please go to", "loket": "counter"},
 }  # fmt: skip
 ESPEAK_VOICE = {"id": "id", "en": "en"}
+# espeak-ng's Indonesian voice says these with an open "e" where Indonesian has a schwa
+# (empat, enam, belas) or a schwa where it has an open "e" (loket is lokét); they are in
+# nearly every call. Its phoneme input says them right: `espeak-ng -v id -x WORD` shows
+# what it will say.
+ID_PRONOUNCE = {
+    "empat": "[['@mpat]]",
+    "enam": "[['@nam]]",
+    "belas": "[[b'@las]]",
+    "sebelas": "[[s@b'@las]]",
+    "loket": "[[l'okEt]]",
+}
+
+
+def espeak_text(language: str, text: str) -> str:
+    """What espeak-ng is given to say `text` (a word or a few) in `language`."""
+    if language != "id":
+        return text
+    return " ".join(ID_PRONOUNCE.get(w, w) for w in text.split())
 
 
 def clip_path(root: Path, voice: str, name: str) -> Path:
@@ -115,7 +133,8 @@ def build_clip_set(
             if path.exists() and not overwrite:
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            cmd = [exe, "-v", ESPEAK_VOICE[lang], "-s", str(speed), "-w", str(path), text]
+            said = espeak_text(lang, text)
+            cmd = [exe, "-v", ESPEAK_VOICE[lang], "-s", str(speed), "-w", str(path), said]
             done = subprocess.run(cmd, capture_output=True, timeout=30, check=False)
             if done.returncode != 0 or not path.exists():
                 raise VoiceBuildError(

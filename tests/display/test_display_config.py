@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import wave
 from datetime import time
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from antrian.config import ConfigError, load_yaml
 from antrian.devbroker import REPO_ROOT
-from edge.display.clips import clip_path, default_words
+from edge.display.clips import clip_path, default_words, espeak_text
 from edge.display.config import DisplayConfig, QuietHours
 
 SHIPPED = sorted((REPO_ROOT / "firmware_configs").glob("*/display-*.yaml"))
@@ -52,3 +53,26 @@ def test_voice_build_makes_every_word(tmp_path: Path) -> None:
                 assert w.getnframes() > w.getframerate() // 20, (lang, name)
     assert clip_path(tmp_path, "id", "dukcapil").is_file()
     assert clip_path(tmp_path, "", "chime").is_file()
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_voice_says_indonesian_vowels() -> None:
+    """espeak-ng's id voice read empat, enam and belas with an open "e" and loket with a
+    schwa; every call has some of them. Its phonemes (-x) for what the build gives it."""
+    expected = {
+        "empat": "'@mpat",
+        "enam": "'@nam",
+        "belas": "b'@las",
+        "sebelas": "s@b'@las",
+        "loket": "l'okEt",
+        "delapan": "d@l'apan",  # right without help: left alone
+    }
+    for word, phonemes in expected.items():
+        said = subprocess.run(
+            ["espeak-ng", "-v", "id", "-q", "-x", espeak_text("id", word)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert said == phonemes, word
+    assert espeak_text("en", "loket") == "loket"
