@@ -29,6 +29,7 @@ WORDS: dict[str, dict[Language, str]] = {
     "counter": {"id": "LOKET", "en": "COUNTER"},
     "number": {"id": "NOMOR", "en": "NUMBER"},
     "waiting": {"id": "MENUNGGU", "en": "WAITING"},
+    "minutes": {"id": "menit", "en": "min"},
     "no_call": {"id": "-", "en": "-"},
 }
 

@@ -104,6 +104,14 @@ class BoardState:
         k = ev.kind
         if k in ("ticket_issued", "ticket_replayed") and t:
             self._queue_delta(t, +1, issued=1)
+            if k == "ticket_issued" and not t.priority and t.estimated_wait_min is not None:
+                # The newest ticket's estimate is the queue's wait for a ticket taken now;
+                # the hall snapshot brings it only when central idles.
+                q = self.queues.get(t.queue)
+                if q is not None:
+                    self.queues[t.queue] = q.model_copy(
+                        update={"estimated_wait_min": t.estimated_wait_min}
+                    )
         elif k == "ticket_voided" and t:
             self._queue_delta(t, -1, issued=-1)
         elif k == "ticket_called" and t:
@@ -184,6 +192,9 @@ class BoardState:
                 (c.name, c.state, c.ticket.label if c.ticket else None, c.officer)
                 for c in self.counters.values()
             ),
-            tuple((q.queue, q.waiting, q.priority_waiting, q.open) for q in self.queues.values()),
+            tuple(
+                (q.queue, q.waiting, q.priority_waiting, q.open, q.estimated_wait_min)
+                for q in self.queues.values()
+            ),
             tuple(e.seq for e in self.recent_calls),
         )

@@ -142,7 +142,8 @@ class _Cell:
 class _Queue:
     slot: tuple[int, int, int, int]
     agency: str
-    text: str
+    text: str  # "A · 12 menunggu"
+    wait: str  # "± 25 menit": the wait a ticket taken now can expect; "" when none
 
 
 # A region: its id, its rect, its spec, how to draw the spec, and whether that covers the
@@ -213,7 +214,7 @@ class HallBoard:
         yield ("table",), lay.table, tuple(c.slot for c in cells), _nothing, False
         for i, cell in enumerate(cells):
             yield ("table", i), R(cell.slot), cell, self._draw_cell, False
-        queues = self._queue_specs(lay, state)
+        queues = self._queue_specs(lay, state, view.language)
         yield ("queues",), lay.queues, tuple(q.slot for q in queues), _nothing, False
         for i, q in enumerate(queues):
             yield ("queues", i), R(q.slot), q, self._draw_queue, False
@@ -332,26 +333,44 @@ class HallBoard:
 
     # -- queues ---------------------------------------------------------------------
 
-    def _queue_specs(self, lay: HallLayout, state: BoardState) -> list[_Queue]:
+    def _queue_specs(
+        self, lay: HallLayout, state: BoardState, language: Language
+    ) -> list[_Queue]:
         queues = list(state.queues.values())
         if not queues:
             return []
         cell_w = lay.queues.w // len(queues)
         x, y, h = lay.queues.x, lay.queues.y, lay.queues.h
-        return [
-            _Queue((x + i * cell_w, y, cell_w, h), q.agency.upper(), f"{q.prefix}  {q.waiting}")
-            for i, q in enumerate(queues)
-        ]
+        per_agency: dict[str, int] = {}
+        for q in queues:
+            per_agency[q.agency] = per_agency.get(q.agency, 0) + 1
+        specs = []
+        for i, q in enumerate(queues):
+            # Two queues of one agency (Dukcapil A and AK) would read the same: name them.
+            title = q.agency if per_agency[q.agency] == 1 else q.name
+            text = f"{q.prefix} \u00b7 {q.waiting} {word('waiting', language).lower()}"
+            if not q.open:
+                wait = word("closed", language)
+            elif q.waiting and q.estimated_wait_min is not None:
+                wait = f"\u00b1 {q.estimated_wait_min} {word('minutes', language)}"
+            else:
+                wait = ""
+            specs.append(_Queue((x + i * cell_w, y, cell_w, h), title.upper(), text, wait))
+        return specs
 
     def _draw_queue(self, surface: pygame.Surface, lay: HallLayout, spec: _Queue) -> None:
         p = self.painter
         cell = R(spec.slot).inflate(-lay.queues.h // 12, 0)
         title_h = lay.queues.h * 30 // 100
+        main_h = lay.queues.h * 38 // 100
         pygame.draw.rect(surface, PANEL, cell, border_radius=cell.h // 10)
         top = R(cell.x, cell.y, cell.w, title_h)
         p.draw(surface, spec.agency, p.fit(spec.agency, title_h * 0.5, cell.w * 0.9), MUTED, top)
-        bottom = R(cell.x, cell.y + title_h, cell.w, cell.h - title_h)
-        p.draw(surface, spec.text, p.fit(spec.text, bottom.h * 0.5, cell.w * 0.9), TEXT, bottom)
+        middle = R(cell.x, cell.y + title_h, cell.w, main_h)
+        p.draw(surface, spec.text, p.fit(spec.text, main_h * 0.6, cell.w * 0.9), TEXT, middle)
+        if spec.wait:
+            low = R(cell.x, middle.bottom, cell.w, cell.bottom - middle.bottom)
+            p.draw(surface, spec.wait, p.fit(spec.wait, low.h * 0.55, cell.w * 0.9), MUTED, low)
 
     # -- running text ---------------------------------------------------------------
 

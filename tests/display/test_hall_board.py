@@ -70,6 +70,17 @@ def _event(seq: int, kind: str, label: str | None = None, counter_id: str | None
     return step
 
 
+def _issued_with_estimate(seq: int, label: str, minutes: int) -> Step:
+    def step(state: BoardState, view: HallView) -> HallView:
+        ev = event(seq, "ticket_issued", label)
+        assert ev.ticket is not None
+        ticket = ev.ticket.model_copy(update={"estimated_wait_min": minutes, "status": "waiting"})
+        state.apply_event(ev.model_copy(update={"ticket": ticket}))
+        return view
+
+    return step
+
+
 def _view(**changes: object) -> Step:
     return lambda state, view: replace(view, **changes)  # type: ignore[arg-type]
 
@@ -78,22 +89,23 @@ def _view(**changes: object) -> Step:
 # full frame of the same state and view.
 STEPS: list[tuple[str, Step]] = [
     ("a ticket issued", _event(11, "ticket_issued", "A006")),
-    ("first call, blinking", _call(12, "A001", "loket-2")),
+    ("a ticket issued with its wait", _issued_with_estimate(12, "A007", 25)),
+    ("first call, blinking", _call(13, "A001", "loket-2")),
     ("blink phase on", _view(flash_on=True)),
-    ("second call elsewhere", _call(13, "D001", "loket-5")),
+    ("second call elsewhere", _call(14, "D001", "loket-5")),
     ("blink phase off", _view(flash_on=False)),
-    ("recall", _call(14, "A001", "loket-2", kind="ticket_recalled")),
+    ("recall", _call(15, "A001", "loket-2", kind="ticket_recalled")),
     ("blink phase on again", _view(flash_on=True)),
     ("blinking over", _view(flashing=frozenset())),
-    ("ticket served", _event(15, "ticket_served", "A001", "loket-2")),
-    ("counter paused", _event(16, "counter_paused", None, "loket-3")),
+    ("ticket served", _event(16, "ticket_served", "A001", "loket-2")),
+    ("counter paused", _event(17, "counter_paused", None, "loket-3")),
     ("the minute turns", _view(now=NOW + timedelta(minutes=1))),
     ("broker lost", _view(away="terputus")),
     ("broker back", _view(away=None)),
     ("english", _view(language="en")),
-    ("calls 3 and 4 push the first out of the highlight", _call(17, "D002", "loket-6")),
-    ("another call", _call(18, "B001", "loket-1")),
-    ("day closed", _event(19, "day_closed")),
+    ("calls 3 and 4 push the first out of the highlight", _call(18, "D002", "loket-6")),
+    ("another call", _call(19, "B001", "loket-1")),
+    ("day closed", _event(20, "day_closed")),
 ]
 
 
@@ -183,3 +195,23 @@ def test_text_cache_is_bounded_by_bytes() -> None:
     assert painter._bytes <= budget
     assert painter.render("A059", 400, (255, 204, 0)) is last  # the newest is kept
     assert painter.render("A000", 400, (255, 204, 0)) is not first  # the oldest went
+
+
+def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPainter) -> None:
+    """Issue 8: the board shows each queue's current wait. The newest ticket's estimate is
+    the wait a ticket taken now can expect; an event brings it before the next snapshot."""
+    state = _state()
+    board = HallBoard(painter)
+    lay = hall_layout(SIZE)
+    before = board._queue_specs(lay, state, "id")
+    assert [(q.agency, q.text, q.wait) for q in before] == [
+        ("DUKCAPIL", "A \u00b7 5 menunggu", ""),
+        ("SAMSAT", "D \u00b7 2 menunggu", ""),
+        ("BPJS", "B \u00b7 0 menunggu", ""),
+    ]
+    view = HallView(now=NOW, hall_name=None)
+    _issued_with_estimate(11, "A006", 25)(state, view)
+    dukcapil = board._queue_specs(lay, state, "id")[0]
+    assert (dukcapil.text, dukcapil.wait) == ("A \u00b7 6 menunggu", "\u00b1 25 menit")
+    english = board._queue_specs(lay, state, "en")[0]
+    assert (english.text, english.wait) == ("A \u00b7 6 waiting", "\u00b1 25 min")
