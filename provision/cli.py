@@ -83,6 +83,8 @@ def _check(args: argparse.Namespace) -> int:
         for d in devices:
             mark = "ERR" if {str(d.path), d.node_id} & broken else "ok "
             print(f"{mark} {site}/{d.node_id} ({d.role}) {d.path}")
+        for note in Provisioner(site, root, args.secrets).configs.coverage_notes(devices):
+            print(f"note: {site}: {note}")
     if bad:
         print(
             f"{bad} problem(s): fix them and run `antrian provision check` again", file=sys.stderr

@@ -350,6 +350,44 @@ class SiteConfigs:
                 problems.extend(exc.problems)
         return devices, _merge_devices(problems)
 
+    def coverage_notes(self, devices: list[Device]) -> list[str]:
+        """What valid files still leave out: a queue no kiosk has a button for (citizens
+        cannot take its numbers; fine for a queue reached only by transfer) and a counter
+        no caller serves (nobody can call there)."""
+        try:
+            catalogue = self.catalogue()
+        except ConfigInvalid:
+            return []
+        if catalogue is None:
+            return []
+        on_kiosks: set[str] = set()
+        on_callers: set[str] = set()
+        for d in devices:
+            if d.role not in ("kiosk", "caller"):
+                continue
+            try:
+                cfg, _ = self.validate(d)
+            except ConfigInvalid:
+                continue  # reported by check()
+            if d.role == "kiosk":
+                on_kiosks.update(b.queue for b in cfg.buttons)  # type: ignore[attr-defined]
+            else:
+                on_callers.update(c.id for c in cfg.counters)  # type: ignore[attr-defined]
+        notes = []
+        if any(d.role == "kiosk" for d in devices):
+            missing = [q.id for q in catalogue.queues if q.id not in on_kiosks]
+            if missing:
+                notes.append(
+                    f"no kiosk has a button for queue(s) {', '.join(missing)}: citizens cannot "
+                    "take their numbers (add buttons, unless they are reached only by transfer)"
+                )
+        if any(d.role == "caller" for d in devices):
+            idle = [c.id for c in catalogue.counters if c.id not in on_callers]
+            if idle:
+                listed = ", ".join(idle)
+                notes.append(f"no caller serves counter(s) {listed}: nobody can call there")
+        return notes
+
     def catalogue(self) -> Any | None:
         path = self.folder / "catalogue.yaml"
         if not path.exists():
