@@ -52,6 +52,10 @@ class Fleet:
         self.nodes[status.node_id] = entry
         return entry
 
+    def remove(self, node_id: str) -> bool:
+        """Forget a device (`antrian provision remove` cleared its retained status)."""
+        return self.nodes.pop(node_id, None) is not None
+
     def snapshot(self, now: datetime, errors_total: int) -> m.FleetSnapshot:
         return m.FleetSnapshot(
             at=now,

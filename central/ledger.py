@@ -278,6 +278,7 @@ class Ledger:
         seq: int,
         nodes: Iterable[m.FleetEntry] = (),
         encoded: Encoded | None = None,
+        removed_nodes: Iterable[str] = (),
     ) -> None:
         """Persist a batch in one transaction; returns only once it is durable. `encoded`
         keeps the replies' and events' bytes for publishing them after the commit."""
@@ -303,6 +304,8 @@ class Ledger:
                     "INSERT OR REPLACE INTO nodes (node_id, body) VALUES (?, ?)",
                     (node.node_id, node.model_dump_json()),
                 )
+            for node_id in removed_nodes:
+                cur.execute("DELETE FROM nodes WHERE node_id = ?", (node_id,))
 
     def commit_outcome(self, out: Outcome, day: date, seq: int) -> None:
         """Persist an outcome that no request caused (day rollover)."""

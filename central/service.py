@@ -48,6 +48,7 @@ class _Batch:
     replies: list[tuple[str, m.Reply]] = field(default_factory=list)
     seen: dict[str, m.Reply] = field(default_factory=dict)
     fleet: list[m.FleetEntry] = field(default_factory=list)
+    fleet_removed: list[str] = field(default_factory=list)
     republish: bool = False
     day_closed: Outcome | None = None
     encoded: Encoded = field(default_factory=Encoded)
@@ -265,9 +266,14 @@ class Central:
                 self._handle_status(batch, topic, payload, now)
             else:
                 batch.republish = True
-        if batch.applied or batch.fleet:
+        if batch.applied or batch.fleet or batch.fleet_removed:
             self.ledger.commit(
-                batch.applied, self.hall.day, self.hall.seq, batch.fleet, batch.encoded
+                batch.applied,
+                self.hall.day,
+                self.hall.seq,
+                batch.fleet,
+                batch.encoded,
+                batch.fleet_removed,
             )
         self._publish(batch)
 
@@ -333,7 +339,13 @@ class Central:
 
     def _handle_status(self, batch: _Batch, topic: str, payload: bytes, now: datetime) -> None:
         if not payload:
-            return  # a cleared retained status (device removed)
+            # A cleared retained status: `antrian provision remove` took the device out of
+            # the hall, so it leaves the fleet list too (else it showed OFFLINE for good).
+            node = topic.rsplit("/", 1)[-1]
+            if self.fleet.remove(node):
+                batch.fleet_removed.append(node)
+                log.info("%s removed from the fleet (its status was cleared)", node)
+            return
         try:
             status = decode(m.NodeStatus, payload)
         except ProtocolError as exc:
@@ -393,6 +405,6 @@ class Central:
             # HALL_IDLE_S without messages, at most every HALL_MIN_INTERVAL_S (or every
             # HALL_MAX_AGE_S under load) keeps it off the request path.
             self._hall_dirty = True
-        if batch.fleet or batch.republish:
+        if batch.fleet or batch.fleet_removed or batch.republish:
             snapshot = self.fleet.snapshot(now, sum(self.errors.values()))
             link.publish(topics.fleet, encode(snapshot), retain=True)
