@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,12 +46,13 @@ def collect(
 ) -> tuple[m.NodeStatus | None, m.FleetSnapshot | None]:
     topics = Topics(site)
     got: dict[str, bytes] = {}
-    fleet_seen = threading.Event()
+    # Both are retained: they follow the SUBACKs, in no set order. Leaving at the first one
+    # reported a running central as never seen.
+    fleet_seen, central_seen = threading.Event(), threading.Event()
 
     def keep(topic: str, payload: bytes) -> None:
         got[topic] = payload
-        if topic == topics.fleet:
-            fleet_seen.set()
+        (fleet_seen if topic == topics.fleet else central_seen).set()
 
     link = MqttLink(broker, topics, Identity(f"status-{datetime.now(UTC):%H%M%S%f}", "tool", 1))
     link.subscribe(topics.fleet, keep)
@@ -60,7 +62,9 @@ def collect(
         if not link.wait_connected(wait):
             why = link.last_error or f"broker {broker.host}:{broker.port} not reachable"
             raise ConnectionError(why)
+        deadline = time.monotonic() + wait
         fleet_seen.wait(wait)
+        central_seen.wait(max(0.0, deadline - time.monotonic()))
     finally:
         link.stop()
     central = fleet = None

@@ -39,7 +39,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Counter paused. Press PAUSE again to reopen.",
     ),
     "counter_not_paused": ("Loket tidak sedang istirahat.", "Counter is not paused."),
-    "no_current_ticket": ("Belum ada nomor yang dipanggil.", "No ticket is being served."),
+    "no_current_ticket": ("Tidak ada nomor yang sedang dilayani.", "No ticket is being served."),
     "not_serving_queue": (
         "Loket ini tidak melayani antrian tersebut.",
         "This counter does not serve that queue.",

@@ -48,11 +48,15 @@ def test_status_shows_the_fleet_and_leaves_no_ghost_behind(
     central.start()
     try:
         assert central.link.wait_connected(5)
+        # Both retained messages in place, as on a running site: the fleet snapshot (first
+        # subscribed) comes first, and status used to leave before central's own status.
+        assert _retained_statuses(broker.port) == {"central"}
+        time.sleep(0.3)
         args = ["status", "--site", "demo", "--port", str(broker.port)]
         for _ in range(3):  # each run used to leave one more OFFLINE "tool" row
             assert main(args) == 0
         out = capsys.readouterr().out
-        assert "central: ONLINE" in out
+        assert out.count("central: ONLINE") == 3, out
         assert _retained_statuses(broker.port) == {"central"}
         time.sleep(0.2)
         assert all(n.role != "tool" for n in central.fleet.nodes.values())
