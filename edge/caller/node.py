@@ -310,6 +310,10 @@ class CallerNode:
             panel.on_send_failed(r.channel, r.request_id, t)
             return
         panel.on_reply(r.channel, reply, t)
+        info = reply.counter
+        if reply.ok and info is not None and info.ticket is not None and r.channel == "officer":
+            # A headless caller (no screen) says in its journal whom it called.
+            log.info("%s: %s %s", r.counter, info.state, info.ticket.label)
         if reply.refusal is not None and reply.refusal.code == "unknown_counter":
             self._fault(f"unknown_counter:{r.counter}")
         if not reply.ok:

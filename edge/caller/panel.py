@@ -119,6 +119,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No answer. Check the screen, then press again.",
     ),
     "nothing_to_rate": ("Tidak ada layanan untuk dinilai.", "No service to rate."),
+    # NEXT with nobody waiting still finishes the ticket at the desk: say so, not an error.
+    "done_none_waiting": (
+        "{label} selesai. Tidak ada antrian menunggu.",
+        "{label} done. Nobody is waiting.",
+    ),
     "already_rated": ("Terima kasih, sudah dinilai.", "Thank you, already rated."),
     "thanks": ("Terima kasih atas penilaian Anda.", "Thank you for your rating."),
     "no_officer_code": (
@@ -128,9 +133,9 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, language: Language) -> str:
+def text(key: str, language: Language, **values: object) -> str:
     ident, en = TEXTS[key]
-    return ident if language == "id" else en
+    return (ident if language == "id" else en).format(**values)
 
 
 @dataclass
@@ -148,6 +153,7 @@ class Pending:
     request_id: str
     action: Action
     deadline: float
+    at_desk: str | None = None  # label of the ticket at the desk when NEXT was pressed
 
 
 @dataclass
@@ -207,6 +213,8 @@ class CounterPanel:
     rating_flash: Flash | None = None
     rateable: tuple[str, float] | None = None  # ticket id, rateable until (monotonic)
     rated: deque[str] = field(default_factory=lambda: deque(maxlen=64))
+    # Until when a second rating press is thanked again (the rated ticket's window).
+    rated_until: float | None = None
     auto_sign_in_done: bool = False
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -233,7 +241,13 @@ class CounterPanel:
         request = self._request(action, p, at, request_id)
         if isinstance(request, Rejected):
             return request
-        self.pending[channel] = Pending(request_id, action, now + self.settings.request_timeout_s)
+        at_desk = None
+        snap = self.snapshot
+        if action is Action.NEXT and snap and snap.ticket and snap.state in ("calling", "serving"):
+            at_desk = snap.ticket.label
+        self.pending[channel] = Pending(
+            request_id, action, now + self.settings.request_timeout_s, at_desk
+        )
         self._count("sent")
         return Send(request, channel)
 
@@ -275,13 +289,20 @@ class CounterPanel:
             if channel == "rating":
                 if reply.ticket is not None:
                     self.rated.append(reply.ticket.ticket_id)
+                if self.rateable is not None:
+                    self.rated_until = self.rateable[1]
                 self.rateable = None
                 self.rating_flash = Flash("thanks", now + FLASH_S["thanks"], self._t("thanks"))
             else:
                 self.flash = Flash("ack", now + FLASH_S["ack"])
             return
-        self._count("refused")
         r = reply.refusal
+        if r is not None and r.code == "queue_empty" and p.at_desk is not None:
+            self._count("ok")
+            done = self._t("done_none_waiting", label=p.at_desk)
+            self.flash = Flash("ack", now + FLASH_S["refused"], done)
+            return
+        self._count("refused")
         notice = (r.text_id if self.settings.language == "id" else r.text_en) if r else None
         if channel == "rating":
             if r is not None and r.code in ("already_rated", "not_rateable", "unknown_ticket"):
@@ -321,6 +342,7 @@ class CounterPanel:
         elif ev.kind == "ticket_rated":
             self.rated.append(ev.ticket.ticket_id)
             if self.rateable and self.rateable[0] == ev.ticket.ticket_id:
+                self.rated_until = self.rateable[1]
                 self.rateable = None
 
     def set_link(self, up: bool) -> None:
@@ -433,15 +455,23 @@ class CounterPanel:
         r = self.rateable
         if r is None or now >= r[1]:
             self.rateable = None
+            if self.rated_until is not None and now < self.rated_until:
+                return self._thank_again(now)
             return self._reject_now(p, "nothing_to_rate", channel="rating")
         if r[0] in self.rated:
-            return self._reject_now(p, "already_rated", channel="rating")
+            return self._thank_again(now)
         return m.RateService(
             **base,
             counter=self.counter,
             ticket_id=r[0],
             score=p.score,
         )
+
+    def _thank_again(self, now: float) -> Rejected:
+        """A citizen pressing a second rating button: thanked again, the first one counts."""
+        self._count("rejected_already_rated")
+        self.rating_flash = Flash("thanks", now + FLASH_S["thanks"], self._t("already_rated"))
+        return Rejected("already_rated")
 
     def _press_time(self, p: Press) -> float:
         key = (p.button, p.to_queue if p.button is Button.TRANSFER else None)
@@ -494,5 +524,5 @@ class CounterPanel:
             since=since,
         )
 
-    def _t(self, key: str) -> str:
-        return text(key, self.settings.language)
+    def _t(self, key: str, **values: object) -> str:
+        return text(key, self.settings.language, **values)

@@ -254,7 +254,7 @@ def test_bad_input_gets_clear_feedback_and_changes_nothing(
     c.press(RECALL)  # nothing called yet
     c.wait_led(Led.ERROR, REFUSED)
     notice = c.node.inspect(lambda: c.node.panels["loket-1"].board(time.monotonic()).notice)
-    assert notice == "Belum ada nomor yang dipanggil."
+    assert notice == "Tidak ada nomor yang sedang dilayani."
     c.press(NEXT)
     observer.wait_kind("ticket_called")
     time.sleep(SETTLE)

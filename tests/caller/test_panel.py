@@ -223,16 +223,30 @@ def test_reply_feedback_ack_and_refusal() -> None:
     assert p.snapshot is not None and p.snapshot.ticket is not None
     assert p.snapshot.ticket.label == "A007"
 
+    # NEXT with nobody waiting still finishes A007 (central's queue_empty): not an error.
     out = press(p, Button.NEXT, 3.0, ids)
     assert isinstance(out, Send)
     refusal = m.Refusal(code="queue_empty", text_id="Tidak ada antrian menunggu.", text_en="x")
+    idle = info.model_copy(update={"state": "idle", "ticket": None})
     p.on_reply(
-        "officer", m.Reply(request_id=out.request.request_id, ok=False, refusal=refusal), 3.01
+        "officer",
+        m.Reply(request_id=out.request.request_id, ok=False, refusal=refusal, counter=idle),
+        3.01,
     )
-    assert p.leds(3.02)[Led.ERROR] == REFUSED
+    assert p.leds(3.02)[Led.ERROR] == OFF and p.leds(3.02)[Led.CALLING] == ACK
     board = p.board(3.02)
-    assert board.notice == "Tidak ada antrian menunggu." and board.error
+    assert board.notice == "A007 selesai. Tidak ada antrian menunggu." and not board.error
     assert p.board(6.0).notice is None
+
+    # Again, with nobody at the desk: nothing happened, the officer sees why.
+    out = press(p, Button.NEXT, 7.0, ids)
+    assert isinstance(out, Send)
+    p.on_reply(
+        "officer", m.Reply(request_id=out.request.request_id, ok=False, refusal=refusal), 7.01
+    )
+    assert p.leds(7.02)[Led.ERROR] == REFUSED
+    board = p.board(7.02)
+    assert board.notice == "Tidak ada antrian menunggu." and board.error
 
 
 def test_english_notices_by_config() -> None:
@@ -278,10 +292,15 @@ def test_one_rating_per_ticket() -> None:
         2.1,
     )
     assert p.leds(2.2)[Led.THANKS] == ON
-    assert press(p, Button.RATE, 3.0, ids, score=1) == Rejected("nothing_to_rate")
+    # A second button: thanked again (the first rating counts), not told "nothing to rate".
+    assert press(p, Button.RATE, 8.0, ids, score=1) == Rejected("already_rated")
+    assert p.leds(8.1)[Led.THANKS] == ON
+    assert p.board(8.1).notice == "Terima kasih, sudah dinilai." and not p.board(8.1).error
     # A served event seen again (e.g. after a resync) does not reopen the rating.
-    p.on_event(served("A003"), 4.0)
-    assert press(p, Button.RATE, 5.0, ids, score=1) == Rejected("nothing_to_rate")
+    p.on_event(served("A003"), 9.0)
+    assert press(p, Button.RATE, 10.0, ids, score=1) == Rejected("already_rated")
+    # After the ticket's rating window, a press has nothing to rate.
+    assert press(p, Button.RATE, 70.0, ids, score=1) == Rejected("nothing_to_rate")
 
 
 def test_rating_window_closes() -> None:
