@@ -224,6 +224,7 @@ class Demo:
             node.start()
             started.append(node.stop)
             names = []
+            agencies = [b.agency for b in cfg.buttons]
             for b in cfg.buttons:
                 keys.add(
                     b.key,
@@ -232,7 +233,8 @@ class Demo:
                 )
                 if cfg.priority_button is not None:
                     keys.priority[b.key] = partial(_pulse, factory, cfg.priority_button.pin)
-                names.append(f"{b.key} {b.agency}")
+                # "b Polresta  c Polresta" told SKCK from SIM apart by nothing: name the queue.
+                names.append(f"{b.key} {b.agency if agencies.count(b.agency) == 1 else b.name}")
             keys.legend_lines.append(f"{cfg.node_id}:  " + "   ".join(names))
             if cfg.printer.spool_dir is not None:
                 spools.append(cfg.printer.spool_dir)
@@ -258,7 +260,7 @@ class Demo:
         keys.legend_lines += [
             f"{PRIORITY_KEY} then a queue key: priority ticket",
             f"1-{n}: NEXT at {', '.join(c.id for c, _f in counters[:n])}",
-            f"shift + 1-{n}: RECALL      {HELP_KEY}: hide/show keys      Esc: quit",
+            f"shift + 1-{n}: RECALL      {HELP_KEY}: hide/show keys      Esc or Ctrl-C: quit",
         ]
         watcher = PrintWatcher(spools, self.out)
         watcher.start()

@@ -30,6 +30,7 @@ WORDS: dict[str, dict[Language, str]] = {
     "number": {"id": "NOMOR", "en": "NUMBER"},
     "waiting": {"id": "MENUNGGU", "en": "WAITING"},
     "minutes": {"id": "menit", "en": "min"},
+    "soon": {"id": "segera dilayani", "en": "served soon"},
     "no_call": {"id": "-", "en": "-"},
 }
 

@@ -333,9 +333,7 @@ class HallBoard:
 
     # -- queues ---------------------------------------------------------------------
 
-    def _queue_specs(
-        self, lay: HallLayout, state: BoardState, language: Language
-    ) -> list[_Queue]:
+    def _queue_specs(self, lay: HallLayout, state: BoardState, language: Language) -> list[_Queue]:
         queues = list(state.queues.values())
         if not queues:
             return []
@@ -351,6 +349,8 @@ class HallBoard:
             text = f"{q.prefix} \u00b7 {q.waiting} {word('waiting', language).lower()}"
             if not q.open:
                 wait = word("closed", language)
+            elif q.waiting and q.estimated_wait_min is not None and q.estimated_wait_min < 1:
+                wait = word("soon", language)  # a counter is free: "± 0 menit" read oddly
             elif q.waiting and q.estimated_wait_min is not None:
                 wait = f"\u00b1 {q.estimated_wait_min} {word('minutes', language)}"
             else:

@@ -215,3 +215,5 @@ def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPa
     assert (dukcapil.text, dukcapil.wait) == ("A \u00b7 6 menunggu", "\u00b1 25 menit")
     english = board._queue_specs(lay, state, "en")[0]
     assert (english.text, english.wait) == ("A \u00b7 6 waiting", "\u00b1 25 min")
+    _issued_with_estimate(12, "A007", 0)(state, view)  # a counter is free
+    assert board._queue_specs(lay, state, "id")[0].wait == "segera dilayani"
