@@ -105,6 +105,11 @@ class Catalogue(_Strict):
         "counter's queues. queue_order: priority first, then the first non-empty queue in "
         "the counter's list.",
     )
+    require_officer: bool = Field(
+        default=False,
+        description="True: a counter with nobody signed in refuses NEXT (officer_required), "
+        "so that every call names the officer who served it in the reports.",
+    )
     agencies: list[Agency] = Field(min_length=1)
     queues: list[Queue] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)

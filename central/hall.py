@@ -674,6 +674,8 @@ class Hall:
         c = self._counter(req.counter)
         if c.paused:
             raise Refused("counter_paused")
+        if self.cat.require_officer and c.officer is None:
+            raise Refused("officer_required")
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
         self._finish_current(out, now, c)
         t = self._pick_next(c)

@@ -123,6 +123,22 @@ def test_pause_blocks_calls_and_resume_reopens() -> None:
     assert call(hall, "loket-1", T0).ok
 
 
+def test_require_officer_refuses_calls_until_someone_signs_in() -> None:
+    hall = Hall(CAT.model_copy(update={"require_officer": True}), DAY)
+    issue(hall, "dukcapil", T0)
+    before = hall.counter_info("loket-1")
+    reply = call(hall, "loket-1", T0)
+    assert reply.refusal is not None and reply.refusal.code == "officer_required"
+    assert hall.counter_info("loket-1") == before and len(hall.waiting["dukcapil"]) == 1
+    sign_in = m.SignIn(request_id=rid(), node_id="c", sent_at=T0, counter="loket-1", officer="budi")
+    hall.apply(sign_in, T0)
+    reply = call(hall, "loket-1", T0)
+    assert reply.ok and reply.counter is not None and reply.counter.officer == "budi"
+    assert reply.counter.ticket is not None and reply.counter.ticket.label == "A001"
+    # The default (the demo hall): calls work without anybody signed in.
+    assert call(Hall(CAT, DAY), "loket-1", T0).refusal.code == "queue_empty"  # type: ignore[union-attr]
+
+
 def test_rating_once_and_only_for_served_ticket_at_that_counter() -> None:
     hall = Hall(CAT, DAY)
     tid = issue(hall, "dukcapil", T0).ticket.ticket_id  # type: ignore[union-attr]
