@@ -53,6 +53,10 @@ class DevBroker:
     _dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 10.0) -> DevBroker:
+        if self.running:
+            # `with DevBroker().start() as b` starts it twice: a second process would fail
+            # to bind and the first would outlive the with block.
+            return self
         if not self.port:
             self.port = free_port()
         if self._dir is None:  # kept across kill() and start(), as a real disk would be
