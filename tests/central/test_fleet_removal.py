@@ -3,8 +3,6 @@ status, and central forgets it, also across a restart."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from antrian.devbroker import DevBroker
@@ -12,15 +10,7 @@ from antrian.mqtt import BrokerSettings, Identity, MqttLink
 from central import Central, load_catalogue
 from central.testing import make_config
 from protocol import Topics
-
-
-def _wait(cond: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
+from tests.waiting import eventually
 
 
 def test_a_cleared_status_takes_the_device_out_of_the_fleet(
@@ -36,14 +26,14 @@ def test_a_cleared_status_takes_the_device_out_of_the_fleet(
     kiosk.start()
     try:
         assert kiosk.wait_connected(5)
-        assert _wait(lambda: "kiosk-9" in central.fleet.nodes)
+        assert eventually(lambda: "kiosk-9" in central.fleet.nodes)
         kiosk.stop()  # offline, as a device being taken down would be
-        assert _wait(lambda: not central.fleet.nodes["kiosk-9"].online)
+        assert eventually(lambda: not central.fleet.nodes["kiosk-9"].online)
         tool = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("t", "tool", 1))
         tool.start()
         assert tool.wait_connected(5)
         tool.publish(Topics("demo").status("kiosk-9"), b"", retain=True)  # what remove does
-        assert _wait(lambda: "kiosk-9" not in central.fleet.nodes)
+        assert eventually(lambda: "kiosk-9" not in central.fleet.nodes)
         tool.stop()
     finally:
         central.stop()

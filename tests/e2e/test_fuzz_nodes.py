@@ -39,6 +39,7 @@ from hall.site import HallSite
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode, encode
 from protocol import messages as m
 from tests.e2e.conftest import DEMO
+from tests.waiting import eventually
 
 TOPICS = Topics("demo")
 FUZZ = settings(
@@ -91,15 +92,6 @@ def _invalid(model: type[BaseModel], payload: bytes) -> bool:
     return False
 
 
-def _wait(cond: Callable[[], bool], timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.002)
-    return cond()
-
-
 @dataclass
 class Nodes:
     tester: MqttLink
@@ -119,7 +111,8 @@ class Nodes:
     def send_junk(self, topic: str, payload: bytes, counted: Callable[[], int]) -> None:
         before = counted()
         assert self.tester.publish(topic, payload)
-        assert _wait(lambda: counted() == before + 1), f"junk on {topic} not counted: {payload!r}"
+        counted_once = eventually(lambda: counted() == before + 1)
+        assert counted_once, f"junk on {topic} not counted: {payload!r}"
 
     # What each node holds; junk must leave all of it as it was.
     def kiosk_state(self) -> object:
@@ -189,15 +182,15 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nodes]:
             # counter, each node showing it.
             for _ in range(3):
                 assert n.request(m.IssueTicket, queue="dukcapil").ok
-            assert _wait(lambda: caller.panels["loket-1"].central_online, 10)
+            assert eventually(lambda: caller.panels["loket-1"].central_online, 10)
             assert n.request(m.CallNext, counter="loket-1").ok
-            assert _wait(lambda: display.state.seq is not None
+            assert eventually(lambda: display.state.seq is not None
                          and display.state.queues["dukcapil"].waiting == 2, 10)  # fmt: skip
-            assert _wait(lambda: (s := caller.panels["loket-1"].snapshot) is not None
+            assert eventually(lambda: (s := caller.panels["loket-1"].snapshot) is not None
                          and s.ticket is not None, 10)  # fmt: skip
-            assert _wait(lambda: kiosk._central_online is True and kiosk.idle.is_set(), 10)
-            assert _wait(lambda: box.get("queues") is not None, 5)  # the hall's names cached
-            assert _wait(lambda: {"status", "hall", "counter", "event"} <= set(valid), 5)
+            assert eventually(lambda: kiosk._central_online is True and kiosk.idle.is_set(), 10)
+            assert eventually(lambda: box.get("queues") is not None, 5)  # the hall's names cached
+            assert eventually(lambda: {"status", "hall", "counter", "event"} <= set(valid), 5)
             valid["reply"] = json.loads(encode(m.Reply(request_id="fuzz-reply-0", ok=True)))
             valid["config"] = json.loads(encode(m.DeviceConfig(
                 node_id="kiosk-1", role="kiosk", version=99, sha256="0" * 64, issued_at=now(),
@@ -334,13 +327,13 @@ def test_after_the_junk_every_node_still_works(nodes: Nodes) -> None:
     assert reply.ok and reply.counter is not None and reply.counter.ticket is not None
     label = reply.counter.ticket.label
     d, panel = nodes.display, nodes.caller.panels["loket-1"]
-    assert _wait(lambda: bool(d.state.recent_calls) and d.state.recent_calls[0].ticket
+    assert eventually(lambda: bool(d.state.recent_calls) and d.state.recent_calls[0].ticket
                  is not None and d.state.recent_calls[0].ticket.label == label)  # fmt: skip
-    assert _wait(lambda: panel.snapshot is not None and panel.snapshot.ticket is not None
+    assert eventually(lambda: panel.snapshot is not None and panel.snapshot.ticket is not None
                  and panel.snapshot.ticket.label == label)  # fmt: skip
     printed = len(nodes.kiosk_outbox.tickets())
     press_pin(nodes.kiosk_pins, nodes.kiosk.config.buttons[0].pin)
-    assert _wait(lambda: len(nodes.kiosk_outbox.tickets()) == printed + 1
+    assert eventually(lambda: len(nodes.kiosk_outbox.tickets()) == printed + 1
                  and all(t.printed for t in nodes.kiosk_outbox.tickets()), 5)  # fmt: skip
 
 
@@ -358,9 +351,9 @@ def test_a_resync_does_not_double_the_hall_handler(nodes: Nodes, tmp_path: Path)
     link.start()
     try:
         assert link.wait_connected(5)
-        assert _wait(lambda: not node.inbox.empty())  # the retained snapshot
+        assert eventually(lambda: not node.inbox.empty())  # the retained snapshot
         node._apply(Update(resync=True))  # what a sequence gap does
-        assert _wait(lambda: node.inbox.qsize() >= 2)  # the snapshot, sent again
+        assert eventually(lambda: node.inbox.qsize() >= 2)  # the snapshot, sent again
         assert nodes.tester.publish(TOPICS.hall, b"junk")
         time.sleep(0.3)
         # Central may publish a fresh snapshot meanwhile; the junk must arrive exactly once.
