@@ -9,18 +9,28 @@ from protocol import messages as m
 
 class Fleet:
     """The hall's devices and central. One-off tools (`antrian status`, provisioning, a
-    sign-in) are not devices: their statuses are left out, and rows that older versions
-    kept for them are dropped when the ledger is loaded."""
+    sign-in) are not devices: their statuses are left out, and so are rows that older
+    versions kept for them in the ledger.
 
-    def __init__(self, entries: list[m.FleetEntry] | None = None) -> None:
+    A removed device leaves a tombstone, its last session: its will or a last status of
+    that session may still come after the removal and must not bring the row back; a
+    device provisioned again under the same id starts a higher session and is listed."""
+
+    def __init__(
+        self, entries: list[m.FleetEntry] | None = None, removed: dict[str, int] | None = None
+    ) -> None:
         self.nodes: dict[str, m.FleetEntry] = {
             e.node_id: e for e in entries or [] if e.role != "tool"
         }
+        self.removed: dict[str, int] = dict(removed or {})
 
     def apply(self, status: m.NodeStatus, now: datetime) -> m.FleetEntry | None:
         """Record a status; returns the changed entry, or None when nothing changed."""
         if status.role == "tool":
             return None
+        if status.session <= self.removed.get(status.node_id, -1):
+            return None  # from the life of a device that was removed
+        self.removed.pop(status.node_id, None)
         old = self.nodes.get(status.node_id)
         if old is not None and status.session < old.session:
             return None  # a late will (or birth) from a previous session
@@ -52,9 +62,14 @@ class Fleet:
         self.nodes[status.node_id] = entry
         return entry
 
-    def remove(self, node_id: str) -> bool:
-        """Forget a device (`antrian provision remove` cleared its retained status)."""
-        return self.nodes.pop(node_id, None) is not None
+    def remove(self, node_id: str) -> int | None:
+        """Forget a device (`antrian provision remove` cleared its retained status); its
+        last session, now its tombstone, or None when it was not listed."""
+        entry = self.nodes.pop(node_id, None)
+        if entry is None:
+            return None
+        self.removed[node_id] = entry.session
+        return entry.session
 
     def snapshot(self, now: datetime, errors_total: int) -> m.FleetSnapshot:
         return m.FleetSnapshot(

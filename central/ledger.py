@@ -48,6 +48,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS nodes (
     node_id TEXT PRIMARY KEY, body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS removed_nodes (
+    node_id TEXT PRIMARY KEY, session INTEGER NOT NULL
+);
 """
 
 _TICKET_COLS = (
@@ -252,6 +255,11 @@ class Ledger:
             for (body,) in self.db.execute("SELECT body FROM nodes ORDER BY node_id")
         ]
 
+    def removed_nodes(self) -> dict[str, int]:
+        """Removed devices and their last session (see central.fleet.Fleet)."""
+        rows = self.db.execute("SELECT node_id, session FROM removed_nodes")
+        return {str(node): int(session) for node, session in rows}
+
     # -- writing --------------------------------------------------------------------
 
     @contextmanager
@@ -278,7 +286,7 @@ class Ledger:
         seq: int,
         nodes: Iterable[m.FleetEntry] = (),
         encoded: Encoded | None = None,
-        removed_nodes: Iterable[str] = (),
+        removed_nodes: Iterable[tuple[str, int]] = (),
     ) -> None:
         """Persist a batch in one transaction; returns only once it is durable. `encoded`
         keeps the replies' and events' bytes for publishing them after the commit."""
@@ -304,8 +312,13 @@ class Ledger:
                     "INSERT OR REPLACE INTO nodes (node_id, body) VALUES (?, ?)",
                     (node.node_id, node.model_dump_json()),
                 )
-            for node_id in removed_nodes:
+                cur.execute("DELETE FROM removed_nodes WHERE node_id = ?", (node.node_id,))
+            for node_id, session in removed_nodes:
                 cur.execute("DELETE FROM nodes WHERE node_id = ?", (node_id,))
+                cur.execute(
+                    "INSERT OR REPLACE INTO removed_nodes (node_id, session) VALUES (?, ?)",
+                    (node_id, session),
+                )
 
     def commit_outcome(self, out: Outcome, day: date, seq: int) -> None:
         """Persist an outcome that no request caused (day rollover)."""

@@ -48,7 +48,7 @@ class _Batch:
     replies: list[tuple[str, m.Reply]] = field(default_factory=list)
     seen: dict[str, m.Reply] = field(default_factory=dict)
     fleet: list[m.FleetEntry] = field(default_factory=list)
-    fleet_removed: list[str] = field(default_factory=list)
+    fleet_removed: list[tuple[str, int]] = field(default_factory=list)  # node, last session
     republish: bool = False
     day_closed: Outcome | None = None
     encoded: Encoded = field(default_factory=Encoded)
@@ -96,7 +96,7 @@ class Central:
         self.ledger = Ledger(self.config.ledger_path)
         self.hall = self.ledger.load(self.catalogue, self.catalogue.business_day(now))
         self._rollover(now, publish=False)
-        self.fleet = Fleet(self.ledger.nodes())
+        self.fleet = Fleet(self.ledger.nodes(), self.ledger.removed_nodes())
         session = next_session(self.config.state_dir)
         self.link = MqttLink(
             broker=self.config.broker,
@@ -342,8 +342,11 @@ class Central:
             # A cleared retained status: `antrian provision remove` took the device out of
             # the hall, so it leaves the fleet list too (else it showed OFFLINE for good).
             node = topic.rsplit("/", 1)[-1]
-            if self.fleet.remove(node):
-                batch.fleet_removed.append(node)
+            session = self.fleet.remove(node)
+            if session is not None:
+                # One batch may hold this node's birth too: the ledger keeps the last word.
+                batch.fleet = [e for e in batch.fleet if e.node_id != node]
+                batch.fleet_removed.append((node, session))
                 log.info("%s removed from the fleet (its status was cleared)", node)
             return
         try:
@@ -356,6 +359,7 @@ class Central:
             return
         entry = self.fleet.apply(status, now)
         if entry is not None:
+            batch.fleet_removed = [r for r in batch.fleet_removed if r[0] != entry.node_id]
             batch.fleet.append(entry)
 
     # -- publishing (after commit) -------------------------------------------------------
