@@ -22,6 +22,7 @@ from antrian.session import next_session
 from edge.caller.config import CallerConfig
 from edge.caller.hardware import CounterScreen, NoScreen, PanelHardware
 from edge.caller.panel import (
+    Action,
     BoardView,
     Channel,
     CounterPanel,
@@ -309,11 +310,13 @@ class CallerNode:
         except RequestTimeout:
             panel.on_send_failed(r.channel, r.request_id, t)
             return
+        pending = panel.pending.get(r.channel)
+        action = pending.action if pending and pending.request_id == reply.request_id else None
         panel.on_reply(r.channel, reply, t)
         info = reply.counter
-        if reply.ok and info is not None and info.ticket is not None and r.channel == "officer":
+        if reply.ok and action is Action.NEXT and info is not None and info.ticket is not None:
             # A headless caller (no screen) says in its journal whom it called.
-            log.info("%s: %s %s", r.counter, info.state, info.ticket.label)
+            log.info("%s: calling %s", r.counter, info.ticket.label)
         if reply.refusal is not None and reply.refusal.code == "unknown_counter":
             self._fault(f"unknown_counter:{r.counter}")
         if not reply.ok:

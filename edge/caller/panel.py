@@ -297,7 +297,10 @@ class CounterPanel:
                 self.flash = Flash("ack", now + FLASH_S["ack"])
             return
         r = reply.refusal
-        if r is not None and r.code == "queue_empty" and p.at_desk is not None:
+        # Central finished the desk's ticket only when its queue_empty reply carries the
+        # counter; a plain refusal (say, a ticket that expired at day end) finished nothing.
+        finished = reply.counter is not None
+        if r is not None and r.code == "queue_empty" and p.at_desk is not None and finished:
             self._count("ok")
             done = self._t("done_none_waiting", label=p.at_desk)
             self.flash = Flash("ack", now + FLASH_S["refused"], done)
@@ -337,6 +340,9 @@ class CounterPanel:
     def on_event(self, ev: m.Event, now: float) -> None:
         if ev.counter != self.counter or ev.ticket is None:
             return
+        if ev.kind in ("ticket_called", "ticket_served") and ev.ticket.ticket_id not in self.rated:
+            # Another citizen at the desk: their press is a rating, not a second one.
+            self.rated_until = None
         if ev.kind == "ticket_served" and ev.ticket.ticket_id not in self.rated:
             self.rateable = (ev.ticket.ticket_id, now + self.settings.rating_window_s)
         elif ev.kind == "ticket_rated":

@@ -303,6 +303,41 @@ def test_one_rating_per_ticket() -> None:
     assert press(p, Button.RATE, 70.0, ids, score=1) == Rejected("nothing_to_rate")
 
 
+def test_the_next_citizen_is_not_thanked_for_the_last_ones_rating() -> None:
+    ids = Ids()
+    p = panel(double_press_s=0.0, rating_window_s=180)
+    p.on_event(served("A003"), 1.0)
+    out = press(p, Button.RATE, 2.0, ids, score=4)
+    assert isinstance(out, Send)
+    rated = m.Reply(request_id=out.request.request_id, ok=True, ticket=ticket("A003", "served"))
+    p.on_reply("rating", rated, 2.1)
+    called = served("A004", seq=6).model_copy(
+        update={"kind": "ticket_called", "ticket": ticket("A004")}
+    )
+    p.on_event(called, 30.0)
+    # A004's citizen, mid-service: nothing to rate yet (was "sudah dinilai", and no request).
+    assert press(p, Button.RATE, 40.0, ids, score=2) == Rejected("nothing_to_rate")
+    p.on_event(served("A004", seq=7), 50.0)
+    out = press(p, Button.RATE, 51.0, ids, score=2)
+    assert isinstance(out, Send) and isinstance(out.request, m.RateService)
+    assert out.request.ticket_id == "t-a004"
+
+
+def test_queue_empty_without_the_counter_finished_nothing() -> None:
+    """The screen may still show A008 (its snapshot late after the day closed); central's
+    plain queue_empty, with no counter in the reply, means nothing was finished."""
+    ids = Ids()
+    p = panel(double_press_s=0.0)
+    p.on_snapshot(snap("calling", ticket("A008")))
+    out = press(p, Button.NEXT, 1.0, ids)
+    assert isinstance(out, Send)
+    refusal = m.Refusal(code="queue_empty", text_id="Tidak ada antrian menunggu.", text_en="x")
+    reply = m.Reply(request_id=out.request.request_id, ok=False, refusal=refusal)
+    p.on_reply("officer", reply, 1.01)
+    assert p.leds(1.02)[Led.ERROR] == REFUSED
+    assert p.board(1.02).notice == "Tidak ada antrian menunggu."
+
+
 def test_rating_window_closes() -> None:
     ids = Ids()
     p = panel(rating_window_s=60)
