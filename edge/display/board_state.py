@@ -103,15 +103,9 @@ class BoardState:
         t = ev.ticket
         k = ev.kind
         if k in ("ticket_issued", "ticket_replayed") and t:
+            # The queue's wait comes with central's hall snapshot only: a ticket's own
+            # estimate counts the tickets ahead of it, one fewer than a ticket taken now.
             self._queue_delta(t, +1, issued=1)
-            if k == "ticket_issued" and not t.priority and t.estimated_wait_min is not None:
-                # The newest ticket's estimate is the queue's wait for a ticket taken now;
-                # the hall snapshot brings it only when central idles.
-                q = self.queues.get(t.queue)
-                if q is not None:
-                    self.queues[t.queue] = q.model_copy(
-                        update={"estimated_wait_min": t.estimated_wait_min}
-                    )
         elif k == "ticket_voided" and t:
             self._queue_delta(t, -1, issued=-1)
         elif k == "ticket_called" and t:

@@ -70,12 +70,15 @@ def _event(seq: int, kind: str, label: str | None = None, counter_id: str | None
     return step
 
 
-def _issued_with_estimate(seq: int, label: str, minutes: int) -> Step:
+def _waits(seq: int, minutes: int) -> Step:
+    """Central's hall snapshot with Dukcapil's wait for a ticket taken now."""
+
     def step(state: BoardState, view: HallView) -> HallView:
-        ev = event(seq, "ticket_issued", label)
-        assert ev.ticket is not None
-        ticket = ev.ticket.model_copy(update={"estimated_wait_min": minutes, "status": "waiting"})
-        state.apply_event(ev.model_copy(update={"ticket": ticket}))
+        queues = [
+            q.model_copy(update={"estimated_wait_min": minutes}) if q.queue == "dukcapil" else q
+            for q in state.queues.values()
+        ]
+        state.apply_snapshot(hall(seq, counters=list(state.counters.values()), queues=queues))
         return view
 
     return step
@@ -89,7 +92,7 @@ def _view(**changes: object) -> Step:
 # full frame of the same state and view.
 STEPS: list[tuple[str, Step]] = [
     ("a ticket issued", _event(11, "ticket_issued", "A006")),
-    ("a ticket issued with its wait", _issued_with_estimate(12, "A007", 25)),
+    ("the snapshot brings the waits", _waits(12, 25)),
     ("first call, blinking", _call(13, "A001", "loket-2")),
     ("blink phase on", _view(flash_on=True)),
     ("second call elsewhere", _call(14, "D001", "loket-5")),
@@ -198,8 +201,8 @@ def test_text_cache_is_bounded_by_bytes() -> None:
 
 
 def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPainter) -> None:
-    """Issue 8: the board shows each queue's current wait. The newest ticket's estimate is
-    the wait a ticket taken now can expect; an event brings it before the next snapshot."""
+    """Issue 8: the board shows each queue's current wait, from central's hall snapshot
+    (QueueSnapshot.estimated_wait_min: the wait of a ticket taken now)."""
     state = _state()
     board = HallBoard(painter)
     lay = hall_layout(SIZE)
@@ -210,10 +213,10 @@ def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPa
         ("BPJS", "B \u00b7 0 menunggu", ""),
     ]
     view = HallView(now=NOW, hall_name=None)
-    _issued_with_estimate(11, "A006", 25)(state, view)
+    _waits(11, 25)(state, view)
     dukcapil = board._queue_specs(lay, state, "id")[0]
-    assert (dukcapil.text, dukcapil.wait) == ("A \u00b7 6 menunggu", "\u00b1 25 menit")
+    assert (dukcapil.text, dukcapil.wait) == ("A \u00b7 5 menunggu", "\u00b1 25 menit")
     english = board._queue_specs(lay, state, "en")[0]
-    assert (english.text, english.wait) == ("A \u00b7 6 waiting", "\u00b1 25 min")
-    _issued_with_estimate(12, "A007", 0)(state, view)  # a counter is free
+    assert (english.text, english.wait) == ("A \u00b7 5 waiting", "\u00b1 25 min")
+    _waits(12, 0)(state, view)  # a counter is free
     assert board._queue_specs(lay, state, "id")[0].wait == "segera dilayani"
