@@ -29,6 +29,8 @@ from protocol import messages as m
 log = logging.getLogger(__name__)
 
 ROUTES_MAX = 1024
+# The broker's max_packet_size (broker/mosquitto.conf) less room for topic and headers.
+MAX_PAYLOAD_BYTES = 256 * 1024
 # A broker that stays away is logged again at most this often (the reconnect loop retries
 # every few seconds; one line a minute is enough for journalctl).
 FAILURE_LOG_EVERY_S = 60.0
@@ -223,6 +225,14 @@ class MqttLink:
         """Queue a publish; False when there is no connection (nothing is queued then)."""
         c = self._client
         if c is None or not self.connected:
+            return False
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            log.error(
+                "not publishing %d bytes on %s: over the broker's limit of %d (a bug; report it)",
+                len(payload),
+                topic,
+                MAX_PAYLOAD_BYTES,
+            )
             return False
         props = None
         if expiry_s is not None:

@@ -12,7 +12,7 @@ import pytest
 
 from antrian.cli import main
 from antrian.devbroker import DevBroker, free_port
-from antrian.mqtt import BrokerSettings, Identity, MqttLink
+from antrian.mqtt import MAX_PAYLOAD_BYTES, BrokerSettings, Identity, MqttLink
 from central import Central, load_catalogue
 from central.fleet import Fleet
 from central.testing import make_config
@@ -92,3 +92,20 @@ def test_fleet_leaves_tools_out() -> None:
     assert set(fleet.nodes) == {"kiosk-1"}
     birth = m.NodeStatus(node_id="provision", role="tool", online=True, session=1, at=now)
     assert fleet.apply(birth, now) is None and "provision" not in fleet.nodes
+
+
+def test_an_oversized_payload_is_refused_before_the_broker_drops_the_link(
+    broker: DevBroker,
+) -> None:
+    """Mosquitto disconnects a client over max_packet_size, and paho resends a QoS 1
+    publish after reconnecting: a loop. The link refuses it and stays up."""
+    link = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("big", "tool", 1))
+    link.start()
+    try:
+        assert link.wait_connected(5)
+        assert not link.publish("antrian/v1/demo/junk", b"x" * (MAX_PAYLOAD_BYTES + 1))
+        assert link.publish("antrian/v1/demo/junk", b"x" * 1000)
+        time.sleep(0.3)
+        assert link.connected
+    finally:
+        link.stop()
