@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from edge.kiosk.config import TIMEZONES, KioskConfig, PinSpec
 from edge.kiosk.hardware import PRIORITY, LedName, Panel, Printer, PrinterStatus
-from edge.kiosk.layout import Cut, Element, Feed, Line, Qr, Rule
+from edge.kiosk.layout import Cut, Element, Feed, Line, Qr, Rule, fit
 from edge.kiosk.texts import Language, to_ascii
 
 LEDS: tuple[LedName, ...] = ("ready", "busy", "offline", "fault")
@@ -82,7 +82,8 @@ def selftest_page(
     lang = config.language
     printable = "".join(chr(c) for c in range(33, 127))
     rows = [printable[i : i + PATTERN_WIDTH] for i in range(0, len(printable), PATTERN_WIDTH)]
-    return [
+    # Fitted like a ticket: a long hall name broke mid-word on the test page.
+    page: list[Element] = [
         Line(to_ascii(config.hall_name), bold=True),
         Rule(),
         Line(say("title", lang), size="double", bold=True),
@@ -107,6 +108,7 @@ def selftest_page(
         Rule(),
         Cut(),
     ]
+    return fit(page)
 
 
 def print_page(
