@@ -71,11 +71,18 @@ def _check(args: argparse.Namespace) -> int:
     bad = 0
     for site in sites:
         try:
-            devices, problems = Provisioner(site, root, args.secrets).check()
+            prov = Provisioner(site, root, args.secrets)
+            survey = prov.check()
         except ProvisionError as exc:
             print(f"{site}: {exc}", file=sys.stderr)
             bad += 1
             continue
+        except ConfigInvalid as exc:  # site.yaml itself, which the site's id comes from
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            bad += len(exc.problems)
+            continue
+        devices, problems = survey.devices, survey.problems
         for problem in problems:
             print(problem, file=sys.stderr)
         bad += len(problems)
@@ -83,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
         for d in devices:
             mark = "ERR" if {str(d.path), d.node_id} & broken else "ok "
             print(f"{mark} {site}/{d.node_id} ({d.role}) {d.path}")
-        for note in Provisioner(site, root, args.secrets).configs.coverage_notes(devices):
+        for note in prov.configs.coverage_notes(survey):
             print(f"note: {site}: {note}")
     if bad:
         print(

@@ -106,6 +106,18 @@ class Device:
 
 
 @dataclass
+class Survey:
+    """Every device file of a site, checked."""
+
+    devices: list[Device]
+    problems: list[Problem]
+    # False when an error cut the device list short (site.yaml, a file whose role cannot be
+    # told): a device missing from `devices` may still have its file.
+    complete: bool
+    valid: dict[str, Any] = field(default_factory=dict)  # node_id -> its validated config
+
+
+@dataclass
 class Merged:
     """A device's config after layering, with the file each setting came from."""
 
@@ -336,21 +348,47 @@ class SiteConfigs:
 
     def check(self) -> tuple[list[Device], list[Problem]]:
         """Validate every file of the site; returns the devices and every problem found."""
+        survey = self.survey()
+        return survey.devices, survey.problems
+
+    def survey(self) -> Survey:
+        """check() with what its callers need besides: whether the device list is complete
+        and the validated configs (so that nobody validates every device twice)."""
         problems = self.site_problems()
         if any(p.file == self.site_path for p in problems):
-            return [], problems  # every device starts from site.yaml
+            return Survey([], problems, complete=False)  # every device starts from site.yaml
         try:
             devices = self.devices()
         except ConfigInvalid as exc:
-            return [], problems + exc.problems
+            return Survey([], problems + exc.problems, complete=False)
+        valid: dict[str, Any] = {}
         for d in devices:
             try:
-                self.validate(d)
+                cfg, _merged = self.validate(d)
             except ConfigInvalid as exc:
                 problems.extend(exc.problems)
-        return devices, _merge_devices(problems)
+                continue
+            valid[d.node_id] = cfg
+        return Survey(devices, _merge_devices(problems), complete=True, valid=valid)
 
-    def coverage_notes(self, devices: list[Device]) -> list[str]:
+    def idle_counters(self, survey: Survey) -> list[str]:
+        """The catalogue's counters that no valid caller of `survey` serves, in catalogue
+        order; [] without a (valid) catalogue."""
+        try:
+            catalogue = self.catalogue()
+        except ConfigInvalid:
+            return []
+        if catalogue is None:
+            return []
+        served = {
+            c.id
+            for d in survey.devices
+            if d.role == "caller" and d.node_id in survey.valid
+            for c in survey.valid[d.node_id].counters
+        }
+        return [c.id for c in catalogue.counters if c.id not in served]
+
+    def coverage_notes(self, survey: Survey) -> list[str]:
         """What valid files still leave out: a queue no kiosk has a button for (citizens
         cannot take its numbers; fine for a queue reached only by transfer) and a counter
         no caller serves (nobody can call there)."""
@@ -360,19 +398,13 @@ class SiteConfigs:
             return []
         if catalogue is None:
             return []
-        on_kiosks: set[str] = set()
-        on_callers: set[str] = set()
-        for d in devices:
-            if d.role not in ("kiosk", "caller"):
-                continue
-            try:
-                cfg, _ = self.validate(d)
-            except ConfigInvalid:
-                continue  # reported by check()
-            if d.role == "kiosk":
-                on_kiosks.update(b.queue for b in cfg.buttons)  # type: ignore[attr-defined]
-            else:
-                on_callers.update(c.id for c in cfg.counters)  # type: ignore[attr-defined]
+        devices = survey.devices
+        on_kiosks = {
+            b.queue
+            for d in devices
+            if d.role == "kiosk" and d.node_id in survey.valid
+            for b in survey.valid[d.node_id].buttons
+        }
         notes = []
         if any(d.role == "kiosk" for d in devices):
             missing = [q.id for q in catalogue.queues if q.id not in on_kiosks]
@@ -382,7 +414,7 @@ class SiteConfigs:
                     "take their numbers (add buttons, unless they are reached only by transfer)"
                 )
         if any(d.role == "caller" for d in devices):
-            idle = [c.id for c in catalogue.counters if c.id not in on_callers]
+            idle = self.idle_counters(survey)
             if idle:
                 listed = ", ".join(idle)
                 notes.append(f"no caller serves counter(s) {listed}: nobody can call there")

@@ -16,7 +16,7 @@ from protocol import Topics
 from .acl import AclEntry, render_acl
 from .bundle import PASSWORD_FILE, TLS_PORT, delivered_config, write_bundle
 from .ca import CaFiles, create_ca, issue_server_cert
-from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs
+from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs, Survey
 from .passwords import PasswordFile, new_password, verify_password
 
 SECURITY_TEMPLATE = REPO_ROOT / "broker" / "security.conf.template"
@@ -205,8 +205,11 @@ class Provisioner:
         again = f"then run `antrian provision add {self.site} {device.role} {device.node_id}` again"
         example = ""
         if device.role == "caller":
+            # A counter no other caller serves yet; the first one when every counter has one.
+            idle = self.configs.idle_counters(self.configs.survey())
             catalogue = self.configs.catalogue()
-            counter = catalogue.counters[0].id if catalogue is not None else "loket-1"
+            first = catalogue.counters[0].id if catalogue is not None else "loket-1"
+            counter = idle[0] if idle else first
             example = (
                 ", e.g. (counter ids from catalogue.yaml, BCM pins of this Pi):\n"
                 f"        # {device.node_id}: the counters this caller serves.\n"
@@ -280,9 +283,13 @@ class Provisioner:
         (self.paths.bundles / f"{node_id}.tar.gz").unlink(missing_ok=True)
         return had
 
-    def check(self) -> tuple[list[Device], list[Problem]]:
-        devices, problems = self.configs.check()
-        known = {d.node_id for d in devices}
+    def check(self) -> Survey:
+        """The site's survey, with the passwords no device file accounts for."""
+        survey = self.configs.survey()
+        if not survey.complete:
+            return survey  # a device left out by an error is not an orphan
+        known = {d.node_id for d in survey.devices}
+        problems = survey.problems
         for user in sorted(self.provisioned() - known):
             problems.append(
                 Problem(
@@ -292,7 +299,7 @@ class Provisioner:
                     f"run `antrian provision remove {self.site} {user}`",
                 )
             )
-        return devices, problems
+        return survey
 
     def _find(self, node_id: str) -> Device | None:
         return next((d for d in self.configs.devices() if d.node_id == node_id), None)

@@ -173,8 +173,43 @@ def test_adding_a_caller_without_its_file_says_which_file_to_write(
     assert f"{path}: counters: no such file" in err
     assert f"fix: create {path} with `counters:` first" in err
     assert f"then run `antrian provision add {SITE} caller caller-baru` again" in err
+    # Its example counter is one no caller serves yet (loket-1, 2 and 9 have one).
+    assert "\n          - id: loket-3\n" in err
     assert not path.exists() and prov.passwords.users() == []
     # The example it gives is a valid caller file.
     example = [line[8:] for line in err.splitlines() if line.startswith(" " * 8)]
     path.write_text("\n".join(example) + "\n")
     assert cli(prov, tmp_path, "add", SITE, "caller", "caller-baru") == 0
+
+
+def test_an_invalid_site_yaml_is_reported_not_a_traceback(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The site's id comes from site.yaml: every action reads it before anything else."""
+    site_yaml = prov.configs.site_path
+    site_yaml.write_text(site_yaml.read_text() + "bogus: 1\n")
+    assert cli(prov, tmp_path, "check", SITE) == 1
+    err = capsys.readouterr().err
+    assert f"{site_yaml}: bogus: Extra inputs are not permitted\n    fix: remove `bogus`" in err
+    assert "1 problem(s): fix them" in err
+    for argv in (["add", SITE, "kiosk", "kiosk-lobby"], ["remove", SITE, "kiosk-lobby"]):
+        assert cli(prov, tmp_path, *argv) == 1, argv
+        assert f"{site_yaml}: bogus:" in capsys.readouterr().err, argv
+
+
+def test_a_stray_file_does_not_make_check_call_every_device_an_orphan(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prov.add("kiosk", "kiosk-lobby")
+    stray = prov.configs.folder / "notes.yaml"
+    stray.write_text("todo: label the kiosks\n")
+    assert cli(prov, tmp_path, "check", SITE) == 1
+    err = capsys.readouterr().err
+    assert f"{stray}: cannot tell which role" in err and "1 problem(s)" in err
+    assert "no device file defines it" not in err and "provision remove" not in err
+    # With the device list whole, a real orphan is still reported.
+    stray.unlink()
+    prov.configs.device_path("kiosk", "kiosk-lobby").unlink()
+    assert cli(prov, tmp_path, "check", SITE) == 1
+    err = capsys.readouterr().err
+    assert "kiosk-lobby: holds a password but no device file defines it" in err
