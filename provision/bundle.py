@@ -8,13 +8,16 @@ from typing import Any
 
 import yaml
 
-from .configs import Device, SiteConfigs
+from antrian.session import atomic_write
+
+from .configs import Device, SiteConfigs, catalogue_path
 
 DEFAULT_STATE_ROOT = "/var/lib/antrian"
 TLS_PORT = 8883
 PASSWORD_FILE = "mqtt-password"
 CA_FILE = "ca.crt"
 CONFIG_FILE = "config.yaml"
+CATALOGUE_FILE = "catalogue.yaml"
 
 
 def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
@@ -23,6 +26,11 @@ def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
     The broker section always comes from here: a device dials the broker by the name in the
     broker certificate over TLS as its own user; central sits next to the broker on loopback.
     """
+    return _delivered(site, device)[0]
+
+
+def _delivered(site: SiteConfigs, device: Device) -> tuple[dict[str, Any], Path | None]:
+    """delivered_config, and for central the catalogue file its bundle carries."""
     site_file = site.site_file()
     settings = site_file.provision
     install = PurePosixPath(settings.install_dir)
@@ -40,8 +48,11 @@ def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
     # A relative state folder only makes sense in the repository; on a device it lives here.
     if not PurePosixPath(str(data["state_dir"])).is_absolute():
         data["state_dir"] = f"{DEFAULT_STATE_ROOT}/{device.node_id}"
+    catalogue = None
     if device.role == "central":
-        data["catalogue"] = str(install / "catalogue.yaml")
+        # validate() reported a missing file; the bundle carries the one central.yaml names.
+        catalogue = catalogue_path(merged, cfg)
+        data["catalogue"] = str(install / CATALOGUE_FILE)
         data.pop("ledger", None)
         if data.get("device_configs") is not None:
             # Relative to central.yaml in the site folder, but the bundle is unpacked into
@@ -52,32 +63,52 @@ def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
             relative_to = merged.origin_of(("device_configs",)).parent
             folder = relative_to / str(data["device_configs"])
             data["device_configs"] = str(folder.resolve())
-    return data
+    return data, catalogue
+
+
+def bundle_files(
+    site: SiteConfigs, device: Device, password: str, ca_cert: Path
+) -> dict[str, bytes]:
+    """What the device's bundle holds, by file name: everything that can fail (an invalid or
+    missing file) fails here, before `add` changes anything."""
+    data, catalogue = _delivered(site, device)
+    header = (
+        f"# {device.node_id} ({device.role}) at site {site.site_id}: written by "
+        "`antrian provision add`.\n# Install under "
+        f"{site.site_file().provision.install_dir}/ (see docs/deploy.md).\n"
+    )
+    files = {
+        CONFIG_FILE: (header + yaml.safe_dump(data, sort_keys=False)).encode(),
+        CA_FILE: ca_cert.read_bytes(),
+        PASSWORD_FILE: (password + "\n").encode(),
+    }
+    if catalogue is not None:
+        files[CATALOGUE_FILE] = catalogue.read_bytes()
+    return files
+
+
+def write_bundle_files(files: dict[str, bytes], node_id: str, out_dir: Path) -> Path:
+    """Writes out_dir/<node_id>/ and out_dir/<node_id>.tar.gz; returns the tarball."""
+    folder = out_dir / node_id
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    for name, content in files.items():
+        atomic_write(folder / name, content)
+    (folder / PASSWORD_FILE).chmod(0o600)
+    tarball = out_dir / f"{node_id}.tar.gz"
+    # Built aside and renamed: a failed write leaves the previous bundle whole.
+    partial = out_dir / f".{node_id}.tar.gz.partial"
+    with tarfile.open(partial, "w:gz") as tar:
+        for path in sorted(folder.iterdir()):
+            tar.add(path, arcname=path.name)
+    partial.chmod(0o600)
+    partial.replace(tarball)
+    return tarball
 
 
 def write_bundle(
     site: SiteConfigs, device: Device, password: str, ca_cert: Path, out_dir: Path
 ) -> Path:
     """Writes out_dir/<node_id>/ and out_dir/<node_id>.tar.gz; returns the tarball."""
-    folder = out_dir / device.node_id
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)
-    config = delivered_config(site, device)
-    header = (
-        f"# {device.node_id} ({device.role}) at site {site.site_id}: written by "
-        "`antrian provision add`.\n# Install under "
-        f"{site.site_file().provision.install_dir}/ (see docs/deploy.md).\n"
-    )
-    (folder / CONFIG_FILE).write_text(header + yaml.safe_dump(config, sort_keys=False))
-    (folder / CA_FILE).write_bytes(ca_cert.read_bytes())
-    secret = folder / PASSWORD_FILE
-    secret.write_text(password + "\n")
-    secret.chmod(0o600)
-    if device.role == "central":
-        (folder / "catalogue.yaml").write_bytes((site.folder / "catalogue.yaml").read_bytes())
-    tarball = out_dir / f"{device.node_id}.tar.gz"
-    with tarfile.open(tarball, "w:gz") as tar:
-        for path in sorted(folder.iterdir()):
-            tar.add(path, arcname=path.name)
-    tarball.chmod(0o600)
-    return tarball
+    files = bundle_files(site, device, password, ca_cert)
+    return write_bundle_files(files, device.node_id, out_dir)

@@ -135,7 +135,7 @@ def _remove(args: argparse.Namespace) -> int:
     try:
         prov = Provisioner(args.site, args.configs, args.secrets)
         # Every input is checked before anything changes: an error must mean nothing happened.
-        device = prov.removable(args.device_id, delete_config=args.delete_config)
+        removal = prov.removable(args.device_id, delete_config=args.delete_config)
         if not args.keep_retained:
             pw = args.password_file or prov.paths.bundles / "central" / PASSWORD_FILE
             if not Path(pw).is_file():
@@ -150,6 +150,8 @@ def _remove(args: argparse.Namespace) -> int:
                 password_file=str(pw),
             )
             # Before the local changes: an unreachable broker also leaves everything as it was.
+            # Only file writes can fail after it (disk full); the retained topics are then
+            # gone while the device is still provisioned, and a re-run finishes the removal.
             try:
                 clear_retained(broker, prov.site, args.device_id)
             except ProvisionError as exc:
@@ -157,10 +159,14 @@ def _remove(args: argparse.Namespace) -> int:
                     f"{exc}: nothing changed; check --broker-host/--broker-port, or pass "
                     "--keep-retained"
                 ) from None
-        had = prov.remove(args.device_id, delete_config=args.delete_config)
-    except (ProvisionError, ConfigInvalid) as exc:
+    except ProvisionError as exc:
         print(exc, file=sys.stderr)
         return 1
+    except ConfigInvalid as exc:
+        print(f"{exc}\nnothing changed: fix the file(s) above and run it again", file=sys.stderr)
+        return 1
+    had = prov.apply_removal(removal)
+    device = removal.device
     done = ["password" if had else "no password to revoke", "ACL entry", "bundle"]
     if not args.keep_retained:
         done.append("retained status/ and config/ topics")

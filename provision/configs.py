@@ -451,6 +451,16 @@ class SiteConfigs:
                 f"site {cfg.site!r} but the file is in the folder of site {self.site_id!r}",
                 f"set site: {self.site_id}",
             )
+        if device.role == "central":
+            path = catalogue_path(merged, cfg)
+            if not path.is_file():
+                add(
+                    ("catalogue",),
+                    f"no catalogue at {path}: central would not start, and its bundle "
+                    "carries this file",
+                    "write the hall's queues and counters there (firmware_configs/demo/"
+                    "catalogue.yaml is an example) or correct `catalogue:`",
+                )
         try:
             catalogue = self.catalogue()
         except ConfigInvalid as exc:
@@ -484,6 +494,13 @@ class SiteConfigs:
         elif device.role == "display" and cfg.counter is not None:
             need(("counter",), cfg.counter, counters, "counter")
         return problems
+
+
+def catalogue_path(merged: Merged, cfg: Any) -> Path:
+    """The catalogue a central config names, relative to the file that sets it (as central's
+    own loader reads a central.yaml)."""
+    path = Path(cfg.catalogue)
+    return path if path.is_absolute() else merged.origin_of(("catalogue",)).parent / path
 
 
 def _merge_devices(problems: list[Problem]) -> list[Problem]:

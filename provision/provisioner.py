@@ -14,7 +14,7 @@ from antrian.session import atomic_write
 from protocol import Topics
 
 from .acl import AclEntry, render_acl
-from .bundle import PASSWORD_FILE, TLS_PORT, delivered_config, write_bundle
+from .bundle import PASSWORD_FILE, TLS_PORT, bundle_files, delivered_config, write_bundle_files
 from .ca import CaFiles, create_ca, issue_server_cert
 from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs, Survey
 from .passwords import PasswordFile, new_password, verify_password
@@ -90,6 +90,16 @@ def site_broker_config(paths: SecretPaths, folder: Path) -> str:
     return base + "\n" + security_config(paths, folder=folder)
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What `remove` will write, worked out before anything changes."""
+
+    node_id: str
+    device: Device | None  # its file, if any
+    delete_config: bool
+    acl: str  # the ACL without the device
+
+
 class Provisioner:
     """One site: its configs (firmware_configs/<site>) and its secrets (secrets/<site>)."""
 
@@ -113,16 +123,18 @@ class Provisioner:
     def create_ca(self, force: bool = False) -> list[str]:
         """Site CA (kept unless forced) and a fresh broker certificate; returns its names."""
         settings = self.configs.site_file().provision
+        acl = self.acl_text()  # fails on a broken device file: before any change
         if force or not self.paths.ca.exists():
             create_ca(self.paths.ca, self.site, days=settings.cert_days)
         issue_server_cert(self.paths.ca, self.paths.server, settings.broker_names)
         shutil.copyfile(self.paths.ca.cert, self.paths.server.cert.parent / "ca.crt")
-        self.write_broker_files()
+        self.write_broker_files(acl)
         return list(settings.broker_names)
 
-    def write_broker_files(self) -> None:
-        """The ACL from the registry, and the site broker config (absent CA: no config yet)."""
-        atomic_write(self.paths.acl, render_acl(self.site, self.acl_entries()).encode())
+    def write_broker_files(self, acl: str | None = None) -> None:
+        """The ACL (from the registry unless given, see acl_text), and the site broker config
+        (absent CA: no config yet)."""
+        atomic_write(self.paths.acl, (self.acl_text() if acl is None else acl).encode())
         if self.paths.server.cert.exists():
             conf = site_broker_config(self.paths, Path("/etc/mosquitto/antrian"))
             atomic_write(self.paths.broker_conf, conf.encode())
@@ -132,9 +144,15 @@ class Provisioner:
     def provisioned(self) -> set[str]:
         return set(self.passwords.users())
 
-    def acl_entries(self) -> list[AclEntry]:
-        """Devices in the registry (their config files) that hold a password."""
-        users = self.provisioned()
+    def acl_text(self, users: set[str] | None = None) -> str:
+        """The ACL file for `users` (default: who holds a password now); ConfigInvalid for a
+        device file it cannot read, so callers run it before they change anything."""
+        return render_acl(self.site, self.acl_entries(users))
+
+    def acl_entries(self, users: set[str] | None = None) -> list[AclEntry]:
+        """Devices in the registry (their config files) among `users` (default: those that
+        hold a password)."""
+        users = self.provisioned() if users is None else users
         out = []
         for d in self.configs.devices():
             if d.node_id not in users:
@@ -164,7 +182,7 @@ class Provisioner:
         shared = self.configs.site_problems()
         if shared:
             raise ConfigInvalid(shared)
-        password = None if rotate else self._kept_password(node_id)
+        password = None if rotate else self._kept_password(node_id, role)
         device = self._find(node_id)
         created = False
         if device is None:
@@ -178,6 +196,25 @@ class Provisioner:
             raise ProvisionError(
                 f"{device.path} is a {device.role}, not a {role}: pick another device id"
             )
+        try:
+            self._validate_new(device, created)
+            # Everything that can fail runs before the password file changes: a password
+            # without its ACL entry and bundle could be neither used nor kept (_kept_password).
+            fresh = password is None
+            password = new_password() if password is None else password
+            files = bundle_files(self.configs, device, password, self.paths.ca.cert)
+            acl = self.acl_text(self.provisioned() | {node_id})
+        except BaseException:
+            if created:
+                device.path.unlink(missing_ok=True)
+            raise
+        # Only writes are left: if one fails (disk full), a re-run with --new-password mends it.
+        if fresh:
+            self.passwords.set(node_id, password)
+        self.write_broker_files(acl)
+        return write_bundle_files(files, node_id, self.paths.bundles)
+
+    def _validate_new(self, device: Device, created: bool) -> None:
         try:
             self.configs.validate(device)
         except ConfigInvalid as exc:
@@ -193,11 +230,6 @@ class Provisioner:
                     others = [p for p in exc.problems if p not in missing]
                     raise ConfigInvalid([needs, *others]) from None
             raise
-        if password is None:
-            password = new_password()
-            self.passwords.set(node_id, password)
-        self.write_broker_files()
-        return write_bundle(self.configs, device, password, self.paths.ca.cert, self.paths.bundles)
 
     def _needs_device_file(self, device: Device, missing: list[str]) -> Problem:
         """A device whose role file leaves settings to each device (a caller's counters):
@@ -230,7 +262,7 @@ class Provisioner:
     def holds_password(self, node_id: str) -> bool:
         return node_id in self.passwords.entries()
 
-    def _kept_password(self, node_id: str) -> str | None:
+    def _kept_password(self, node_id: str, role: str) -> str | None:
         """The device's current password, from its last bundle (the password file holds only
         hashes); None for a device without one. Refuses rather than silently rotating."""
         hashed = self.passwords.entries().get(node_id)
@@ -242,7 +274,7 @@ class Provisioner:
             raise ProvisionError(
                 f"{node_id} already holds a password, but its copy in {copy} is missing or "
                 "does not match it, so it cannot be kept\n"
-                f"    fix: `antrian provision add {self.site} <role> {node_id} --new-password`; "
+                f"    fix: `antrian provision add {self.site} {role} {node_id} --new-password`; "
                 "the device is locked out at the next broker reload until it has the new bundle"
             )
         return password
@@ -255,9 +287,9 @@ class Provisioner:
         folder = delivered_config(self.configs, device).get("device_configs")
         return str(folder) if folder is not None else None
 
-    def removable(self, node_id: str, delete_config: bool = False) -> Device | None:
-        """Raises ProvisionError, before anything changes, when `remove` cannot do all it is
-        asked; returns the device's file, if any."""
+    def removable(self, node_id: str, delete_config: bool = False) -> Removal:
+        """Raises ProvisionError or ConfigInvalid, before anything changes, when `remove`
+        cannot do all it is asked; returns what it will write (apply_removal)."""
         device = self._find(node_id)
         if device is None and not self.holds_password(node_id):
             raise ProvisionError(
@@ -269,16 +301,23 @@ class Provisioner:
                 f"{device.path} is a standalone file: nothing changed; run again without "
                 "--delete-config and delete the file by hand if it must go"
             )
-        return device
+        # The ACL reads every caller's counters: a broken device file fails here, not after
+        # the password is gone (which would leave the device in the ACL).
+        acl = self.acl_text(self.provisioned() - {node_id})
+        return Removal(node_id, device, delete_config, acl)
 
     def remove(self, node_id: str, delete_config: bool = False) -> bool:
         """Revoke: password and ACL entries go, the bundle is deleted. Returns whether the
         device held a password. Clear its retained topics with `clear_retained`."""
-        device = self.removable(node_id, delete_config)
+        return self.apply_removal(self.removable(node_id, delete_config))
+
+    def apply_removal(self, removal: Removal) -> bool:
+        """Writes what removable() worked out: only file writes are left to fail here."""
+        node_id = removal.node_id
         had = self.passwords.remove(node_id)
-        if delete_config and device is not None:
-            device.path.unlink()
-        self.write_broker_files()
+        self.write_broker_files(removal.acl)
+        if removal.delete_config and removal.device is not None:
+            removal.device.path.unlink(missing_ok=True)
         shutil.rmtree(self.paths.bundles / node_id, ignore_errors=True)
         (self.paths.bundles / f"{node_id}.tar.gz").unlink(missing_ok=True)
         return had

@@ -82,7 +82,8 @@ def test_re_adding_a_device_keeps_its_password_unless_rotated(
     before = prov.paths.passwd.read_text()
     assert cli(prov, tmp_path, "add", SITE, "kiosk", "kiosk-lobby") == 1
     err = capsys.readouterr().err
-    assert "already holds a password" in err and "fix:" in err and "--new-password" in err
+    assert "already holds a password" in err
+    assert f"fix: `antrian provision add {SITE} kiosk kiosk-lobby --new-password`" in err
     assert prov.paths.passwd.read_text() == before
 
 
@@ -195,6 +196,69 @@ def test_an_invalid_site_yaml_is_reported_not_a_traceback(
     for argv in (["add", SITE, "kiosk", "kiosk-lobby"], ["remove", SITE, "kiosk-lobby"]):
         assert cli(prov, tmp_path, *argv) == 1, argv
         assert f"{site_yaml}: bogus:" in capsys.readouterr().err, argv
+
+
+def secrets_of(prov: Provisioner) -> dict[Path, bytes]:
+    """Every file under the site's secrets folder, to tell that a refusal changed nothing."""
+    return {p: p.read_bytes() for p in prov.paths.root.rglob("*") if p.is_file()}
+
+
+def broken_caller(prov: Provisioner) -> tuple[Path, str]:
+    """kiosk-lobby and caller-loket-9 provisioned, then a YAML error in the caller's file:
+    the ACL lists every provisioned caller's counters, so it cannot be written."""
+    for role, node in [("kiosk", "kiosk-lobby"), ("caller", "caller-loket-9")]:
+        prov.add(role, node)
+    caller = prov.configs.device_path("caller", "caller-loket-9")
+    good = caller.read_text()
+    caller.write_text(good + "counters: [\n")
+    return caller, good
+
+
+def test_a_broken_device_file_stops_remove_before_any_change(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caller, good = broken_caller(prov)
+    before = secrets_of(prov)
+    assert cli(prov, tmp_path, "remove", SITE, "kiosk-lobby", "--keep-retained") == 1
+    assert secrets_of(prov) == before
+    err = capsys.readouterr().err
+    assert f"{caller}: not valid YAML" in err and "nothing changed" in err
+    caller.write_text(good)
+    assert cli(prov, tmp_path, "remove", SITE, "kiosk-lobby", "--keep-retained") == 0
+    assert "user kiosk-lobby" not in prov.paths.acl.read_text()
+    assert prov.passwords.users() == ["caller-loket-9"]
+
+
+def test_a_broken_device_file_stops_add_before_any_change(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    caller, good = broken_caller(prov)
+    before = secrets_of(prov)
+    assert cli(prov, tmp_path, "add", SITE, "display", "display-hall") == 1
+    assert f"{caller}: not valid YAML" in capsys.readouterr().err
+    assert secrets_of(prov) == before
+    # Mended, add goes through: it does not refuse a half-provisioned display-hall.
+    caller.write_text(good)
+    assert cli(prov, tmp_path, "add", SITE, "display", "display-hall") == 0
+    assert "user display-hall" in prov.paths.acl.read_text()
+    assert (prov.paths.bundles / "display-hall.tar.gz").is_file()
+
+
+def test_central_without_its_catalogue_is_a_problem_and_add_keeps_its_bundle(
+    prov: Provisioner, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prov.add("central", "central")
+    catalogue = prov.configs.folder / "catalogue.yaml"
+    catalogue.unlink()
+    before = secrets_of(prov)
+    assert cli(prov, tmp_path, "add", SITE, "central", "central", "--new-password") == 1
+    err = capsys.readouterr().err
+    problem = f"{prov.configs.folder / 'central.yaml'}: catalogue: no catalogue at {catalogue}"
+    assert problem in err
+    assert secrets_of(prov) == before  # passwd, bundles/central/mqtt-password, central.tar.gz
+    assert cli(prov, tmp_path, "check", SITE) == 1
+    out = capsys.readouterr()
+    assert problem in out.err and f"ERR {SITE}/central" in out.out
 
 
 def test_a_stray_file_does_not_make_check_call_every_device_an_orphan(
