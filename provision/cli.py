@@ -176,7 +176,11 @@ def _remove(args: argparse.Namespace) -> int:
         "and `systemctl reload mosquitto` (docs/deploy.md)"
     )
     if args.keep_retained:
-        print("  left: its retained status/ and config/ topics on the broker (--keep-retained)")
+        print(
+            "  left: its retained status/ and config/ topics on the broker (--keep-retained); "
+            f"after the reload, `antrian provision remove {prov.site} {args.device_id}` "
+            "clears them"
+        )
     if device is not None and not args.delete_config:
         again = f"antrian provision remove {prov.site} {args.device_id} --delete-config"
         how = f"run `{again}`" if device.layered else "delete it by hand (a standalone file)"

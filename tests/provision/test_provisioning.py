@@ -159,6 +159,7 @@ def test_remove_checks_every_input_before_changing_anything(
     out = capsys.readouterr().out
     assert "kiosk-lobby: removed password, ACL entry, bundle" in out
     assert "left: its retained status/ and config/ topics" in out
+    assert f"after the reload, `antrian provision remove {SITE} kiosk-lobby` clears them" in out
     device = prov.configs.device_path("kiosk", "kiosk-lobby")
     assert f"left: {device}: central publishes its config again" in out
     assert f"`antrian provision remove {SITE} kiosk-lobby --delete-config`" in out
