@@ -141,6 +141,9 @@ def fit(elements: list[Element], columns: int = COLUMNS) -> list[Element]:
             out.append(e)
             continue
         width = max(1, columns // SCALE[e.size])
+        if len(e.text) <= width and "\n" not in e.text:
+            out.append(e)  # most lines: textwrap costs more than the rest of the ticket
+            continue
         parts = [p for chunk in e.text.split("\n") for p in textwrap.wrap(chunk, width) or [""]]
         out += [Line(p, e.size, e.align, e.bold) for p in parts]
     return out
