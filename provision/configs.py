@@ -371,13 +371,17 @@ class SiteConfigs:
             valid[d.node_id] = cfg
         return Survey(devices, _merge_devices(problems), complete=True, valid=valid)
 
+    def _valid_catalogue(self) -> Any | None:
+        """The catalogue, or None when it is missing or invalid (check() reports that)."""
+        try:
+            return self.catalogue()
+        except ConfigInvalid:
+            return None
+
     def idle_counters(self, survey: Survey) -> list[str]:
         """The catalogue's counters that no valid caller of `survey` serves, in catalogue
         order; [] without a (valid) catalogue."""
-        try:
-            catalogue = self.catalogue()
-        except ConfigInvalid:
-            return []
+        catalogue = self._valid_catalogue()
         if catalogue is None:
             return []
         served = {
@@ -392,10 +396,7 @@ class SiteConfigs:
         """What valid files still leave out: a queue no kiosk has a button for (citizens
         cannot take its numbers; fine for a queue reached only by transfer) and a counter
         no caller serves (nobody can call there)."""
-        try:
-            catalogue = self.catalogue()
-        except ConfigInvalid:
-            return []
+        catalogue = self._valid_catalogue()
         if catalogue is None:
             return []
         devices = survey.devices
