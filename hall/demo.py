@@ -288,10 +288,19 @@ class Demo:
         last_call: list[int | None] = [None]
 
         def on_frame(frame: Frame) -> None:
-            if headless and frame.latest_call != last_call[0] and display.screen is not None:
+            if frame.latest_call == last_call[0]:
+                return
+            last_call[0] = frame.latest_call
+            # The terminal shows calls as it shows tickets (a headless demo has no board).
+            call = next((e for e in display.state.recent_calls if e.seq == frame.latest_call), None)
+            if call is not None and call.ticket is not None:
+                again = " (recall)" if call.kind == "ticket_recalled" else ""
+                self.out(
+                    f"--- call: {call.ticket.label} -> {call.counter_name or call.counter}{again}"
+                )
+            if headless and display.screen is not None:
                 import pygame
 
-                last_call[0] = frame.latest_call
                 name = screens / f"board-{frame.latest_call or 0:05d}.png"
                 pygame.image.save(display.screen, str(name))
 

@@ -38,3 +38,4 @@ def test_headless_demo_prints_shows_and_speaks(tmp_path: Path) -> None:
     assert seconds > 3
     assert max(frames) > 0 and len(set(frames)) > 100
     assert "2 tickets printed" in text
+    assert "--- call: A001 -> Loket 1" in text  # calls show in the terminal too
