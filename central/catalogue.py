@@ -78,6 +78,17 @@ class Counter(_Strict):
         return self
 
 
+class Officer(_Strict):
+    """A name for a sign-in code, so that reports read "Budi Santoso (loket-1-pagi)".
+
+    A roster is a convenience, not access control: codes not in it still sign in.
+    """
+
+    id: str = Field(pattern=IDENT, max_length=48, description="The code the officer signs in with.")
+    name: str = Field(min_length=1, max_length=120)
+    agency: str | None = Field(default=None, description="The agency the officer works for.")
+
+
 class Hours(_Strict):
     days: list[Weekday] = Field(min_length=1)
     open: time
@@ -113,6 +124,11 @@ class Catalogue(_Strict):
     agencies: list[Agency] = Field(min_length=1)
     queues: list[Queue] = Field(min_length=1)
     counters: list[Counter] = Field(min_length=1)
+    officers: list[Officer] = Field(
+        default_factory=list,
+        description="Optional roster: names for sign-in codes, shown in reports. Codes not "
+        "in it still sign in and serve.",
+    )
 
     @model_validator(mode="after")
     def _references(self) -> Catalogue:
@@ -125,6 +141,7 @@ class Catalogue(_Strict):
         unique("queue", [q.id for q in self.queues])
         unique("counter", [c.id for c in self.counters])
         unique("queue prefix", [q.prefix for q in self.queues])
+        unique("officer", [o.id for o in self.officers])
         agencies = {a.id: a for a in self.agencies}
         for q in self.queues:
             if q.agency not in agencies:
@@ -133,6 +150,9 @@ class Catalogue(_Strict):
             for s in q.services:
                 if s not in known:
                     raise ValueError(f"queue {q.id}: agency {q.agency} has no service {s!r}")
+        for o in self.officers:
+            if o.agency is not None and o.agency not in agencies:
+                raise ValueError(f"officer {o.id}: unknown agency {o.agency!r}")
         queue_ids = {q.id for q in self.queues}
         for c in self.counters:
             for qid in c.queues:
@@ -155,6 +175,9 @@ class Catalogue(_Strict):
 
     def counter(self, counter_id: str) -> Counter | None:
         return next((c for c in self.counters if c.id == counter_id), None)
+
+    def officer(self, officer_id: str) -> Officer | None:
+        return next((o for o in self.officers if o.id == officer_id), None)
 
     def agency(self, agency_id: str) -> Agency:
         return next(a for a in self.agencies if a.id == agency_id)

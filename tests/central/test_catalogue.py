@@ -34,6 +34,24 @@ def test_jambi_hours_and_holidays() -> None:
     assert not cat.queue_open(sim, datetime(2026, 11, 23, 6, 30, tzinfo=UTC))  # 13:30 WIB
 
 
+def test_officers_roster_is_optional_and_looked_up(tmp_path: Path) -> None:
+    raw = yaml.safe_load((CONFIGS / "demo" / "catalogue.yaml").read_text())
+    raw.pop("officers", None)
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(yaml.safe_dump(raw))
+    assert load_catalogue(bare).officers == []
+    raw["officers"] = [
+        {"id": "tono", "name": "Tono Suharto", "agency": "dukcapil"},
+        {"id": "rina", "name": "Rina"},  # no agency: optional
+    ]
+    roster = tmp_path / "roster.yaml"
+    roster.write_text(yaml.safe_dump(raw))
+    cat = load_catalogue(roster)
+    tono = cat.officer("tono")
+    assert tono is not None and (tono.name, tono.agency) == ("Tono Suharto", "dukcapil")
+    assert cat.officer("nobody") is None
+
+
 def _broken(tmp_path: Path, mutate: object) -> Path:
     raw = yaml.safe_load((CONFIGS / "demo" / "catalogue.yaml").read_text())
     mutate(raw)  # type: ignore[operator]
@@ -55,6 +73,22 @@ def _broken(tmp_path: Path, mutate: object) -> Path:
         (lambda r: r["queues"][0].update(prefix="a1"), "prefix"),
         (lambda r: r.pop("counters"), "required: add it"),
         (lambda r: r["hours"][0].update(open="16:00", close="08:00"), "must be after open"),
+        (
+            lambda r: r.setdefault("officers", []).extend(
+                [{"id": "tono", "name": "Tono"}, {"id": "tono", "name": "Tono Suharto"}]
+            ),
+            "duplicate officer ids: tono",
+        ),
+        (
+            lambda r: r.setdefault("officers", []).append(
+                {"id": "tono", "name": "Tono", "agency": "ghost"}
+            ),
+            "officer tono: unknown agency 'ghost'",
+        ),
+        (
+            lambda r: r.setdefault("officers", []).append({"id": "Tono", "name": "T"}),
+            "officers.0.id",
+        ),
     ],
 )
 def test_invalid_catalogue_names_file_field_and_fix(
