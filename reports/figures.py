@@ -208,6 +208,12 @@ def build_report(
         spec = catalogue.counter(c) if catalogue else None
         return spec.name if spec else c
 
+    def officer_name(o: str) -> str:
+        # The code too: it is what the officer typed, and tells two namesakes apart. Codes
+        # not in the roster (or without a catalogue) stay as they are.
+        spec = catalogue.officer(o) if catalogue else None
+        return f"{spec.name} ({o})" if spec else o
+
     def standard_min(q: str) -> float | None:
         spec = catalogue.queue(q) if catalogue else None
         return float(spec.service_standard_min) if spec else None
@@ -226,7 +232,7 @@ def build_report(
         "agency": (lambda t: agency_of(t.queue), agency_name),
         "queue": (lambda t: t.queue, queue_name),
         "counter": (lambda t: t.counter, counter_name),
-        "officer": (lambda t: t.officer, lambda o: o),
+        "officer": (lambda t: t.officer, officer_name),
     }
     issued_key: dict[str, Callable[[TicketRecord], str]] = {
         "agency": lambda t: agency_of(t.origin_queue),
@@ -271,9 +277,12 @@ def build_report(
             issued = Counter(issued_key[level](t) for t in tickets)
         moved_out = transfers_by(out_key[level])
         moved_in = transfers_by(in_key[level]) if level in in_key else Counter[str]()
+        # Officers: names from the roster and bare codes in one alphabetical list, whatever
+        # their case ("eko" between "Budi ..." and "Sari ...", not after every name).
+        fold = str.casefold if level == "officer" else str
         keys = sorted(
             set(done) | set(issued) | set(moved_out) | set(moved_in),
-            key=lambda k: (name_of(k), k),
+            key=lambda k: (fold(name_of(k)), k),
         )
         groups[level] = [
             _group(

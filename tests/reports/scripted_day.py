@@ -7,6 +7,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from central.catalogue import Catalogue
 from central.config import load_catalogue
 from central.hall import Hall
 from central.ledger import Ledger
@@ -14,6 +15,17 @@ from central.testing import DEMO_CATALOGUE
 from protocol import messages as m
 
 CAT = load_catalogue(DEMO_CATALOGUE)
+# The demo hall with a roster of its own for two of the day's three officers: eko, not in
+# it, stays a bare code. Set here, not taken from the demo's roster, which may change.
+CAT_ROSTER = Catalogue.model_validate(
+    {
+        **CAT.model_dump(),
+        "officers": [
+            {"id": "budi", "name": "Budi Santoso", "agency": "dukcapil"},
+            {"id": "sari", "name": "Sari Wulandari", "agency": "dukcapil"},
+        ],
+    }
+)
 DAY = date(2026, 11, 23)
 H08 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # 08:00 WIB
 

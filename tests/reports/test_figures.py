@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from reports import LedgerError, build_report, ikm, read_period
 from reports.figures import Group, p90
 
-from .scripted_day import CAT, DAY, write_scripted_day
+from .scripted_day import CAT, CAT_ROSTER, DAY, write_scripted_day
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +110,22 @@ def test_counters_and_officers(ledger: Path) -> None:
     assert budi.served == 2 and budi.satisfaction is not None
     assert budi.satisfaction.score == 87.5 and budi.satisfaction.grade == "B"
     assert [g.key for g in r.groups["officer"]] == ["budi", "eko", "sari"]
+
+
+def test_officers_named_from_the_roster(ledger: Path) -> None:
+    data = read_period(ledger, DAY, DAY)
+    named = build_report(data, DAY, DAY, CAT_ROSTER).groups["officer"]
+    # Names and bare codes in one alphabetical list; the key stays the code.
+    assert [(g.key, g.name) for g in named] == [
+        ("budi", "Budi Santoso (budi)"),
+        ("eko", "eko"),
+        ("sari", "Sari Wulandari (sari)"),
+    ]
+    # The figures are those of the same officers without a roster.
+    no_roster = CAT_ROSTER.model_copy(update={"officers": []})
+    bare = build_report(data, DAY, DAY, no_roster).groups["officer"]
+    assert [g.name for g in bare] == ["budi", "eko", "sari"]
+    assert [replace(g, name=g.key) for g in named] == bare
 
 
 def test_fairness(ledger: Path) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from openpyxl import load_workbook
 from PIL import Image
 
@@ -16,7 +17,7 @@ from central.testing import DEMO_CATALOGUE
 from reports import Report, build_report, read_period
 from reports.render import to_table, write_csv, write_png, write_xlsx
 
-from .scripted_day import CAT, DAY, write_scripted_day
+from .scripted_day import CAT, CAT_ROSTER, DAY, write_scripted_day
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,33 @@ def test_table_in_both_languages(ledger: Path) -> None:
     assert " 81.25  B Good" in text_en and " 91.67  A Very good" in text_en
     assert text_en.count("P90: 90 % of tickets took no longer") == 1
     assert text_en.count("issued + transferred in = served + no-show") == 1
+
+
+def test_officer_names_in_every_output(
+    ledger: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT_ROSTER)
+    expected = {"budi": "Budi Santoso (budi)", "eko": "eko", "sari": "Sari Wulandari (sari)"}
+    table = to_table(report, "id").splitlines()
+    officers = table[table.index("Per petugas") + 3 :][:3]
+    assert [line.split("  ")[0].strip() for line in officers] == list(expected.values())
+    # CSV: the code stays in its own column for programs, the name column reads as above.
+    groups, _, _ = write_csv(report, "id", tmp_path)
+    with groups.open(encoding="utf-8-sig", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["tingkat"] == "petugas"]
+    assert {r["kode"]: r["nama"] for r in rows} == expected
+    (path,) = write_xlsx(report, "en", tmp_path)
+    wb = load_workbook(path, read_only=True)
+    names = [r[0] for r in wb["Officers"].iter_rows(min_row=2, values_only=True)]
+    wb.close()
+    assert names == list(expected.values())
+    # End to end: the roster from a catalogue file.
+    cat = tmp_path / "catalogue.yaml"
+    cat.write_text(yaml.safe_dump(CAT_ROSTER.model_dump(mode="json")))
+    code = main(
+        ["report", "--date", "2026-11-23", "--ledger", str(ledger), "--catalogue", str(cat)]
+    )
+    assert code == 0 and "Sari Wulandari (sari)" in capsys.readouterr().out
 
 
 def test_cli_with_ledger_and_catalogue(
