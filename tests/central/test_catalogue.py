@@ -86,7 +86,7 @@ def _broken(tmp_path: Path, mutate: object) -> Path:
             "officer tono: unknown agency 'ghost'",
         ),
         (
-            lambda r: r.setdefault("officers", []).append({"id": "Tono", "name": "T"}),
+            lambda r: r.setdefault("officers", []).insert(0, {"id": "Tono", "name": "T"}),
             "officers.0.id",
         ),
     ],
