@@ -13,8 +13,9 @@ class Fleet:
     versions kept for them in the ledger.
 
     A removed device leaves a tombstone, its last session: its will or a last status of
-    that session may still come after the removal and must not bring the row back; a
-    device provisioned again under the same id starts a higher session and is listed."""
+    that life may still come after the removal and must not bring the row back. A device
+    provisioned again under the same id is listed at its first birth: a later session, or
+    an earlier one from a Pi set up afresh (a new SD card starts again at session 1)."""
 
     def __init__(
         self, entries: list[m.FleetEntry] | None = None, removed: dict[str, int] | None = None
@@ -28,7 +29,10 @@ class Fleet:
         """Record a status; returns the changed entry, or None when nothing changed."""
         if status.role == "tool":
             return None
-        if status.session <= self.removed.get(status.node_id, -1):
+        tomb = self.removed.get(status.node_id)
+        if tomb is not None and (
+            status.session == tomb or (status.session < tomb and not status.online)
+        ):
             return None  # from the life of a device that was removed
         self.removed.pop(status.node_id, None)
         old = self.nodes.get(status.node_id)
