@@ -141,7 +141,8 @@ def fit(elements: list[Element], columns: int = COLUMNS) -> list[Element]:
             out.append(e)
             continue
         width = max(1, columns // SCALE[e.size])
-        if len(e.text) <= width and "\n" not in e.text:
+        text = e.text
+        if len(text) <= width and text.isprintable() and not text.endswith(" "):
             out.append(e)  # most lines: textwrap costs more than the rest of the ticket
             continue
         parts = [p for chunk in e.text.split("\n") for p in textwrap.wrap(chunk, width) or [""]]

@@ -22,6 +22,7 @@ from edge.kiosk.layout import (
     SCALE,
     Line,
     TicketView,
+    fit,
     plain_text,
     slip_layout,
     ticket_layout,
@@ -169,6 +170,15 @@ def test_every_printed_line_fits_the_paper_and_keeps_its_words() -> None:
         assert "BPJS Ketenagakerjaan" in words
         assert "Pendaftaran dan Perubahan Data Peserta JKN" in words
         assert "Tidak ada pungutan di luar biaya resmi sesuai ketentuan." in words
+
+
+def test_fit_sends_no_control_characters_to_the_printer() -> None:
+    """A footer from config may hold a tab, a CR (printer commands) or a trailing space
+    (which shifts centred text): short lines are normalised like long ones."""
+    lines = fit([Line("a\rb"), Line("Terima kasih "), Line("\tBuka 08:00")])
+    texts = [e.text for e in lines if isinstance(e, Line)]
+    assert texts == ["a b", "Terima kasih", "        Buka 08:00"]
+    assert all(t.isprintable() for t in texts)
 
 
 def test_decoder_rejects_unknown_commands() -> None:
