@@ -98,7 +98,8 @@ def test_an_oversized_payload_is_refused_before_the_broker_drops_the_link(
     broker: DevBroker,
 ) -> None:
     """Mosquitto disconnects a client over max_packet_size, and paho resends a QoS 1
-    publish after reconnecting: a loop. The link refuses it and stays up."""
+    publish after reconnecting: a loop. The link refuses a payload over its limit (set
+    below the broker's, with room for topic and headers) before sending, and stays up."""
     link = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("big", "tool", 1))
     link.start()
     try:

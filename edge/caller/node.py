@@ -22,7 +22,6 @@ from antrian.session import next_session
 from edge.caller.config import CallerConfig
 from edge.caller.hardware import CounterScreen, NoScreen, PanelHardware
 from edge.caller.panel import (
-    Action,
     BoardView,
     Channel,
     CounterPanel,
@@ -73,6 +72,7 @@ class _Replied:
     channel: Channel
     request_id: str
     future: Future[m.Reply]
+    calls: bool = False  # a NEXT: its reply names whom it called, even when it came late
 
 
 @dataclass(frozen=True)
@@ -301,7 +301,10 @@ class CallerNode:
         assert self._requester is not None
         rid = s.request.request_id
         fut = self._requester.send(s.request)
-        fut.add_done_callback(lambda f: self._inbox.put(_Replied(counter, s.channel, rid, f)))
+        calls = isinstance(s.request, m.CallNext)
+        fut.add_done_callback(
+            lambda f: self._inbox.put(_Replied(counter, s.channel, rid, f, calls))
+        )
 
     def _replied(self, r: _Replied, t: float) -> None:
         panel = self.panels[r.counter]
@@ -310,11 +313,9 @@ class CallerNode:
         except RequestTimeout:
             panel.on_send_failed(r.channel, r.request_id, t)
             return
-        pending = panel.pending.get(r.channel)
-        action = pending.action if pending and pending.request_id == reply.request_id else None
         panel.on_reply(r.channel, reply, t)
         info = reply.counter
-        if reply.ok and action is Action.NEXT and info is not None and info.ticket is not None:
+        if reply.ok and r.calls and info is not None and info.ticket is not None:
             # A headless caller (no screen) says in its journal whom it called.
             log.info("%s: calling %s", r.counter, info.ticket.label)
         if reply.refusal is not None and reply.refusal.code == "unknown_counter":
