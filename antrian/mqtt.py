@@ -83,6 +83,9 @@ class MqttLink:
     topics: Topics
     identity: Identity
     on_connection: Callable[[bool], None] | None = None
+    # Called on the network thread with the message id of each QoS 1 publish the broker
+    # acknowledged (PUBACK): how central knows an event really left (issue 13).
+    on_published: Callable[[int], None] | None = None
     faults: list[str] = field(default_factory=list)
     detail: str | None = None
     _subs: dict[str, tuple[int, list[Handler]]] = field(default_factory=dict)
@@ -139,6 +142,8 @@ class MqttLink:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         c.on_subscribe = self._on_subscribe
+        if self.on_published is not None:
+            c.on_publish = self._on_publish
         self._client = c
         self._stopping = False
         c.connect_async(b.host, b.port, keepalive=b.keepalive_s, clean_start=True)
@@ -223,9 +228,21 @@ class MqttLink:
         expiry_s: int | None = None,
     ) -> bool:
         """Queue a publish; False when there is no connection (nothing is queued then)."""
+        return self.publish_mid(topic, payload, qos, retain, expiry_s) is not None
+
+    def publish_mid(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: int = 1,
+        retain: bool = False,
+        expiry_s: int | None = None,
+    ) -> int | None:
+        """Queue a publish; its message id (on_published reports its PUBACK), or None when
+        nothing was queued."""
         c = self._client
         if c is None or not self.connected:
-            return False
+            return None
         if len(payload) > MAX_PAYLOAD_BYTES:
             log.error(
                 "not publishing %d bytes on %s: over the broker's limit of %d (a bug; report it)",
@@ -233,13 +250,13 @@ class MqttLink:
                 topic,
                 MAX_PAYLOAD_BYTES,
             )
-            return False
+            return None
         props = None
         if expiry_s is not None:
             props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
             props.MessageExpiryInterval = expiry_s
         info = c.publish(topic, payload, qos=qos, retain=retain, properties=props)
-        return info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS
+        return info.mid if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS else None
 
     # -- paho callbacks (network thread) -------------------------------------------------
 
@@ -309,6 +326,17 @@ class MqttLink:
         if last is None or last[0] != why or t - last[1] >= FAILURE_LOG_EVERY_S:
             self._failure_logged = (why, t)
             log.warning("%s; retrying", why)
+
+    def _on_publish(
+        self,
+        client: paho.Client,
+        userdata: Any,
+        mid: int,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if self.on_published is not None and not reason.is_failure:
+            self.on_published(mid)
 
     def _on_subscribe(
         self,

@@ -38,8 +38,9 @@ CREATE TABLE IF NOT EXISTS leases (
     first INTEGER NOT NULL, last INTEGER NOT NULL, granted_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS requests (
-    id TEXT PRIMARY KEY, node_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
-    ticket_id TEXT, reply TEXT NOT NULL
+    id TEXT NOT NULL, node_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+    ticket_id TEXT, reply TEXT NOT NULL,
+    PRIMARY KEY (node_id, id)
 );
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL,
@@ -142,6 +143,30 @@ def _ticket(row: tuple[object, ...]) -> Ticket:
     )
 
 
+def _scope_request_ids(db: sqlite3.Connection) -> None:
+    """Forward migration for ledgers made before issue 13: their `requests` table is keyed
+    by the request id alone, so one node's id answered another node's request. Rebuild it
+    keyed by (node_id, id); every stored reply keeps the node that sent its request."""
+    pk = [row[1] for row in db.execute("PRAGMA table_info(requests)") if row[5]]
+    if pk != ["id"]:
+        return
+    db.executescript(
+        """
+        BEGIN IMMEDIATE;
+        ALTER TABLE requests RENAME TO requests_by_id;
+        CREATE TABLE requests (
+            id TEXT NOT NULL, node_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+            ticket_id TEXT, reply TEXT NOT NULL,
+            PRIMARY KEY (node_id, id)
+        );
+        INSERT INTO requests (id, node_id, at, kind, ticket_id, reply)
+            SELECT id, node_id, at, kind, ticket_id, reply FROM requests_by_id;
+        DROP TABLE requests_by_id;
+        COMMIT;
+        """
+    )
+
+
 PAGE_SIZE = 1024
 WAL_CAP_PAGES = 4000
 
@@ -167,7 +192,16 @@ class Ledger:
         # (checkpoint()); this larger threshold is only the safety net under sustained load.
         self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_CAP_PAGES}")
         self.db.executescript(SCHEMA)
+        _scope_request_ids(self.db)
         self.commits_since_checkpoint = 0
+        # The last seq whose event the broker acknowledged (PUBACK), and every one before
+        # it: written with the next transaction, so it costs no commit of its own. Events
+        # after it are published again on start (at least once; consumers skip a seq they
+        # have). A ledger from before this marker starts at its last seq: its events went
+        # out under the old at-most-once rule and are not sent again.
+        published = self.meta("published_seq")
+        self.published_seq = int(published if published is not None else self.meta("seq") or 0)
+        self._published_saved = self.published_seq
 
     def close(self) -> None:
         self.db.close()
@@ -239,13 +273,18 @@ class Ledger:
         lid, node, q, d, first, last, g = row
         return Lease(lid, node, q, date.fromisoformat(d), first, last, datetime.fromisoformat(g))
 
-    def stored_reply(self, request_id: str) -> m.Reply | None:
-        row = self.db.execute("SELECT reply FROM requests WHERE id=?", (request_id,)).fetchone()
+    def stored_reply(self, node_id: str, request_id: str) -> m.Reply | None:
+        """The reply stored for this node's request id; another node's same id is another
+        request (issue 13: a second kiosk got the first kiosk's ticket)."""
+        row = self.db.execute(
+            "SELECT reply FROM requests WHERE node_id=? AND id=?", (node_id, request_id)
+        ).fetchone()
         return codec.decode(m.Reply, row[0].encode()) if row else None
 
-    def ticket_of_request(self, request_id: str) -> str | None:
+    def ticket_of_request(self, node_id: str, request_id: str) -> str | None:
         row = self.db.execute(
-            "SELECT ticket_id FROM requests WHERE id=? AND kind='issue_ticket'", (request_id,)
+            "SELECT ticket_id FROM requests WHERE node_id=? AND id=? AND kind='issue_ticket'",
+            (node_id, request_id),
         ).fetchone()
         return str(row[0]) if row and row[0] else None
 
@@ -269,11 +308,13 @@ class Ledger:
         cur.execute("BEGIN IMMEDIATE")
         try:
             yield cur
-            cur.executemany(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                (("seq", str(seq)), ("day", day.isoformat())),
-            )
+            rows = [("seq", str(seq)), ("day", day.isoformat())]
+            published = self.published_seq
+            if published != self._published_saved:
+                rows.append(("published_seq", str(published)))
+            cur.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
             cur.execute("COMMIT")
+            self._published_saved = published
             self.commits_since_checkpoint += 1
         except BaseException:
             cur.execute("ROLLBACK")
@@ -383,6 +424,25 @@ class Ledger:
                 "SELECT body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
             )
         ]
+
+    def event_bodies_since(self, seq: int, limit: int = 1000) -> list[tuple[int, bytes]]:
+        """Committed events after `seq` as published (seq, JSON), in seq order."""
+        return [
+            (int(s), str(body).encode())
+            for s, body in self.db.execute(
+                "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+            )
+        ]
+
+    def save_published(self) -> None:
+        """Record the published marker when idle, if it moved since the last transaction."""
+        if self.published_seq == self._published_saved:
+            return
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('published_seq', ?)",
+            (str(self.published_seq),),
+        )
+        self._published_saved = self.published_seq
 
     def tickets_of_day(self, day: date) -> list[Ticket]:
         return [

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter as Tally
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,7 +47,7 @@ def system_clock() -> datetime:
 class _Batch:
     applied: list[tuple[m.Request, Outcome]] = field(default_factory=list)
     replies: list[tuple[str, m.Reply]] = field(default_factory=list)
-    seen: dict[str, m.Reply] = field(default_factory=dict)
+    seen: dict[tuple[str, str], m.Reply] = field(default_factory=dict)  # (node, request id)
     fleet: list[m.FleetEntry] = field(default_factory=list)
     fleet_removed: list[tuple[str, int]] = field(default_factory=list)  # node, last session
     republish: bool = False
@@ -79,6 +80,14 @@ class Central:
         self._configs_checked = 0.0
         self._last_activity = 0.0
         self._configs_stamp: list[tuple[str, int]] = []
+        # Events at least once (issue 13): each event's publish is tracked until the
+        # broker's PUBACK; the ledger's published marker is the last seq with nothing
+        # unconfirmed before it, and everything after it is sent again on start and after
+        # a failed publish or a reconnect.
+        self._acks: deque[int] = deque()  # PUBACKed message ids, from the network thread
+        self._outstanding: dict[int, int] = {}  # message id -> seq, sent and not acked
+        self._sent_upto = 0
+        self._resend_after: int | None = None
         self.hall: Hall
         self.ledger: Ledger
         self.fleet: Fleet
@@ -97,12 +106,16 @@ class Central:
         self.hall = self.ledger.load(self.catalogue, self.catalogue.business_day(now))
         self._rollover(now, publish=False)
         self.fleet = Fleet(self.ledger.nodes(), self.ledger.removed_nodes())
+        self._sent_upto = self.ledger.published_seq
+        if self.ledger.published_seq < self.hall.seq:
+            self._resend_after = self.ledger.published_seq
         session = next_session(self.config.state_dir)
         self.link = MqttLink(
             broker=self.config.broker,
             topics=self.topics,
             identity=Identity(CENTRAL_ID, "central", session, software=f"antrian {__version__}"),
             on_connection=self._on_connection,
+            on_published=self._acks.append,
         )
         self.link.subscribe(self.topics.all_requests, self._on_request)
         self.link.subscribe(self.topics.all_status, self._on_status)
@@ -134,6 +147,8 @@ class Central:
         if up:
             # Retained state lives only as long as the broker: publish it on every connect.
             self._submit(("republish", "", b""))
+        else:
+            self._submit(("disconnected", "", b""))
 
     def _submit(self, item: tuple[str, str, bytes]) -> None:
         """When nothing is pending, apply the message right here on the network thread:
@@ -201,6 +216,12 @@ class Central:
                     # holds the GIL for up to a millisecond.
                     mono = time.monotonic()
                     quiet = mono - self._last_activity
+                    self._confirm_published()
+                    if quiet >= HALL_IDLE_S:
+                        try:
+                            self.ledger.save_published()
+                        except sqlite3.Error as exc:
+                            log.error("could not record the published marker: %s", exc)
                     if self.ledger.commits_since_checkpoint and quiet >= CHECKPOINT_IDLE_S:
                         try:
                             self.ledger.checkpoint()
@@ -264,8 +285,14 @@ class Central:
                 self._handle_request(batch, topic, payload, now)
             elif kind == "status":
                 self._handle_status(batch, topic, payload, now)
+            elif kind == "disconnected":
+                # Events not yet acknowledged may be lost with the connection.
+                self._confirm_published()
+                self._resend_from_marker()
             else:
                 batch.republish = True
+                self._confirm_published()
+                self._resend_from_marker()
         if batch.applied or batch.fleet or batch.fleet_removed:
             self.ledger.commit(
                 batch.applied,
@@ -302,7 +329,11 @@ class Central:
                 f"node_id {req.node_id!r} does not match topic node {node!r}",
             )
             return
-        duplicate = batch.seen.get(req.request_id) or self.ledger.stored_reply(req.request_id)
+        # Request ids are scoped to the node that sent them: the same id from another node
+        # is another request, and a stored reply only ever goes back to its own node.
+        duplicate = batch.seen.get((node, req.request_id)) or self.ledger.stored_reply(
+            node, req.request_id
+        )
         if duplicate is not None:
             batch.replies.append((node, duplicate))
             return
@@ -320,11 +351,11 @@ class Central:
         if isinstance(req, m.ReplayTicket):
             origin = req.ticket.origin_request_id
             if origin:
-                same_batch = batch.seen.get(origin)
+                same_batch = batch.seen.get((node, origin))
                 voidable = (
                     same_batch.ticket.ticket_id
                     if same_batch is not None and same_batch.ticket is not None
-                    else self.ledger.ticket_of_request(origin)
+                    else self.ledger.ticket_of_request(node, origin)
                 )
             if req.ticket.lease_id not in self.hall.leases:
                 lease = self.ledger.lease(req.ticket.lease_id)
@@ -332,9 +363,9 @@ class Central:
         if out.reply.refusal is not None:
             self.errors[out.reply.refusal.code] += 1
         batch.applied.append((req, out))
-        batch.seen[req.request_id] = out.reply
+        batch.seen[(node, req.request_id)] = out.reply
         for alias in out.aliases:
-            batch.seen[alias.request_id] = alias
+            batch.seen[(node, alias.request_id)] = alias
         batch.replies.append((node, out.reply))
 
     def _handle_status(self, batch: _Batch, topic: str, payload: bytes, now: datetime) -> None:
@@ -364,6 +395,67 @@ class Central:
 
     # -- publishing (after commit) -------------------------------------------------------
 
+    def _publish_events(self, events: list[m.Event], encoded: Encoded) -> None:
+        """Publish committed events in seq order, each tracked until its PUBACK. After a
+        failure or a reconnect, every event after the published marker goes again first,
+        from the ledger (it holds this batch's events too: they are committed)."""
+        self._confirm_published()
+        if self._resend_after is not None:
+            if not self.link.connected:
+                return
+            after = self._resend_after
+            self._resend_after = None
+            log.info("publishing events after seq %d again (not confirmed by the broker)", after)
+            while True:
+                rows = self.ledger.event_bodies_since(after)
+                for seq, body in rows:
+                    if not self._publish_event(seq, body):
+                        return
+                if len(rows) < 1000:
+                    return
+                after = rows[-1][0]
+        for ev in events:
+            if not self._publish_event(ev.seq, encoded.of(ev)):
+                return
+
+    def _publish_event(self, seq: int, body: bytes) -> bool:
+        mid = self.link.publish_mid(self.topics.events, body)
+        if mid is None:
+            # Not connected (or refused): this one and all later go again on reconnect.
+            self._resend_after = min(seq - 1, self._marker())
+            return False
+        self._outstanding[mid] = seq
+        self._sent_upto = max(self._sent_upto, seq)
+        return True
+
+    def _marker(self) -> int:
+        """The last seq that the broker confirmed, together with every seq before it."""
+        if self._outstanding:
+            return min(self._outstanding.values()) - 1
+        return self._sent_upto
+
+    def _confirm_published(self) -> None:
+        """Take the PUBACKs that arrived; the ledger writes the marker with its next
+        transaction (or when idle)."""
+        acks = self._acks
+        while acks:
+            self._outstanding.pop(acks.popleft(), None)
+        marker = self._marker()
+        if self._resend_after is not None:
+            marker = min(marker, self._resend_after)
+        self.ledger.published_seq = marker
+
+    def _resend_from_marker(self) -> None:
+        marker = self._marker()
+        if marker < self.hall.seq:
+            self._resend_after = (
+                marker if self._resend_after is None else min(marker, self._resend_after)
+            )
+        # Acks for the old connection's message ids may still come: those ids will be
+        # reused, so forget them; their events go again.
+        self._outstanding.clear()
+        self._sent_upto = min(self._sent_upto, marker)
+
     def _publish_hall(self) -> None:
         snapshot = self.hall.hall_snapshot(self.clock())
         self.link.publish(self.topics.hall, encode(snapshot), retain=True)
@@ -385,8 +477,7 @@ class Central:
         if batch.day_closed is not None:
             outcomes.insert(0, batch.day_closed)
         events = [ev for out in outcomes for ev in out.events]
-        for ev in events:
-            link.publish(topics.events, batch.encoded.of(ev))
+        self._publish_events(events, batch.encoded)
         now = self.clock()
         if batch.republish:
             self._counters_due = set(hall.counters)
