@@ -73,9 +73,7 @@ def test_status_says_why_the_broker_is_not_reachable(
     assert "connection refused" in capsys.readouterr().out
 
 
-def test_status_says_not_authorized(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_status_says_not_authorized(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A broker that wants a password (as a provisioned site's does), asked without one."""
     with DevBroker(extra_config="allow_anonymous false") as b:
         code = main(["status", "--site", "demo", "--port", str(b.port), "--wait", "1"])
