@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test lint typecheck unit bench demo mosquitto docs clean chaos
+.PHONY: test test-slow lint typecheck unit bench demo mosquitto docs clean chaos
+
+# Every package is linted, formatted and type-checked with the one rule set in pyproject.toml.
+PACKAGES := protocol central antrian edge hall reports sim provision bench tests
 
 # The venv is rebuilt whenever the pins or the project metadata change.
 $(STAMP): pyproject.toml requirements.lock
@@ -20,15 +23,19 @@ mosquitto:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check protocol central antrian hall
+	$(BIN)/ruff format --check $(PACKAGES)
 
 typecheck: $(STAMP)
-	$(BIN)/mypy protocol central antrian edge hall reports sim provision bench tests
+	$(BIN)/mypy $(PACKAGES)
 
+# The fast tier; the `slow` tier (crash, chaos, audio capture) runs with `make test-slow`.
 unit: $(STAMP) mosquitto
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
 
 test: lint typecheck unit
+
+test-slow: $(STAMP) mosquitto
+	$(BIN)/pytest -m slow
 
 bench: $(STAMP) mosquitto
 	$(BIN)/python -m bench
