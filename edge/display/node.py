@@ -17,6 +17,7 @@ import pygame
 
 from antrian import gctune
 from antrian.config import resolve
+from antrian.loopwatch import LoopWatch
 from antrian.mqtt import Identity, MqttLink, now
 from antrian.session import next_session
 from edge.display._text import TextPainter
@@ -114,7 +115,7 @@ class DisplayNode:
         self._next_tick = 0.0
         self._audio_end = 0.0
         self.stopped = threading.Event()
-        self._looped_at = time.monotonic()
+        self.loop_watch = LoopWatch(LOOP_STALL_S)
         self.snapshot_cache: SnapshotCache | None = None
         self._latest_snapshot: m.HallSnapshot | None = None
         self._snapshot_stored = -STORE_EVERY_S
@@ -239,7 +240,7 @@ class DisplayNode:
     def healthy(self) -> bool:
         """The screen loop came round lately: systemd's watchdog restarts a display whose
         loop hangs (a video or audio driver), which then redraws from its snapshot."""
-        return not self.stopped.is_set() and time.monotonic() - self._looped_at < LOOP_STALL_S
+        return not self.stopped.is_set() and not self.loop_watch.stalled()
 
     def _keep(self, snap: m.HallSnapshot, force: bool = False) -> None:
         """Remember the latest snapshot on disk, at most every STORE_EVERY_S."""
@@ -275,7 +276,8 @@ class DisplayNode:
 
     def step(self, max_wait: float) -> None:
         """Wait for news or the next timed change, then speak and draw what changed."""
-        mono = self._looped_at = time.monotonic()
+        self.loop_watch.came_round()
+        mono = time.monotonic()
         wait = max(0.0, min(max_wait, self._next_deadline(mono) - mono))
         try:
             item: tuple[str, bytes] | None = self.inbox.get(timeout=wait) if wait else (
