@@ -1,6 +1,7 @@
-"""Provisioning: layered device configs, per-device MQTT credentials, ACL, site CA, delivery.
+"""Provisioning: layered device configs, per-device MQTT credentials, ACL, site CA, and the
+configs central delivers.
 
-Names load lazily: every node imports provision.delivery, and must not pay for the CA and
+Names load lazily: central imports provision.delivery, and must not pay for the CA and
 password code (cryptography, ~8 MB) that only the provisioning tool uses."""
 
 from __future__ import annotations
@@ -10,13 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .configs import ConfigInvalid, Problem, SiteConfigs
-    from .delivery import (
-        ConfigCache,
-        ConfigOutcome,
-        ConfigReceiver,
-        follow,
-        publish_device_configs,
-    )
+    from .delivery import publish_device_configs
     from .provisioner import (
         Provisioner,
         ProvisionError,
@@ -24,38 +19,27 @@ if TYPE_CHECKING:
         clear_retained,
         security_config,
     )
-    from .storage import AtomicJSONStorage
 
 _HOMES = {
     "ConfigInvalid": "configs",
     "Problem": "configs",
     "SiteConfigs": "configs",
-    "ConfigCache": "delivery",
-    "ConfigOutcome": "delivery",
-    "ConfigReceiver": "delivery",
-    "follow": "delivery",
     "publish_device_configs": "delivery",
     "Provisioner": "provisioner",
     "ProvisionError": "provisioner",
     "SecretPaths": "provisioner",
     "clear_retained": "provisioner",
     "security_config": "provisioner",
-    "AtomicJSONStorage": "storage",
 }
 
 __all__ = [
-    "AtomicJSONStorage",
-    "ConfigCache",
     "ConfigInvalid",
-    "ConfigOutcome",
-    "ConfigReceiver",
     "Problem",
     "ProvisionError",
     "Provisioner",
     "SecretPaths",
     "SiteConfigs",
     "clear_retained",
-    "follow",
     "publish_device_configs",
     "security_config",
 ]

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from antrian import gctune
 from antrian.config import ConfigError
+from antrian.delivery import cached_config_version
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
 from antrian.watchdog import Heartbeat
@@ -97,7 +98,6 @@ def _selftest(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    from provision.delivery import cached_config_version
 
     report = run_selftest(
         cfg,

@@ -14,9 +14,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from antrian import gctune
+from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
 from edge.caller.config import CallerConfig
@@ -33,9 +34,6 @@ from edge.caller.panel import (
 )
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode
 from protocol import messages as m
-
-if TYPE_CHECKING:
-    from provision.delivery import ConfigOutcome, ConfigReceiver
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +191,6 @@ class CallerNode:
     def _follow_config(self, link: MqttLink) -> None:
         """Start from the last good delivered config (no broker needed), then follow
         config/{node_id}; a rejected config leaves the running one in place."""
-        from provision.delivery import ConfigCache, ConfigReceiver, follow
-
         cfg = self.config
         rx = ConfigReceiver(cfg.node_id, CallerConfig, ConfigCache(cfg.state_dir / "config.json"))
         self.config_receiver = rx

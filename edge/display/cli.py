@@ -11,6 +11,7 @@ from typing import IO, TYPE_CHECKING
 
 from antrian import gctune
 from antrian.config import ConfigError, load_yaml, resolve
+from antrian.delivery import cached_config_version
 from antrian.watchdog import Heartbeat
 
 if TYPE_CHECKING:
@@ -110,7 +111,6 @@ def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> i
     import threading
 
     from edge.display.selftest import run_selftest
-    from provision.delivery import cached_config_version
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pygame
 
 from antrian import gctune
 from antrian.config import resolve
+from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
 from antrian.loopwatch import LoopWatch
 from antrian.mqtt import Identity, MqttLink, now
 from antrian.session import next_session
@@ -32,9 +32,6 @@ from edge.display.hall_board import HallBoard, HallView
 from edge.display.snapshot_cache import STORE_EVERY_S, SnapshotCache
 from protocol import Topics, decode
 from protocol import messages as m
-
-if TYPE_CHECKING:
-    from provision.delivery import ConfigOutcome, ConfigReceiver
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +168,6 @@ class DisplayNode:
     def _follow_config(self, link: MqttLink) -> None:
         """Start from the last good delivered config (no broker needed), then follow
         config/{node_id}; a rejected config leaves the running one in place."""
-        from provision.delivery import ConfigCache, ConfigReceiver, follow
-
         cfg = self.config
         rx = ConfigReceiver(cfg.node_id, DisplayConfig, ConfigCache(cfg.state_dir / "config.json"))
         self.config_receiver = rx

@@ -8,8 +8,8 @@ from pathlib import Path
 from pydantic import ValidationError
 from tinydb import TinyDB
 
+from antrian.storage import AtomicJSONStorage
 from protocol import messages as m
-from provision.storage import AtomicJSONStorage
 
 # An SD card wears out: a board restart shows state at most this old, and central's
 # retained snapshot replaces it as soon as the broker answers.

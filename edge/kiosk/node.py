@@ -8,10 +8,11 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from antrian import __version__, gctune
+from antrian.delivery import ConfigCache, ConfigReceiver, follow
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
 from edge.kiosk._escpos import render
@@ -23,9 +24,6 @@ from edge.kiosk.outbox import LeaseExhausted, Outbox, StoredTicket, replay_reque
 from edge.kiosk.texts import has, text
 from protocol import CENTRAL_ID, Topics, decode
 from protocol import messages as m
-
-if TYPE_CHECKING:
-    from provision.delivery import ConfigReceiver
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +148,6 @@ class Kiosk:
     def _follow_config(self) -> None:
         """Start from the last good delivered config (no broker needed), then follow
         config/{node_id}; a rejected config leaves the running one in place."""
-        from provision.delivery import ConfigCache, ConfigReceiver, follow
-
         cfg = self.config
         rx = ConfigReceiver(cfg.node_id, KioskConfig, ConfigCache(cfg.state_dir / "config.json"))
         self.config_receiver = rx

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from antrian.delivery import cached_config_version
 from edge.kiosk.config import TIMEZONES, KioskConfig, PinSpec
 from edge.kiosk.hardware import PRIORITY, LedName, Panel, Printer, PrinterStatus
 from edge.kiosk.layout import Cut, Element, Feed, Line, Qr, Rule, fit
@@ -128,7 +129,6 @@ def print_page(
         out(report.problems[-1])
         return
     at = datetime.now(ZoneInfo(TIMEZONES[config.timezone]))
-    from provision.delivery import cached_config_version
 
     version = cached_config_version(config.state_dir)
     try:

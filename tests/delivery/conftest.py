@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from antrian.delivery import config_digest
 from antrian.devbroker import DevBroker
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, now
 from protocol import Topics, decode, encode
 from protocol import messages as m
-from provision.delivery import config_digest
 
 SITE = "demo"
 

@@ -11,20 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, config_digest, follow
 from antrian.devbroker import DevBroker
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, now
+from antrian.storage import AtomicJSONStorage
 from edge.display.config import DisplayConfig
 from protocol import Topics, decode, encode
 from protocol import messages as m
-from provision import (
-    AtomicJSONStorage,
-    ConfigCache,
-    ConfigOutcome,
-    ConfigReceiver,
-    follow,
-    publish_device_configs,
-)
-from provision.delivery import config_digest, device_configs
+from provision import publish_device_configs
+from provision.delivery import device_configs
 from provision.passwords import PasswordFile, hash_password, verify_password
 from provision.testing import SITE, copy_site
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from gpiozero.pins.mock import MockFactory
 
+from antrian.delivery import ConfigCache, config_digest
 from edge.kiosk._escpos import EscposPrinter, SimulatedDevice
 from edge.kiosk._gpio import GpioPanel, press_pin
 from edge.kiosk.config import KioskConfig
@@ -83,7 +84,6 @@ def test_english_and_a_printer_without_paper(tmp_path: Path) -> None:
 def test_page_names_the_delivered_config_version(tmp_path: Path) -> None:
     from antrian.mqtt import now
     from protocol import messages as m
-    from provision.delivery import ConfigCache, config_digest
 
     config = kiosk_config(1883, tmp_path / "state").model_dump(mode="json")
     cache = ConfigCache(tmp_path / "state" / "config.json")
