@@ -96,6 +96,8 @@ class Outcome:
     # Requests answered by this outcome without being applied: a late copy of one is a
     # duplicate and gets this reply (see Hall.replay).
     aliases: list[m.Reply] = field(default_factory=list)
+    # The supervisors' settings (Hall.supervision()) when this outcome changed them.
+    supervision: dict[str, Any] | None = None
 
 
 class Refused(Exception):
@@ -151,6 +153,8 @@ class Hall:
         self.seq = seq
         self._handlers = self._handler_table()
         self._components: dict[str, tuple[list[str], list[Counter]]] = {}
+        # Outlives the business day: a hall's notice stays until a supervisor changes it.
+        self.running_text = ""
         self._reset(day)
 
     def _handler_table(self) -> dict[type, Callable[[Any, datetime], Outcome]]:
@@ -168,6 +172,14 @@ class Hall:
             m.SignIn: self.sign_in,
             m.SignOut: self.sign_out,
             m.RateService: self.rate,
+            m.SupervisorPauseCounter: self.supervisor_pause,
+            m.SupervisorResumeCounter: self.supervisor_resume,
+            m.CloseQueue: self.close_queue,
+            m.ReopenQueue: self.reopen_queue,
+            m.SetQuota: self.set_quota,
+            m.TransferTicket: self.transfer_ticket,
+            m.EndTicket: self.end_ticket,
+            m.SetRunningText: self.set_running_text,
         }
 
     def _reset(self, day: date) -> None:
@@ -191,6 +203,9 @@ class Hall:
         self.issued_today: dict[str, int] = {q.id: 0 for q in catalogue.queues}
         self.recent_calls: deque[m.Event] = deque(maxlen=10)
         self._eta: _Pace | None = None
+        # Supervisors' changes for this business day only.
+        self.closed_early: set[str] = set()
+        self.quota_today: dict[str, int | None] = {}
 
     # -- loading (from the ledger) ------------------------------------------------------
 
@@ -207,6 +222,31 @@ class Hall:
     def load_counter(self, c: CounterRuntime) -> None:
         if c.id in self.counters:
             self.counters[c.id] = c
+
+    def supervision(self) -> dict[str, Any]:
+        """The supervisors' settings as the ledger keeps them (JSON)."""
+        return {
+            "day": self.day.isoformat(),
+            "closed_early": sorted(self.closed_early),
+            "quota_today": dict(sorted(self.quota_today.items())),
+            "running_text": self.running_text,
+        }
+
+    def load_supervision(self, state: dict[str, Any]) -> None:
+        self.running_text = str(state.get("running_text") or "")
+        if state.get("day") != self.day.isoformat():
+            return
+        known = {q.id for q in self.cat.queues}
+        self.closed_early = {q for q in state.get("closed_early", []) if q in known}
+        self.quota_today = {q: n for q, n in state.get("quota_today", {}).items() if q in known}
+
+    # -- today's rules (catalogue plus supervisors' changes) ----------------------------
+
+    def quota(self, q: Queue) -> int | None:
+        return self.quota_today.get(q.id, q.daily_quota)
+
+    def queue_open(self, q: Queue, now: datetime) -> bool:
+        return q.id not in self.closed_early and self.cat.queue_open(q, now)
 
     # -- views ----------------------------------------------------------------------
 
@@ -274,17 +314,21 @@ class Hall:
         queues = []
         for q in self.cat.queues:
             w = self.waiting[q.id]
+            quota = self.quota(q)
             queues.append(
                 m.QueueSnapshot(
                     queue=q.id,
                     name=q.name,
                     agency=self.cat.agency(q.agency).short,
                     prefix=q.prefix,
-                    open=self.cat.queue_open(q, now),
+                    open=self.queue_open(q, now),
                     waiting=len(w),
                     priority_waiting=len(w.priority),
                     issued_today=self.issued_today[q.id],
                     estimated_wait_min=self.estimate_wait_min(q.id, len(w)),
+                    closed_early=q.id in self.closed_early,
+                    quota=quota,
+                    quota_left=None if quota is None else max(0, quota - self.issued_today[q.id]),
                 )
             )
         return m.HallSnapshot(
@@ -296,6 +340,7 @@ class Hall:
             counters=[self.counter_snapshot(c.id) for c in self.cat.counters],
             queues=queues,
             recent_calls=list(reversed(self.recent_calls)),
+            running_text=self.running_text,
         )
 
     def estimate_wait_min(self, queue_id: str, ahead: int) -> int:
@@ -463,7 +508,13 @@ class Hall:
             self.recent_service_s[t.queue].append((t.finished_at - t.started_at).total_seconds())
 
     def _counter_event(
-        self, out: Outcome, now: datetime, kind: m.EventKind, c: CounterRuntime, t: Ticket | None
+        self,
+        out: Outcome,
+        now: datetime,
+        kind: m.EventKind,
+        c: CounterRuntime,
+        t: Ticket | None,
+        supervisor: str | None = None,
     ) -> None:
         spec = self.cat.counter(c.id)
         out.events.append(
@@ -474,6 +525,7 @@ class Hall:
                 counter=c.id,
                 counter_name=spec.name if spec else None,
                 officer=c.officer,
+                supervisor=supervisor,
             )
         )
 
@@ -520,12 +572,18 @@ class Hall:
         assert q is not None
         if not self.cat.hall_open(now):
             raise Refused("hall_closed")
-        if not self.cat.queue_open(q, now):
+        if not self.queue_open(q, now):
             raise Refused("queue_closed")
         if req.priority and not q.priority_allowed:
             raise Refused("priority_not_allowed")
         number = self.next_number[q.id]
         if number >= self.lease_floor[q.id]:
+            # Online numbers met the leased blocks: a quota raised today continues above
+            # the highest number ever leased, so the two still never meet.
+            top = max((le.last for le in self.leases.values() if le.queue == q.id), default=0)
+            number = max(number, top + 1, self.lease_floor[q.id])
+        quota = self.quota(q)
+        if number > (MAX_NUMBER if quota is None else min(quota, MAX_NUMBER)):
             raise Refused("quota_reached")
         self.next_number[q.id] = number + 1
         t = Ticket(
@@ -562,11 +620,8 @@ class Hall:
         # Leased numbers come off the quota: a kiosk holds at most a tenth of it unused, so
         # a small quota (30 marriage registrations) is not eaten by kiosks' reserves. A
         # kiosk asking for more than it may hold gets its latest block again.
-        limit = (
-            max(1, q.daily_quota // LEASE_QUOTA_SHARE)
-            if q.daily_quota is not None
-            else MAX_UNUSED_LEASED
-        )
+        quota = self.quota(q)
+        limit = max(1, quota // LEASE_QUOTA_SHARE) if quota is not None else MAX_UNUSED_LEASED
         mine = [le for le in self.leases.values() if le.node_id == req.node_id and le.queue == q.id]
         unused = sum(
             1 for le in mine for n in range(le.first, le.last + 1) if (q.id, n) not in self.taken
@@ -580,6 +635,9 @@ class Hall:
                 )
             )
         last = self.lease_floor[q.id] - 1
+        if quota is not None:
+            # A quota lowered today: numbers above it are not handed out any more.
+            last = min(last, quota)
         first = max(self.next_number[q.id], last - size + 1)
         if last < first:
             raise Refused("quota_reached")
@@ -748,59 +806,82 @@ class Hall:
         c = self._counter(req.counter)
         self._queue(req.to_queue)
         t = self._current(c)
-        target = self.cat.queue(req.to_queue)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        self._move(out, now, t, req.to_queue, c, supervisor=None)
+        return self._answer(out, req, c)
+
+    def _move(
+        self,
+        out: Outcome,
+        now: datetime,
+        t: Ticket,
+        to_queue: str,
+        c: CounterRuntime | None,
+        supervisor: str | None,
+    ) -> None:
+        """Transfer `t` (held by counter `c`, or waiting when `c` is None) to `to_queue`."""
+        target = self.cat.queue(to_queue)
         assert target is not None
-        if t.queue == req.to_queue:
+        if t.queue == to_queue:
             raise Refused("transfer_same_queue")
-        if not self.cat.queue_open(target, now):
+        if not self.queue_open(target, now):
             raise Refused("queue_closed", f"{target.id} takes no more tickets today")
         if t.priority and not target.priority_allowed:
             raise Refused("priority_not_allowed")
         from_queue = t.queue
-        t.queue = req.to_queue
+        if c is None:
+            self.waiting[t.queue].remove(t)
+        t.queue = to_queue
         t.status = "waiting"
         t.counter = None
         # The next desk's service is timed from its own call or start; the first desk's
         # leg stays in the event log.
         t.started_at = None
         t.transfers += 1
-        c.ticket_id = None
-        c.since = now
         self.waiting[t.queue].add(t)
-        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
         out.tickets.append(t)
-        out.counters.append(c)
-        spec = self.cat.counter(c.id)
+        spec = None
+        if c is not None:
+            c.ticket_id = None
+            c.since = now
+            out.counters.append(c)
+            spec = self.cat.counter(c.id)
         out.events.append(
             self._event(
                 now,
                 "ticket_transferred",
                 ticket=self.ticket_info(t),
-                counter=c.id,
+                counter=c.id if c else None,
                 counter_name=spec.name if spec else None,
-                officer=c.officer,
+                officer=c.officer if c else None,
                 from_queue=from_queue,
+                supervisor=supervisor,
             )
         )
-        return self._answer(out, req, c)
 
     def pause(self, req: m.PauseCounter, now: datetime) -> Outcome:
-        return self._set_paused(req, now, True)
+        return self._set_paused(req, req.counter, now, True)
 
     def resume(self, req: m.ResumeCounter, now: datetime) -> Outcome:
-        return self._set_paused(req, now, False)
+        return self._set_paused(req, req.counter, now, False)
 
-    def _set_paused(self, req: m.CounterRequest, now: datetime, paused: bool) -> Outcome:
+    def _set_paused(
+        self,
+        req: m.RequestBase,
+        counter: str,
+        now: datetime,
+        paused: bool,
+        supervisor: str | None = None,
+    ) -> Outcome:
         """Pausing a paused counter (or resuming an open one) is a no-op, not an error."""
-        c = self._counter(req.counter)
+        c = self._counter(counter)
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
         if c.paused != paused:
             c.paused = paused
             c.since = now
             out.counters.append(c)
-            self._counter_event(
-                out, now, "counter_paused" if paused else "counter_resumed", c, None
-            )
+            kind: m.EventKind = "counter_paused" if paused else "counter_resumed"
+            self._counter_event(out, now, kind, c, None, supervisor=supervisor)
         return self._answer(out, req, c)
 
     def sign_in(self, req: m.SignIn, now: datetime) -> Outcome:
@@ -849,6 +930,118 @@ class Hall:
             )
         )
         out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=self.ticket_info(t))
+        return out
+
+    # -- supervisors (through the web node) ---------------------------------------------
+
+    def supervisor_pause(self, req: m.SupervisorPauseCounter, now: datetime) -> Outcome:
+        return self._set_paused(req, req.counter, now, True, req.supervisor)
+
+    def supervisor_resume(self, req: m.SupervisorResumeCounter, now: datetime) -> Outcome:
+        return self._set_paused(req, req.counter, now, False, req.supervisor)
+
+    def close_queue(self, req: m.CloseQueue, now: datetime) -> Outcome:
+        return self._set_closed(req, req.queue, now, True)
+
+    def reopen_queue(self, req: m.ReopenQueue, now: datetime) -> Outcome:
+        return self._set_closed(req, req.queue, now, False)
+
+    def _set_closed(
+        self, req: m.SupervisorRequest, queue_id: str, now: datetime, closed: bool
+    ) -> Outcome:
+        """Closing a closed queue (or reopening an open one) is a no-op, not an error."""
+        self._queue(queue_id)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if (queue_id in self.closed_early) != closed:
+            if closed:
+                self.closed_early.add(queue_id)
+            else:
+                self.closed_early.discard(queue_id)
+            kind: m.EventKind = "queue_closed" if closed else "queue_reopened"
+            out.events.append(self._event(now, kind, queue=queue_id, supervisor=req.supervisor))
+            out.supervision = self.supervision()
+        return out
+
+    def set_quota(self, req: m.SetQuota, now: datetime) -> Outcome:
+        self._queue(req.queue)
+        q = self.cat.queue(req.queue)
+        assert q is not None
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        if self.quota(q) != req.quota:
+            if req.quota == q.daily_quota:
+                self.quota_today.pop(q.id, None)
+            else:
+                self.quota_today[q.id] = req.quota
+            out.events.append(
+                self._event(
+                    now, "quota_changed", queue=q.id, quota=req.quota, supervisor=req.supervisor
+                )
+            )
+            out.supervision = self.supervision()
+        return out
+
+    def _active(self, ticket_id: str) -> tuple[Ticket, CounterRuntime | None]:
+        """A ticket of today still in the hall, and the counter holding it (None: waiting)."""
+        t = self.tickets.get(ticket_id)
+        if t is None:
+            raise Refused("unknown_ticket", ticket_id)
+        if t.status not in ("waiting", "called", "serving"):
+            raise Refused("ticket_finished", f"{t.label} is {t.status}")
+        if t.status == "waiting" or t.counter is None:
+            return t, None
+        return t, self.counters[t.counter]
+
+    def transfer_ticket(self, req: m.TransferTicket, now: datetime) -> Outcome:
+        t, c = self._active(req.ticket_id)
+        self._queue(req.to_queue)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        self._move(out, now, t, req.to_queue, c, supervisor=req.supervisor)
+        out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=self.ticket_info(t))
+        return out
+
+    def end_ticket(self, req: m.EndTicket, now: datetime) -> Outcome:
+        t, c = self._active(req.ticket_id)
+        if t.status == "waiting":
+            self.waiting[t.queue].remove(t)
+        if t.status == "serving":
+            t.status = "served"
+            t.finished_at = now
+            self._sample(t)
+        else:
+            # Waiting or called: the citizen is gone, as with a no-show at the counter.
+            t.status = "no_show"
+            t.finished_at = now
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        out.tickets.append(t)
+        spec = None
+        if c is not None:
+            c.ticket_id = None
+            c.since = now
+            out.counters.append(c)
+            spec = self.cat.counter(c.id)
+        out.events.append(
+            self._event(
+                now,
+                "ticket_ended",
+                ticket=self.ticket_info(t),
+                counter=c.id if c else None,
+                counter_name=spec.name if spec else None,
+                officer=c.officer if c else None,
+                supervisor=req.supervisor,
+            )
+        )
+        out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=self.ticket_info(t))
+        return out
+
+    def set_running_text(self, req: m.SetRunningText, now: datetime) -> Outcome:
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
+        text = req.text.strip()
+        if text != self.running_text:
+            self.running_text = text
+            out.events.append(
+                self._event(now, "running_text_changed", text=text, supervisor=req.supervisor)
+            )
+            out.supervision = self.supervision()
         return out
 
     def apply(

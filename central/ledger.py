@@ -3,6 +3,7 @@ applied requests and the event log. A batch of outcomes is one transaction."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -252,6 +253,9 @@ class Ledger:
             (d,),
         ).fetchall()[::-1]:
             hall.recent_calls.append(m.Event.model_validate_json(ev_body[0]))
+        supervision = self.meta("supervision")
+        if supervision:
+            hall.load_supervision(json.loads(supervision))
         return hall
 
     def leases_of_day(self, day: date) -> list[Lease]:
@@ -379,6 +383,12 @@ class Ledger:
                 "INSERT OR REPLACE INTO counters (id, paused, officer, ticket_id, since) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(c.id, int(c.paused), c.officer, c.ticket_id, _ts(c.since)) for c in out.counters],
+            )
+        if out.supervision is not None:
+            # Supervisors' settings are a handful of values: one JSON row, replaced whole.
+            cur.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('supervision', ?)",
+                (json.dumps(out.supervision, sort_keys=True),),
             )
         if out.numbering:
             cur.executemany(

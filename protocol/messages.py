@@ -50,6 +50,7 @@ RefusalCode = Literal[
     "not_rateable",
     "lease_invalid",
     "duplicate_number",
+    "ticket_finished",
 ]
 
 
@@ -148,6 +149,77 @@ class RateService(CounterRequest):
     score: int = Field(ge=1, le=4)
 
 
+class SupervisorRequest(RequestBase):
+    """A supervisor's action on the hall, sent by the web node on the supervisor's behalf."""
+
+    supervisor: Ident = Field(
+        description="The supervisor's account (firmware_configs/<site>/supervisors.yaml); "
+        "central records it with the action in the ledger's event log."
+    )
+
+
+class SupervisorPauseCounter(SupervisorRequest):
+    """Pause a counter from the dashboard; its current ticket stays with it."""
+
+    type: Literal["supervisor_pause_counter"] = "supervisor_pause_counter"
+    counter: Ident
+    reason: Text | None = None
+
+
+class SupervisorResumeCounter(SupervisorRequest):
+    type: Literal["supervisor_resume_counter"] = "supervisor_resume_counter"
+    counter: Ident
+
+
+class CloseQueue(SupervisorRequest):
+    """Stop issuing tickets for a queue for the rest of the business day; tickets already
+    issued are still called."""
+
+    type: Literal["close_queue"] = "close_queue"
+    queue: Ident
+
+
+class ReopenQueue(SupervisorRequest):
+    """Undo an early close; a queue outside its catalogue hours stays closed."""
+
+    type: Literal["reopen_queue"] = "reopen_queue"
+    queue: Ident
+
+
+class SetQuota(SupervisorRequest):
+    """Today's quota of a queue (tickets per day), in place of the catalogue's."""
+
+    type: Literal["set_quota"] = "set_quota"
+    queue: Ident
+    quota: int | None = Field(ge=0, le=9999, description="None: no cap today.")
+
+
+class TransferTicket(SupervisorRequest):
+    """Move a waiting, called or serving ticket to another queue; it keeps its number and
+    its place by issue time. A counter holding it becomes idle."""
+
+    type: Literal["transfer_ticket"] = "transfer_ticket"
+    ticket_id: Ident
+    to_queue: Ident
+
+
+class EndTicket(SupervisorRequest):
+    """End a ticket whose citizen left: a waiting or called one becomes no_show, one being
+    served becomes served. A counter holding it becomes idle."""
+
+    type: Literal["end_ticket"] = "end_ticket"
+    ticket_id: Ident
+
+
+class SetRunningText(SupervisorRequest):
+    """The running text on the hall boards, in place of each board's configured one."""
+
+    type: Literal["set_running_text"] = "set_running_text"
+    text: Annotated[str, Field(max_length=300)] = Field(
+        description="Empty: the boards go back to their configured running text."
+    )
+
+
 class LeaseBlock(RequestBase):
     """A kiosk asks for a block of numbers it may issue while cut off from central."""
 
@@ -192,7 +264,15 @@ Request = Annotated[
     | SignOut
     | RateService
     | LeaseBlock
-    | ReplayTicket,
+    | ReplayTicket
+    | SupervisorPauseCounter
+    | SupervisorResumeCounter
+    | CloseQueue
+    | ReopenQueue
+    | SetQuota
+    | TransferTicket
+    | EndTicket
+    | SetRunningText,
     Field(discriminator="type"),
 ]
 
@@ -270,6 +350,11 @@ EventKind = Literal[
     "officer_signed_in",
     "officer_signed_out",
     "day_closed",
+    "queue_closed",
+    "queue_reopened",
+    "quota_changed",
+    "ticket_ended",
+    "running_text_changed",
 ]
 
 
@@ -287,6 +372,12 @@ class Event(Message):
     officer: Ident | None = None
     from_queue: Ident | None = None
     score: int | None = None
+    supervisor: Ident | None = Field(
+        default=None, description="The supervisor whose action this is; None for devices."
+    )
+    queue: Ident | None = Field(default=None, description="queue_closed/_reopened, quota_changed.")
+    quota: int | None = Field(default=None, description="quota_changed: None means no cap.")
+    text: Text | None = Field(default=None, description="running_text_changed.")
 
 
 # ----------------------------------------------------------------------------- snapshots
@@ -316,6 +407,11 @@ class QueueSnapshot(Message):
     priority_waiting: int = Field(ge=0)
     issued_today: int = Field(ge=0)
     estimated_wait_min: int | None = None
+    closed_early: bool = Field(default=False, description="A supervisor closed it for today.")
+    quota: int | None = Field(default=None, description="Today's quota; None: no cap.")
+    quota_left: int | None = Field(
+        default=None, description="Quota minus tickets issued today; None: no cap."
+    )
 
 
 class HallSnapshot(Message):
@@ -331,6 +427,9 @@ class HallSnapshot(Message):
     queues: list[QueueSnapshot]
     recent_calls: list[Event] = Field(
         default_factory=list, description="Latest ticket_called/ticket_recalled, newest first."
+    )
+    running_text: Text = Field(
+        default="", description="Set by a supervisor; empty: each board shows its own."
     )
 
 

@@ -65,6 +65,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nomor sudah terpakai. Silakan hubungi petugas.",
         "Number already used. Please ask an officer.",
     ),
+    "ticket_finished": (
+        "Nomor ini sudah selesai atau tidak berlaku lagi.",
+        "This ticket is already finished or no longer valid.",
+    ),
 }
 
 

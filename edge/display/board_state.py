@@ -37,6 +37,7 @@ class BoardState:
     counters: dict[str, m.CounterSnapshot] = field(default_factory=dict)
     queues: dict[str, m.QueueSnapshot] = field(default_factory=dict)
     recent_calls: list[m.Event] = field(default_factory=list)  # newest first
+    running_text: str = ""  # a supervisor's; empty: the board's configured one
     gaps: int = 0
     _pending: dict[int, m.Event] = field(default_factory=dict)
     _seen_calls: set[int] = field(default_factory=set)
@@ -65,6 +66,7 @@ class BoardState:
         self.counters = {c.counter: c for c in snap.counters}
         self.queues = {q.queue: q for q in snap.queues}
         self.recent_calls = list(snap.recent_calls[:RECENT_CALLS])
+        self.running_text = snap.running_text
         update = Update(calls=self._unseen(reversed(snap.recent_calls)))
         # Events that arrived beyond the gap continue from the snapshot, in order; a hole
         # that remains keeps them waiting for the next snapshot.
@@ -119,7 +121,17 @@ class BoardState:
             self._counter(ev, state="idle", ticket=None)
         elif k == "ticket_transferred" and t:
             self._queue_delta(t, +1)
+            if ev.counter is None and ev.from_queue:
+                # A supervisor moved a waiting ticket: it leaves its old queue.
+                self._queue_delta(t.model_copy(update={"queue": ev.from_queue}), -1)
             self._counter(ev, state="idle", ticket=None)
+        elif k == "ticket_ended" and t:
+            # A supervisor ended it: at a counter, the counter is free; else it waited.
+            if ev.counter is None:
+                self._queue_delta(t, -1)
+            self._counter(ev, state="idle", ticket=None)
+        elif k == "running_text_changed":
+            self.running_text = ev.text or ""
         elif k == "counter_paused":
             self._counter(ev, state="paused")
         elif k == "counter_resumed":
@@ -191,4 +203,5 @@ class BoardState:
                 for q in self.queues.values()
             ),
             tuple(e.seq for e in self.recent_calls),
+            self.running_text,
         )

@@ -152,6 +152,7 @@ class DisplayNode:
             # (not spoken again after a restart).
             self.state.apply_snapshot(cached)
             self._dirty = True
+            self._running_text()
         session = next_session(cfg.state_dir)
         self.link = MqttLink(
             broker=cfg.broker,
@@ -187,9 +188,8 @@ class DisplayNode:
         voice = self.config.voice.model_copy(update={k: getattr(new.voice, k) for k in LIVE_VOICE})
         update: dict[str, object] = {k: getattr(new, k) for k in LIVE_SETTINGS}
         self.config = self.config.model_copy(update={**update, "voice": voice})
-        if self.board is not None:
-            self.board.running_text = self.config.running_text
         self._dirty = self._full = True
+        self._running_text()
         log.info("config v%s applied", version)
 
     def _path(self, p: Path) -> Path:
@@ -349,9 +349,17 @@ class DisplayNode:
                 log.warning("malformed message on %s ignored (%d so far): %s", topic,
                             self.malformed, exc)  # fmt: skip
 
+    def _running_text(self) -> None:
+        """A supervisor's running text (from central) wins over the configured one."""
+        text = self.state.running_text or self.config.running_text
+        if self.board is not None and self.board.running_text != text:
+            self.board.running_text = text
+            self._dirty = self._full = True
+
     def _apply(self, update: Update) -> None:
         if update.changed:
             self._dirty = True
+            self._running_text()
         mono = time.monotonic()
         wall = self.clock()
         mine = self.config.counter if self.config.mode == "counter" else None

@@ -122,3 +122,26 @@ def test_transfer_and_day_close() -> None:
     assert s.queues["skck"].waiting == 1 and _label(s, "loket-1") is None
     s.apply_event(event(4, "day_closed"))
     assert all(q.waiting == 0 for q in s.queues.values()) and s.recent_calls == []
+
+
+def test_supervisors_events_move_counts_free_counters_and_set_the_running_text() -> None:
+    s = BoardState()
+    s.apply_snapshot(
+        hall(
+            1,
+            queues=[queue("dukcapil", "A", 5), queue("skck", "B", 2)],
+            counters=[counter("loket-1", "A001", "calling")],
+        ).model_copy(update={"running_text": "Selamat datang"})
+    )
+    assert s.running_text == "Selamat datang"
+    moved = event(2, "ticket_transferred", "A007", queue="skck").model_copy(
+        update={"from_queue": "dukcapil", "supervisor": "siti"}
+    )
+    assert s.apply_event(moved).changed
+    assert (s.queues["dukcapil"].waiting, s.queues["skck"].waiting) == (4, 3)
+    s.apply_event(event(3, "ticket_ended", "B002", queue="skck"))
+    assert s.queues["skck"].waiting == 2
+    s.apply_event(event(4, "ticket_ended", "A001", "loket-1"))
+    assert _state(s, "loket-1") == "idle" and s.queues["dukcapil"].waiting == 4
+    text = event(5, "running_text_changed").model_copy(update={"text": "Samsat tutup"})
+    assert s.apply_event(text).changed and s.running_text == "Samsat tutup"
