@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from antrian.catalogue import Catalogue
 from bench.common import BenchContext, result
-from central.catalogue import Catalogue
 from central.config import load_catalogue
 from central.estimate import naive_wait_min
 from central.hall import Hall

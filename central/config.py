@@ -6,8 +6,8 @@ from pathlib import Path
 
 from pydantic import Field
 
+from antrian.catalogue import Catalogue
 from antrian.config import NodeConfig, load_yaml, resolve
-from central.catalogue import Catalogue
 
 
 class CentralConfig(NodeConfig):

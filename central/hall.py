@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from antrian.catalogue import Catalogue, Counter, Queue
 from central import estimate
-from central.catalogue import Catalogue, Counter, Queue
 from protocol import messages as m
 from protocol.refusals import refusal
 

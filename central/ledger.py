@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
-from central.catalogue import Catalogue
+from antrian.catalogue import Catalogue
 from central.hall import CounterRuntime, Hall, Lease, Outcome, Ticket
 from protocol import codec
 from protocol import messages as m

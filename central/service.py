@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from antrian import __version__, gctune
+from antrian.catalogue import Catalogue
 from antrian.mqtt import Identity, MqttLink
 from antrian.session import next_session
-from central.catalogue import Catalogue
 from central.config import CentralConfig
 from central.fleet import Fleet
 from central.hall import Hall, Outcome

@@ -22,8 +22,8 @@ from typing import Any
 
 import yaml
 
+from antrian.catalogue import Catalogue
 from antrian.devbroker import REPO_ROOT, DevBroker
-from central.catalogue import Catalogue
 from protocol import messages as m
 from reports._ledger import LedgerData, TicketRecord, read_period
 from sim.day import Citizen, Day, Profile, Shift, generate_day

@@ -19,6 +19,8 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from antrian.catalogue import Catalogue
+
 Role = Literal["central", "kiosk", "caller", "display"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
@@ -371,7 +373,7 @@ class SiteConfigs:
             valid[d.node_id] = cfg
         return Survey(devices, _merge_devices(problems), complete=True, valid=valid)
 
-    def _valid_catalogue(self) -> Any | None:
+    def _valid_catalogue(self) -> Catalogue | None:
         """The catalogue, or None when it is missing or invalid (check() reports that)."""
         try:
             return self.catalogue()
@@ -421,12 +423,10 @@ class SiteConfigs:
                 notes.append(f"no caller serves counter(s) {listed}: nobody can call there")
         return notes
 
-    def catalogue(self) -> Any | None:
+    def catalogue(self) -> Catalogue | None:
         path = self.folder / "catalogue.yaml"
         if not path.exists():
             return None
-        from central.catalogue import Catalogue
-
         try:
             return Catalogue.model_validate(_read_yaml(path))
         except ValidationError as exc:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from antrian.config import ConfigError
 
 if TYPE_CHECKING:
-    from central.catalogue import Catalogue
+    from antrian.catalogue import Catalogue
 
 FORMATS = ("table", "csv", "xlsx", "png")
 

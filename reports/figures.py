@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from central.catalogue import Catalogue
+from antrian.catalogue import Catalogue
 from reports._ledger import LedgerData, TicketRecord, TransferRecord
 from reports.ikm import Ikm, ikm
 

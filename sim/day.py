@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from central.catalogue import Catalogue
+from antrian.catalogue import Catalogue
 
 # Relative arrival intensity per local hour: a morning peak and a lunch dip, the shape
 # halls describe (citizens come before work, few come at midday prayer and lunch).

@@ -7,7 +7,7 @@ import itertools
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from central.catalogue import Catalogue
+from antrian.catalogue import Catalogue
 from central.config import load_catalogue
 from central.hall import Hall
 from central.ledger import Ledger

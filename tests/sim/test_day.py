@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 import pytest
 from pydantic import ValidationError
 
-from central.catalogue import Counter as CatalogueCounter
+from antrian.catalogue import Counter as CatalogueCounter
 from central.config import load_catalogue
 from central.testing import DEMO_CATALOGUE
 from sim import Profile, generate_day
