@@ -19,7 +19,12 @@ def register(sub: Any) -> None:
         "headless: type keys and Enter in the terminal, screenshots go to var/demo/screens. "
         "Ctrl-C stops everything.",
     )
-    p.add_argument("--site", type=Path, help="site folder (default firmware_configs/demo)")
+    p.add_argument(
+        "--site",
+        help="a site under firmware_configs/ (demo, mpp-jambi, mpp-palembang: 30 agencies, "
+        "105 queues, 60 counters) or a site folder; default demo. The demo opens the hall "
+        "around the clock whatever the site's hours.",
+    )
     p.add_argument("--run-dir", type=Path, help="where state, tickets and audio go (var/demo)")
     p.add_argument("--headless", action="store_true", help="no window, even with a screen")
     p.add_argument("--seconds", type=float, help="stop after this many seconds")
@@ -42,6 +47,14 @@ def parse_script(text: str) -> list[tuple[float, str]]:
     return script
 
 
+def site_folder(site: str) -> Path:
+    """A site's name (firmware_configs/<name>) or a folder."""
+    from hall.demo import DEMO_SITE
+
+    named = DEMO_SITE.parent / site
+    return named if "/" not in site and named.is_dir() else Path(site)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from hall.demo import DEMO_SITE, Demo
 
@@ -51,8 +64,16 @@ def run_demo(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"antrian demo: {exc}")
         return 2
+    folder = site_folder(args.site) if args.site else DEMO_SITE
+    if not (folder / "central.yaml").is_file():
+        sites = sorted(p.name for p in DEMO_SITE.parent.iterdir() if (p / "central.yaml").is_file())
+        print(
+            f"antrian demo: no site {args.site!r} (no central.yaml in {folder}); "
+            f"use one of {', '.join(sites)} or a site folder"
+        )
+        return 2
     demo = Demo(
-        site_folder=args.site or DEMO_SITE,
+        site_folder=folder,
         headless=args.headless,
         script=script,
         seconds=args.seconds,

@@ -21,7 +21,7 @@ from typing import Any
 
 from antrian.devbroker import REPO_ROOT, DevBroker
 from antrian.nodeproc import NodeProcess
-from hall.site import HallSite, RuntimeSite
+from hall.site import HallSite, RuntimeSite, load_yaml_raw
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class Demo:
         try:
             with DevBroker() as broker:
                 site = HallSite(self.site_folder).materialize(
-                    self.run_dir, broker.port, window=self.window
+                    self.run_dir, broker.port, window=self.window, always_open=True
                 )
                 try:
                     return self._run(site, headless, stop, started, audio_raw)
@@ -218,6 +218,7 @@ class Demo:
         self.out(f"broker on 127.0.0.1:{site.port}; central log: {central.log_path}")
         keys = KeyMap()
         spools = []
+        unkeyed = 0
         for path in site.kiosks:
             cfg = kiosk_pkg.load_config(path)
             node, factory = kiosk_pkg.build(cfg)
@@ -226,6 +227,11 @@ class Demo:
             names = []
             agencies = [b.agency for b in cfg.buttons]
             for b in cfg.buttons:
+                if len(b.key) != 1:
+                    # A big site has more buttons than a keyboard has keys (kiosk-lantai-2-c's
+                    # "k7-3"): the window cannot type those.
+                    unkeyed += 1
+                    continue
                 keys.add(
                     b.key,
                     f"{cfg.node_id}: {b.agency} {b.name}",
@@ -235,7 +241,8 @@ class Demo:
                     keys.priority[b.key] = partial(_pulse, factory, cfg.priority_button.pin)
                 # "b Polresta  c Polresta" told SKCK from SIM apart by nothing: name the queue.
                 names.append(f"{b.key} {b.agency if agencies.count(b.agency) == 1 else b.name}")
-            keys.legend_lines.append(f"{cfg.node_id}:  " + "   ".join(names))
+            if names:
+                keys.legend_lines.append(f"{cfg.node_id}:  " + "   ".join(names))
             if cfg.printer.spool_dir is not None:
                 spools.append(cfg.printer.spool_dir)
         counters = []
@@ -247,9 +254,9 @@ class Demo:
             for c in ccfg.counters:
                 # With `pins: mock` the caller's panels own a MockFactory (edge/caller/_gpio).
                 counters.append((c, getattr(cnode.hardware, "pin_factory", None)))
-        counters.sort(
-            key=lambda cf: int(cf[0].id.rsplit("-", 1)[-1]) if cf[0].id[-1].isdigit() else 99
-        )
+        # Digits press the catalogue's first counters ("drive-thru-1" is not Loket 1).
+        order = [c["id"] for c in load_yaml_raw(site.catalogue).get("counters", [])]
+        counters.sort(key=lambda cf: order.index(cf[0].id) if cf[0].id in order else len(order))
         for i, (c, factory) in enumerate(counters[: len(NEXT_KEYS)]):
             keys.add(NEXT_KEYS[i], f"{c.id}: NEXT", partial(_pulse, factory, c.buttons.next))
             if c.buttons.recall is not None:
@@ -257,6 +264,8 @@ class Demo:
                     RECALL_KEYS[i], f"{c.id}: RECALL", partial(_pulse, factory, c.buttons.recall)
                 )
         n = min(len(counters), len(NEXT_KEYS))
+        if unkeyed:
+            keys.legend_lines.append(f"({unkeyed} more queue buttons have no key in the demo)")
         keys.legend_lines += [
             f"{PRIORITY_KEY} then a queue key: priority ticket",
             f"1-{n}: NEXT at {', '.join(c.id for c, _f in counters[:n])}",
@@ -351,7 +360,20 @@ class Legend:
             return
         if self._surface is None:
             font = pygame.font.Font(None, max(16, screen.get_height() // 36))
-            rendered = [font.render(line, True, (230, 230, 230)) for line in self.lines]
+            # A big site's kiosk lines are wider than the board: wrap them at words.
+            limit = screen.get_width() * 0.6
+            wrapped: list[str] = []
+            for line in self.lines:
+                current = ""
+                for word in line.split("   "):
+                    trial = f"{current}   {word}" if current else word
+                    if current and font.size(trial)[0] > limit:
+                        wrapped.append(current)
+                        current = "    " + word
+                    else:
+                        current = trial
+                wrapped.append(current)
+            rendered = [font.render(line, True, (230, 230, 230)) for line in wrapped]
             width = max(r.get_width() for r in rendered) + 16
             height = sum(r.get_height() for r in rendered) + 12
             surface = pygame.Surface((width, height), pygame.SRCALPHA)

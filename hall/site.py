@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from antrian.config import resolve
+from antrian.devbroker import REPO_ROOT
 
 
 @dataclass
@@ -28,21 +29,44 @@ class RuntimeSite:
         return self.run_dir / "state" / node_id
 
 
-def _load(path: Path) -> dict[str, Any]:
+def load_yaml_raw(path: Path) -> dict[str, Any]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a mapping")
     return raw
 
 
+def _open_all_hours(src: Path, out: Path) -> Path:
+    """A copy of the catalogue open every day around the clock: a demo of a real site
+    (08:00-15:00, weekdays) must work whenever someone runs it."""
+    raw = load_yaml_raw(src)
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    raw["hours"] = [{"days": days, "open": "00:00", "close": "23:59:59"}]
+    raw["holidays"] = []
+    for q in raw.get("queues", []):
+        q.pop("last_ticket", None)
+    path = out / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 @dataclass
 class HallSite:
-    """The standalone device files of one site folder (firmware_configs/<site>/)."""
+    """The device files of one site folder (firmware_configs/<site>/): standalone files
+    (`<role>-<name>.yaml`, like demo/) or layered ones (devices/<role>/, like mpp-jambi/)."""
 
     folder: Path
 
-    def files(self, role: str) -> list[Path]:
-        return sorted(self.folder.glob(f"{role}-*.yaml"))
+    def devices(self, role: str) -> list[tuple[Path, dict[str, Any]]]:
+        """(source file, config as its node would read it) for every device of `role`."""
+        from provision.configs import SiteConfigs
+
+        configs = SiteConfigs(self.folder)
+        found = []
+        for d in configs.devices():
+            if d.role == role:
+                found.append((d.path, configs.merged(d).raw))
+        return sorted(found, key=lambda pr: pr[1]["node_id"])
 
     def materialize(
         self,
@@ -52,14 +76,18 @@ class HallSite:
         callers: list[str] | None = None,
         displays: list[str] | None = None,
         window: tuple[int, int] = (1280, 720),
+        always_open: bool = False,
     ) -> RuntimeSite:
         """Write runnable copies of the site's configs under run_dir/configs. `kiosks` etc.
-        pick devices by node id (default: all of that role)."""
+        pick devices by node id (default: all of that role); `always_open` opens the hall
+        around the clock (the demo)."""
         out = run_dir / "configs"
         out.mkdir(parents=True, exist_ok=True)
         central_src = self.folder / "central.yaml"
-        central = _load(central_src)
+        central = load_yaml_raw(central_src)
         catalogue = resolve(central_src, Path(central["catalogue"]))
+        if always_open:
+            catalogue = _open_all_hours(catalogue, out)
 
         def write(raw: dict[str, Any]) -> Path:
             node_id = raw["node_id"]
@@ -76,8 +104,7 @@ class HallSite:
         # over the run's. The demo and tests exercise delivery separately.
         central.pop("device_configs", None)
         site = RuntimeSite(run_dir, port, write(central), catalogue)
-        for src in self.files("kiosk"):
-            raw = _load(src)
+        for _src, raw in self.devices("kiosk"):
             if kiosks is not None and raw["node_id"] not in kiosks:
                 continue
             raw["hardware"] = "simulated"
@@ -87,15 +114,13 @@ class HallSite:
                 "spool_png": True,
             }
             site.kiosks.append(write(raw))
-        for src in self.files("caller"):
-            raw = _load(src)
+        for _src, raw in self.devices("caller"):
             if callers is not None and raw["node_id"] not in callers:
                 continue
             raw["pins"] = "mock"
             raw["screen"] = {"mode": "none"}  # one pygame window per process: the hall board
             site.callers.append(write(raw))
-        for src in self.files("display"):
-            raw = _load(src)
+        for src, raw in self.devices("display"):
             if displays is not None and raw["node_id"] not in displays:
                 continue
             screen = dict(raw.get("screen", {}))
@@ -103,7 +128,10 @@ class HallSite:
             raw["screen"] = screen
             voice = dict(raw.get("voice", {}))
             clips = voice.get("clips")
-            if clips:
+            if clips and Path(clips).is_absolute():
+                # A site's installed path (/var/lib/antrian/voice): this run's shared set.
+                voice["clips"] = str(REPO_ROOT / "var" / "voice")
+            elif clips:
                 voice["clips"] = str(resolve(src, Path(clips)))
             voice["quiet_hours"] = []  # the demo speaks whenever it runs
             raw["voice"] = voice

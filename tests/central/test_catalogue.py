@@ -34,6 +34,19 @@ def test_jambi_hours_and_holidays() -> None:
     assert not cat.queue_open(sim, datetime(2026, 11, 23, 6, 30, tzinfo=UTC))  # 13:30 WIB
 
 
+def test_palembang_is_a_hall_of_real_size() -> None:
+    """The large sample site that the board, voice and cost tests use (issue 16)."""
+    cat = load_catalogue(CONFIGS / "mpp-palembang" / "catalogue.yaml")
+    assert len(cat.agencies) >= 28 and len(cat.queues) >= 100 and len(cat.counters) == 60
+    # Official names are long; boards and tickets use the short ones.
+    assert max(len(a.name) for a in cat.agencies) > 60
+    assert all(len(a.short) <= 20 and len(a.short) < len(a.name) for a in cat.agencies)
+    # Counters named with letters and words, not only "Loket N".
+    names = {c.name for c in cat.counters}
+    assert {"Loket 38A", "Drive Thru 1", "Tim Teknis"} <= names
+    assert all(len(q.name) >= 4 for q in cat.queues)
+
+
 def test_officers_roster_is_optional_and_looked_up(tmp_path: Path) -> None:
     raw = yaml.safe_load((CONFIGS / "demo" / "catalogue.yaml").read_text())
     raw.pop("officers", None)
