@@ -1,6 +1,6 @@
-"""Config delivery, the node's side: validate the config central retains on
-config/{node_id}, keep the last good one (it survives a restart without a broker) and
-report its version in the birth."""
+"""Config delivery: central retains each device's config on config/{node_id}; a node
+validates it, keeps the last good one (it survives a restart without a broker) and reports
+its version in the birth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,25 @@ from tinydb import TinyDB
 from antrian.config import validate
 from antrian.mqtt import MqttLink
 from antrian.storage import AtomicJSONStorage
-from protocol import decode
+from protocol import decode, encode
 from protocol import messages as m
 
 log = logging.getLogger(__name__)
+
+
+# Every device config of a site as the message central retains, and what is wrong with
+# the others (provision.delivery.device_configs reads them from the site's files; central's
+# start-up passes it in, so that central does not import the operator's tool).
+DeviceConfigSource = Callable[[Path, Path], tuple[list[m.DeviceConfig], Sequence[object]]]
+
+
+def retain_configs(link: MqttLink, messages: Sequence[m.DeviceConfig]) -> dict[str, int]:
+    """Central's side: retain each config on config/{node_id}; node_id -> version sent."""
+    published: dict[str, int] = {}
+    for msg in messages:
+        if link.publish(link.topics.config(msg.node_id), encode(msg), retain=True):
+            published[msg.node_id] = msg.version
+    return published
 
 
 def config_digest(config: dict[str, Any]) -> str:

@@ -32,6 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from central.config import load_central_config
     from central.service import Central
 
+    # Only central's start-up reads the site's device files (with the provisioning tool's
+    # loader); central itself and every other node stay free of provision.
+    from provision.delivery import device_configs
+
     try:
         cfg, catalogue = load_central_config(args.config)
     except ConfigError as exc:
@@ -39,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.port:
         cfg = cfg.model_copy(update={"broker": cfg.broker.model_copy(update={"port": args.port})})
-    central = Central(cfg, catalogue)
+    central = Central(cfg, catalogue, device_configs=device_configs)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from antrian import __version__, gctune
 from antrian.catalogue import Catalogue
+from antrian.delivery import DeviceConfigSource, retain_configs
 from antrian.mqtt import Identity, MqttLink
 from antrian.session import next_session
 from central.config import CentralConfig
@@ -59,11 +60,16 @@ class Central:
     """The hall's coordinator. The constructor does nothing; start() loads and connects."""
 
     def __init__(
-        self, config: CentralConfig, catalogue: Catalogue, clock: Clock = system_clock
+        self,
+        config: CentralConfig,
+        catalogue: Catalogue,
+        clock: Clock = system_clock,
+        device_configs: DeviceConfigSource | None = None,
     ) -> None:
         self.config = config
         self.catalogue = catalogue
         self.clock = clock
+        self.device_configs = device_configs  # read from config.device_configs, if set
         self.topics = Topics(catalogue.site)
         self.errors: Tally[str] = Tally()
         self.ready = threading.Event()
@@ -96,6 +102,11 @@ class Central:
     # -- lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
+        if self.config.device_configs is not None and self.device_configs is None:
+            raise ValueError(
+                "config names device_configs but central was given nothing to read them "
+                "with: pass device_configs=provision.delivery.device_configs"
+            )
         if self.catalogue.site != self.config.site:
             raise ValueError(
                 f"config site {self.config.site!r} differs from catalogue site "
@@ -239,7 +250,7 @@ class Central:
     def _deliver_configs(self, force: bool) -> None:
         """Publish every device's config when connecting and whenever the files change."""
         folder = self.config.device_configs
-        if folder is None:
+        if folder is None or self.device_configs is None:
             return
         now_mono = time.monotonic()
         if not force and now_mono - self._configs_checked < CONFIG_CHECK_S:
@@ -248,14 +259,13 @@ class Central:
         stamp = sorted((str(p), p.stat().st_mtime_ns) for p in folder.rglob("*.yaml"))
         if not force and stamp == self._configs_stamp:
             return
-        from provision.delivery import publish_device_configs
-
-        report = publish_device_configs(self.link, folder, self.config.state_dir)
+        messages, problems = self.device_configs(folder, self.config.state_dir)
+        for problem in problems:
+            log.error("device config not published: %s", problem)
+        published = retain_configs(self.link, messages)
         self._configs_stamp = stamp
-        self.errors["invalid_device_config"] += len(report.problems)
-        log.info(
-            "delivered %d device configs (%d invalid)", len(report.published), len(report.problems)
-        )
+        self.errors["invalid_device_config"] += len(problems)
+        log.info("delivered %d device configs (%d invalid)", len(published), len(problems))
 
     def _tick(self) -> None:
         if self.link.connected:

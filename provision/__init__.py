@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .configs import ConfigInvalid, Problem, SiteConfigs
-    from .delivery import publish_device_configs
+    from .delivery import device_configs
     from .provisioner import (
         Provisioner,
         ProvisionError,
@@ -24,7 +24,7 @@ _HOMES = {
     "ConfigInvalid": "configs",
     "Problem": "configs",
     "SiteConfigs": "configs",
-    "publish_device_configs": "delivery",
+    "device_configs": "delivery",
     "Provisioner": "provisioner",
     "ProvisionError": "provisioner",
     "SecretPaths": "provisioner",
@@ -40,7 +40,7 @@ __all__ = [
     "SecretPaths",
     "SiteConfigs",
     "clear_retained",
-    "publish_device_configs",
+    "device_configs",
     "security_config",
 ]
 

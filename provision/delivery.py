@@ -1,5 +1,5 @@
-"""Config delivery, central's side: each device's config from the site's files, retained
-and versioned (the node's side is antrian.delivery)."""
+"""Config delivery from the site's files: each device's config as the versioned message
+central retains for it (central retains them and nodes follow them with antrian.delivery)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from antrian.delivery import config_digest
-from antrian.mqtt import MqttLink, now
+from antrian.mqtt import now
 from antrian.session import atomic_write
-from protocol import encode
 from protocol import messages as m
 
 from .configs import ConfigInvalid, Problem, SiteConfigs
@@ -41,12 +40,6 @@ class VersionBook:
         self._book[node_id] = {"sha256": digest, "version": version}
         atomic_write(self.path, json.dumps(self._book, indent=1, sort_keys=True).encode())
         return version
-
-
-@dataclass
-class PublishReport:
-    published: dict[str, int] = field(default_factory=dict)  # node_id -> version
-    problems: list[Problem] = field(default_factory=list)
 
 
 def device_configs(
@@ -86,16 +79,3 @@ def device_configs(
             )
         )
     return out, problems
-
-
-def publish_device_configs(link: MqttLink, site_folder: Path, state_dir: Path) -> PublishReport:
-    """Central calls this once connected (and after the files change): retains every device's
-    config on config/{node_id}. Invalid files are logged and left out."""
-    report = PublishReport()
-    messages, report.problems = device_configs(site_folder, state_dir)
-    for problem in report.problems:
-        log.error("device config not published: %s", problem)
-    for msg in messages:
-        if link.publish(link.topics.config(msg.node_id), encode(msg), retain=True):
-            report.published[msg.node_id] = msg.version
-    return report

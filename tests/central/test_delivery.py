@@ -11,6 +11,7 @@ from central import Central, load_catalogue
 from central.testing import make_config
 from protocol import Topics, decode
 from protocol import messages as m
+from provision.delivery import device_configs
 from tests.central.test_service import wait_for
 
 
@@ -20,7 +21,7 @@ def test_configs_delivered_on_connect_and_after_a_change(
     site = tmp_path / "demo"  # the folder is named after the site
     shutil.copytree(REPO_ROOT / "firmware_configs" / "demo", site)
     config = make_config(broker.port, tmp_path / "central", device_configs=site)
-    central = Central(config, load_catalogue(config.catalogue))
+    central = Central(config, load_catalogue(config.catalogue), device_configs=device_configs)
     watcher = node_factory("watch-1", "tool")
     topics = Topics("demo")
     got: dict[str, m.DeviceConfig] = {}

@@ -11,14 +11,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, config_digest, follow
+from antrian.delivery import (
+    ConfigCache,
+    ConfigOutcome,
+    ConfigReceiver,
+    config_digest,
+    follow,
+    retain_configs,
+)
 from antrian.devbroker import DevBroker
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, now
 from antrian.storage import AtomicJSONStorage
 from edge.display.config import DisplayConfig
 from protocol import Topics, decode, encode
 from protocol import messages as m
-from provision import publish_device_configs
 from provision.delivery import device_configs
 from provision.passwords import PasswordFile, hash_password, verify_password
 from provision.testing import SITE, copy_site
@@ -131,8 +137,8 @@ def test_delivery_over_mqtt_reports_version_and_rejection(
             seen.notify_all()
 
     central.subscribe(T.status("display-hall"), on_status)
-    report = publish_device_configs(central, folder, tmp_path / "central")
-    assert report.problems == [] and report.published["display-hall"] == 1
+    messages, problems = device_configs(folder, tmp_path / "central")
+    assert problems == [] and retain_configs(central, messages)["display-hall"] == 1
 
     node = MqttLink(settings, T, Identity("display-hall", "display", 1))
     rx = ConfigReceiver("display-hall", DisplayConfig, ConfigCache(tmp_path / "node.json"))
@@ -145,7 +151,7 @@ def test_delivery_over_mqtt_reports_version_and_rejection(
 
     hall = folder / "devices" / "display" / "display-hall.yaml"
     hall.write_text(hall.read_text() + "blink_s: 5\n")
-    publish_device_configs(central, folder, tmp_path / "central")
+    retain_configs(central, device_configs(folder, tmp_path / "central")[0])
     with seen:
         assert seen.wait_for(lambda: any(s.config_version == 2 for s in statuses), 5)
     assert isinstance(outcomes[-1].config, DisplayConfig) and outcomes[-1].config.blink_s == 5
