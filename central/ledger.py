@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -16,9 +17,13 @@ from protocol import codec
 from protocol import messages as m
 from protocol.codec import Encoded
 
+# The schema of a new ledger, at SCHEMA_VERSION (kept in PRAGMA user_version). A change
+# here needs a step in MIGRATIONS that brings every older ledger to the same shape, and a
+# test from the older schema (tests/central/test_ledger_migrations.py).
+SCHEMA_VERSION = 4
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tickets (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE tickets (
     id TEXT PRIMARY KEY, day TEXT NOT NULL, origin_queue TEXT NOT NULL, queue TEXT NOT NULL,
     number INTEGER NOT NULL, prefix TEXT NOT NULL, priority INTEGER NOT NULL,
     status TEXT NOT NULL, issued_at TEXT NOT NULL, offline INTEGER NOT NULL,
@@ -27,33 +32,138 @@ CREATE TABLE IF NOT EXISTS tickets (
     recalls INTEGER NOT NULL, transfers INTEGER NOT NULL, rating INTEGER,
     UNIQUE (day, origin_queue, number)
 );
-CREATE INDEX IF NOT EXISTS tickets_by_day ON tickets (day);
-CREATE TABLE IF NOT EXISTS counters (
+CREATE INDEX tickets_by_day ON tickets (day);
+CREATE TABLE counters (
     id TEXT PRIMARY KEY, paused INTEGER NOT NULL, officer TEXT, ticket_id TEXT, since TEXT
 );
-CREATE TABLE IF NOT EXISTS numbering (
+CREATE TABLE numbering (
     day TEXT NOT NULL, queue TEXT NOT NULL, next INTEGER NOT NULL, PRIMARY KEY (day, queue)
 );
-CREATE TABLE IF NOT EXISTS leases (
+CREATE TABLE leases (
     id TEXT PRIMARY KEY, node_id TEXT NOT NULL, queue TEXT NOT NULL, day TEXT NOT NULL,
     first INTEGER NOT NULL, last INTEGER NOT NULL, granted_at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS requests (
+CREATE INDEX leases_by_day ON leases (day);
+CREATE TABLE requests (
     id TEXT NOT NULL, node_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
     ticket_id TEXT, reply TEXT NOT NULL,
     PRIMARY KEY (node_id, id)
 );
-CREATE TABLE IF NOT EXISTS events (
+CREATE TABLE events (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL,
     body TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS nodes (
+CREATE INDEX events_by_day ON events (day, seq);
+CREATE TABLE nodes (
     node_id TEXT PRIMARY KEY, body TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS removed_nodes (
+CREATE TABLE removed_nodes (
     node_id TEXT PRIMARY KEY, session INTEGER NOT NULL
 );
 """
+
+
+def _to_v2(db: sqlite3.Connection) -> None:
+    # 9edca9a: a removed device's last session (central.fleet's tombstone).
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS removed_nodes (node_id TEXT PRIMARY KEY, "
+        "session INTEGER NOT NULL)"
+    )
+
+
+def _to_v3(db: sqlite3.Connection) -> None:
+    # 9db2078 (issue 13): stored replies keyed by (node_id, id); keyed by the request id
+    # alone, one node's id answered another node's request. Every reply keeps its node.
+    db.execute("ALTER TABLE requests RENAME TO requests_by_id")
+    db.execute(
+        "CREATE TABLE requests (id TEXT NOT NULL, node_id TEXT NOT NULL, at TEXT NOT NULL, "
+        "kind TEXT NOT NULL, ticket_id TEXT, reply TEXT NOT NULL, PRIMARY KEY (node_id, id))"
+    )
+    db.execute(
+        "INSERT INTO requests (id, node_id, at, kind, ticket_id, reply) "
+        "SELECT id, node_id, at, kind, ticket_id, reply FROM requests_by_id"
+    )
+    db.execute("DROP TABLE requests_by_id")
+
+
+def _to_v4(db: sqlite3.Connection) -> None:
+    # Per-day reads (central's start, a day's report) used to scan every event and lease
+    # of the ledger's history (issue 15).
+    db.execute("CREATE INDEX IF NOT EXISTS events_by_day ON events (day, seq)")
+    db.execute("CREATE INDEX IF NOT EXISTS leases_by_day ON leases (day)")
+
+
+# MIGRATIONS[v] brings a ledger at version v-1 to version v. Ledgers written before
+# user_version was kept say 0 and are recognised by their tables (schema_version).
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _to_v2,
+    3: _to_v3,
+    4: _to_v4,
+}
+assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
+
+
+class LedgerError(Exception):
+    """The ledger cannot be used as it is; the message says what to do."""
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    return {str(r[0]) for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The ledger's schema version; 0 for an empty database."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version:
+        return version
+    tables = _tables(db)
+    if not tables:
+        return 0
+    if "tickets" not in tables or "events" not in tables:
+        raise LedgerError("not an Antrian ledger (no tickets or events table)")
+    # Released before user_version: 58dbf0f (version 1), 9edca9a (+ removed_nodes, 2),
+    # 9db2078 (requests keyed by node and id, 3).
+    pk = [row[1] for row in db.execute("PRAGMA table_info(requests)") if row[5]]
+    if pk != ["id"]:
+        return 3
+    return 2 if "removed_nodes" in tables else 1
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Create a new ledger's schema or bring an older one forward, one transaction per
+    step, so a kill in between leaves a ledger at the previous or the next version.
+    Returns the version found."""
+    found = schema_version(db)
+    if found > SCHEMA_VERSION:
+        raise LedgerError(
+            f"the ledger has schema version {found}, newer than this Antrian's "
+            f"{SCHEMA_VERSION}: install the Antrian version that wrote it, or a newer one"
+        )
+    steps: list[tuple[int, Callable[[sqlite3.Connection], None]]]
+    if found == 0:
+        steps = [(SCHEMA_VERSION, _create)]
+    else:
+        steps = [(v, MIGRATIONS[v]) for v in range(found + 1, SCHEMA_VERSION + 1)]
+    for version, step in steps:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have done this step while this one waited for the lock.
+            if schema_version(db) < version:
+                step(db)
+                db.execute(f"PRAGMA user_version = {version}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    return found
+
+
+def _create(db: sqlite3.Connection) -> None:
+    # Statement by statement: executescript would commit the open transaction first.
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
 
 _TICKET_COLS = (
     "id, day, origin_queue, queue, number, prefix, priority, status, issued_at, offline, "
@@ -144,30 +254,6 @@ def _ticket(row: tuple[object, ...]) -> Ticket:
     )
 
 
-def _scope_request_ids(db: sqlite3.Connection) -> None:
-    """Forward migration for ledgers made before issue 13: their `requests` table is keyed
-    by the request id alone, so one node's id answered another node's request. Rebuild it
-    keyed by (node_id, id); every stored reply keeps the node that sent its request."""
-    pk = [row[1] for row in db.execute("PRAGMA table_info(requests)") if row[5]]
-    if pk != ["id"]:
-        return
-    db.executescript(
-        """
-        BEGIN IMMEDIATE;
-        ALTER TABLE requests RENAME TO requests_by_id;
-        CREATE TABLE requests (
-            id TEXT NOT NULL, node_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
-            ticket_id TEXT, reply TEXT NOT NULL,
-            PRIMARY KEY (node_id, id)
-        );
-        INSERT INTO requests (id, node_id, at, kind, ticket_id, reply)
-            SELECT id, node_id, at, kind, ticket_id, reply FROM requests_by_id;
-        DROP TABLE requests_by_id;
-        COMMIT;
-        """
-    )
-
-
 PAGE_SIZE = 1024
 WAL_CAP_PAGES = 4000
 
@@ -192,8 +278,7 @@ class Ledger:
         # made one request in eighty wait a millisecond more. Central checkpoints when idle
         # (checkpoint()); this larger threshold is only the safety net under sustained load.
         self.db.execute(f"PRAGMA wal_autocheckpoint={WAL_CAP_PAGES}")
-        self.db.executescript(SCHEMA)
-        _scope_request_ids(self.db)
+        migrate(self.db)
         self.commits_since_checkpoint = 0
         # The last seq whose event the broker acknowledged (PUBACK), and every one before
         # it: written with the next transaction, so it costs no commit of its own. Events
@@ -462,3 +547,140 @@ class Ledger:
                 (day.isoformat(),),
             )
         ]
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """An event as stored: its body is the JSON central published."""
+
+    seq: int
+    at: str
+    day: date
+    kind: str
+    body: str
+
+
+class LedgerReader:
+    """Read-only access to a ledger for reports, checks, the simulator and tests: every
+    query they need, so that only this module knows the schema. Opened with mode=ro, it
+    can never change the ledger, even by mistake."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise LedgerError(
+                f"ledger {path} not found: pass --ledger with central's ledger.sqlite3, or "
+                "--config with central's YAML"
+            )
+        self.path = path
+        self.db = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            self.version = schema_version(self.db)
+            if self.version == 0:
+                raise LedgerError("it is empty")
+        except (sqlite3.DatabaseError, LedgerError) as exc:
+            self.db.close()
+            raise LedgerError(f"{path} is not an Antrian ledger ({exc})") from exc
+        if self.version > SCHEMA_VERSION:
+            self.db.close()
+            raise LedgerError(
+                f"{path} has schema version {self.version}, newer than this Antrian's "
+                f"{SCHEMA_VERSION}: read it with the Antrian version that wrote it"
+            )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> LedgerReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def business_day(self) -> date | None:
+        """The business day central last recorded, if any."""
+        value = self.meta("day")
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            return None
+
+    def days_held(self) -> list[date]:
+        """Every business day with a ticket that was not voided. One index seek per day
+        instead of a scan of every ticket of the ledger's history."""
+        days: list[date] = []
+        after = ""
+        while True:
+            row = self.db.execute("SELECT MIN(day) FROM tickets WHERE day > ?", (after,)).fetchone()
+            if row[0] is None:
+                return days
+            after = str(row[0])
+            if self.db.execute(
+                "SELECT 1 FROM tickets WHERE day = ? AND status != 'void' LIMIT 1", (after,)
+            ).fetchone():
+                days.append(date.fromisoformat(after))
+
+    def tickets_of_day(self, day: date) -> Iterator[Ticket]:
+        """A day's tickets in the order they were issued (void ones too)."""
+        for row in self.db.execute(
+            f"SELECT {_TICKET_COLS} FROM tickets WHERE day=? ORDER BY issued_at, id",
+            (day.isoformat(),),
+        ):
+            yield _ticket(row)
+
+    def events_of_day(self, day: date, kinds: Iterable[str] = ()) -> Iterator[EventRow]:
+        """A day's events in seq order, only the given kinds if any are given."""
+        kinds = tuple(kinds)
+        where = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+        for seq, at, d, kind, body in self.db.execute(
+            f"SELECT seq, at, day, kind, body FROM events WHERE day = ?{where} ORDER BY seq",
+            (day.isoformat(), *kinds),
+        ):
+            yield EventRow(int(seq), str(at), date.fromisoformat(d), str(kind), str(body))
+
+    def all_tickets(self) -> Iterator[Ticket]:
+        """Every ticket of the ledger (for checks that span days)."""
+        for row in self.db.execute(f"SELECT {_TICKET_COLS} FROM tickets ORDER BY day, issued_at"):
+            yield _ticket(row)
+
+    def all_events(self) -> Iterator[EventRow]:
+        for seq, at, d, kind, body in self.db.execute(
+            "SELECT seq, at, day, kind, body FROM events ORDER BY seq"
+        ):
+            yield EventRow(int(seq), str(at), date.fromisoformat(d), str(kind), str(body))
+
+
+def copy_retimed(
+    src: Path, dst: Path, day: date, retime: Callable[[str], str], rebody: Callable[[str], str]
+) -> None:
+    """A copy of a ledger with every ticket and event on `day`, its times mapped by
+    `retime` (ISO text to ISO text) and its event bodies by `rebody`: the simulator's
+    ledger in simulated time. The source is only read."""
+    dst.unlink(missing_ok=True)
+    source = sqlite3.connect(f"file:{src.resolve()}?mode=ro", uri=True)
+    target = sqlite3.connect(dst)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+
+    def ts(value: str | None) -> str | None:
+        return retime(value) if value else None
+
+    try:
+        target.create_function("retime", 1, ts, deterministic=True)
+        target.create_function("rebody", 1, rebody, deterministic=True)
+        d = day.isoformat()
+        with target:
+            target.execute(
+                "UPDATE tickets SET day = ?, issued_at = retime(issued_at), "
+                "called_at = retime(called_at), started_at = retime(started_at), "
+                "finished_at = retime(finished_at)",
+                (d,),
+            )
+            target.execute("UPDATE events SET day = ?, at = retime(at), body = rebody(body)", (d,))
+    finally:
+        target.close()

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from central.ledger import LedgerReader
 from edge.kiosk.escpos_decode import decode
 from edge.kiosk.layout import Qr
 
@@ -75,20 +76,20 @@ def _connect_ro(path: Path) -> sqlite3.Connection:
 
 def read_ledger(path: Path) -> tuple[list[LedgerTicket], list[tuple[int, str, str]]]:
     """Tickets, and events as (seq, kind, body JSON), from central's ledger."""
-    db = _connect_ro(path)
-    try:
+    with LedgerReader(path) as ledger:
         tickets = [
-            LedgerTicket(str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]), r[6])
-            for r in db.execute(
-                "SELECT id, day, origin_queue, number, status, node_id, request_id FROM tickets"
+            LedgerTicket(
+                t.id,
+                t.day.isoformat(),
+                t.origin_queue,
+                t.number,
+                t.status,
+                t.node_id,
+                t.request_id,
             )
+            for t in ledger.all_tickets()
         ]
-        events = [
-            (int(r[0]), str(r[1]), str(r[2]))
-            for r in db.execute("SELECT seq, kind, body FROM events ORDER BY seq")
-        ]
-    finally:
-        db.close()
+        events = [(e.seq, e.kind, e.body) for e in ledger.all_events()]
     return tickets, events
 
 

@@ -9,7 +9,6 @@ import json
 import logging
 import queue
 import shutil
-import sqlite3
 import threading
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ import yaml
 
 from antrian.catalogue import Catalogue
 from antrian.devbroker import REPO_ROOT, DevBroker
+from central.ledger import copy_retimed
 from protocol import messages as m
 from reports._ledger import LedgerData, TicketRecord, read_period
 from sim.day import Citizen, Day, Profile, Shift, generate_day
@@ -972,16 +972,9 @@ def summary_table(summary: dict[str, Any]) -> str:
 def write_simtime_ledger(src: Path, dst: Path, clock: SimClock, day: date) -> None:
     """A copy of central's ledger with ticket and event times in simulated time, for
     `antrian report --ledger`. Central's own ledger is only read."""
-    dst.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{src.resolve()}?mode=ro", uri=True)
-    target = sqlite3.connect(dst)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
 
-    def ts(value: str | None) -> str | None:
-        return clock.to_sim(datetime.fromisoformat(value)).isoformat() if value else None
+    def ts(value: str) -> str:
+        return clock.to_sim(datetime.fromisoformat(value)).isoformat()
 
     def body(text: str) -> str:
         ev = json.loads(text)
@@ -992,17 +985,4 @@ def write_simtime_ledger(src: Path, dst: Path, clock: SimClock, day: date) -> No
             ev["ticket"]["business_day"] = day.isoformat()
         return json.dumps(ev)
 
-    try:
-        target.create_function("simts", 1, ts, deterministic=True)
-        target.create_function("simbody", 1, body, deterministic=True)
-        d = day.isoformat()
-        with target:
-            target.execute(
-                "UPDATE tickets SET day = ?, issued_at = simts(issued_at), "
-                "called_at = simts(called_at), started_at = simts(started_at), "
-                "finished_at = simts(finished_at)",
-                (d,),
-            )
-            target.execute("UPDATE events SET day = ?, at = simts(at), body = simbody(body)", (d,))
-    finally:
-        target.close()
+    copy_retimed(src, dst, day, ts, body)

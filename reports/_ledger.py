@@ -1,16 +1,22 @@
-"""Reads central's SQLite ledger read-only: the tickets of a period and their call history."""
+"""A period's tickets and their call history, read through central.ledger.LedgerReader."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from central.ledger import LedgerError, LedgerReader
 
-class LedgerError(Exception):
-    """The ledger cannot be read; the message says what to do."""
+__all__ = [
+    "LedgerData",
+    "LedgerError",
+    "TicketRecord",
+    "TransferRecord",
+    "business_day",
+    "read_period",
+]
 
 
 @dataclass(frozen=True)
@@ -54,113 +60,82 @@ class LedgerData:
     days_held: tuple[date, ...] = field(default=())
 
 
-def _dt(s: object) -> datetime | None:
-    return datetime.fromisoformat(str(s)) if s else None
-
-
-def connect_read_only(path: Path) -> sqlite3.Connection:
-    if not path.is_file():
-        raise LedgerError(
-            f"ledger {path} not found: pass --ledger with central's ledger.sqlite3, or "
-            "--config with central's YAML"
-        )
-    # mode=ro: a report can never change the ledger, even by mistake.
-    db = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
-    try:
-        db.execute("SELECT 1 FROM tickets LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise LedgerError(f"{path} is not an Antrian ledger ({exc})") from exc
-    return db
-
-
 def business_day(path: Path) -> date | None:
     """The business day central last recorded in its ledger (meta `day`), if any."""
-    db = connect_read_only(path)
-    try:
-        row = db.execute("SELECT value FROM meta WHERE key = 'day'").fetchone()
-    except sqlite3.DatabaseError:
-        return None  # an older ledger without meta
-    finally:
-        db.close()
-    try:
-        return date.fromisoformat(str(row[0])) if row else None
-    except ValueError:
-        return None
+    with LedgerReader(path) as ledger:
+        return ledger.business_day()
 
 
 def read_period(path: Path, start: date, end: date) -> LedgerData:
     """Every ticket of the business days start..end (inclusive) with its call history."""
-    db = connect_read_only(path)
-    try:
-        rows = db.execute(
-            "SELECT id, day, origin_queue, queue, priority, status, offline, issued_at, "
-            "called_at, started_at, finished_at, counter, officer, rating, transfers "
-            "FROM tickets WHERE day BETWEEN ? AND ? AND status != 'void' "
-            "ORDER BY day, issued_at, id",
-            (start.isoformat(), end.isoformat()),
-        ).fetchall()
-        events = db.execute(
-            "SELECT kind, body FROM events WHERE day BETWEEN ? AND ? "
-            "AND kind IN ('ticket_issued', 'ticket_called', 'ticket_transferred') ORDER BY seq",
-            (start.isoformat(), end.isoformat()),
-        ).fetchall()
-        held = db.execute(
-            "SELECT DISTINCT day FROM tickets WHERE status != 'void' ORDER BY day"
-        ).fetchall()
-    finally:
-        db.close()
-
-    calls: dict[str, list[tuple[str, datetime]]] = {}
+    tickets: list[TicketRecord] = []
     transfers: list[TransferRecord] = []
     agency_of_queue: dict[str, str] = {}
-    for kind, body in events:
-        ev = json.loads(body)
+    with LedgerReader(path) as ledger:
+        day = start
+        while day <= end:
+            tickets.extend(_read_day(ledger, day, transfers, agency_of_queue))
+            day += timedelta(days=1)
+        days_held = tuple(ledger.days_held())
+    return LedgerData(tickets, transfers, agency_of_queue, days_held)
+
+
+def _read_day(
+    ledger: LedgerReader,
+    day: date,
+    transfers: list[TransferRecord],
+    agency_of_queue: dict[str, str],
+) -> list[TicketRecord]:
+    """One business day: its tickets, and its transfers and agencies added to the lists.
+    A ticket's events all carry its own business day, so a day is read on its own."""
+    calls: dict[str, list[tuple[str, datetime]]] = {}
+    for ev_row in ledger.events_of_day(day, _EVENT_KINDS):
+        ev = json.loads(ev_row.body)
         ticket = ev.get("ticket") or {}
         tid = ticket.get("ticket_id")
         if ticket.get("queue") and ticket.get("agency"):
             agency_of_queue.setdefault(ticket["queue"], ticket["agency"])
-        if tid is None or kind == "ticket_issued":
+        if tid is None or ev_row.kind == "ticket_issued":
             continue
         at = datetime.fromisoformat(ev["at"])
-        calls.setdefault(tid, []).append((kind, at))
-        if kind == "ticket_transferred":
+        calls.setdefault(tid, []).append((ev_row.kind, at))
+        if ev_row.kind == "ticket_transferred":
             transfers.append(
                 TransferRecord(
                     tid, at, ev["from_queue"], ticket["queue"], ev.get("counter"), ev.get("officer")
                 )
             )
-
-    tickets = []
-    for r in rows:
-        issued = _dt(r[7])
-        assert issued is not None
-        called = _dt(r[8])
-        history = calls.get(r[0], [])
-        first_call = next((at for kind, at in history if kind == "ticket_called"), called)
-        tickets.append(
+    records = []
+    for t in ledger.tickets_of_day(day):
+        if t.status == "void":
+            continue
+        history = calls.get(t.id, [])
+        first_call = next((at for kind, at in history if kind == "ticket_called"), t.called_at)
+        records.append(
             TicketRecord(
-                id=r[0],
-                day=date.fromisoformat(r[1]),
-                origin_queue=r[2],
-                queue=r[3],
-                priority=bool(r[4]),
-                status=r[5],
-                offline=bool(r[6]),
-                issued_at=issued,
-                called_at=called,
-                started_at=_dt(r[9]),
-                finished_at=_dt(r[10]),
-                counter=r[11],
-                officer=r[12],
-                rating=r[13],
-                transfers=int(r[14]),
+                id=t.id,
+                day=t.day,
+                origin_queue=t.origin_queue,
+                queue=t.queue,
+                priority=t.priority,
+                status=t.status,
+                offline=t.offline,
+                issued_at=t.issued_at,
+                called_at=t.called_at,
+                started_at=t.started_at,
+                finished_at=t.finished_at,
+                counter=t.counter,
+                officer=t.officer,
+                rating=t.rating,
+                transfers=t.transfers,
                 first_called_at=first_call,
-                wait_s=_wait_s(issued, called, history),
+                wait_s=_wait_s(t.issued_at, t.called_at, history),
             )
         )
-    days_held = tuple(date.fromisoformat(d) for (d,) in held)
-    return LedgerData(tickets, transfers, agency_of_queue, days_held)
+    return records
+
+
+_EVENT_KINDS = ("ticket_issued", "ticket_called", "ticket_transferred")
 
 
 def _wait_s(

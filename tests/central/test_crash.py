@@ -3,8 +3,8 @@ nothing is doubled, and clients that retry with the same request id get the same
 
 from __future__ import annotations
 
+import json
 import random
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -13,6 +13,7 @@ import pytest
 
 from antrian.devbroker import DevBroker
 from antrian.mqtt import BrokerSettings, RequestTimeout, new_request_id, now
+from central.ledger import LedgerReader
 from central.testing import CentralProcess, make_config
 from protocol import messages as m
 from tests.central.conftest import Node, connect_node
@@ -96,13 +97,12 @@ def test_sigkill_under_load_loses_and_doubles_nothing(broker: DevBroker, tmp_pat
         for n in nodes:
             n.link.stop()
 
-    db = sqlite3.connect(config.ledger_path)
-    tickets = {
-        row[0]: row
-        for row in db.execute(
-            "SELECT id, origin_queue, number, status, counter, request_id FROM tickets"
-        )
-    }
+    with LedgerReader(config.ledger_path) as db:
+        tickets = {
+            t.id: (t.id, t.origin_queue, t.number, t.status, t.counter, t.request_id)
+            for t in db.all_tickets()
+        }
+        events = list(db.all_events())
     issued = [(req, rep) for req, rep in acked if isinstance(req, m.IssueTicket) and rep.ok]
     called = [(r, rep) for r, rep in acked if isinstance(r, m.CallNext) and rep.ok]
     assert len(issued) > 50 and len(called) > 10
@@ -123,11 +123,8 @@ def test_sigkill_under_load_loses_and_doubles_nothing(broker: DevBroker, tmp_pat
         assert row[4] == creq.counter and row[3] in ("called", "serving", "served")
     # A ticket is called at most once.
     call_events = [
-        r[0]
-        for r in db.execute(
-            "SELECT json_extract(body, '$.ticket.ticket_id') FROM events WHERE kind='ticket_called'"
-        )
+        json.loads(e.body)["ticket"]["ticket_id"] for e in events if e.kind == "ticket_called"
     ]
     assert len(call_events) == len(set(call_events))
-    seqs = [r[0] for r in db.execute("SELECT seq FROM events ORDER BY seq")]
+    seqs = [e.seq for e in events]
     assert seqs == list(range(1, len(seqs) + 1))

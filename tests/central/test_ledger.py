@@ -91,12 +91,10 @@ def test_request_ids_are_scoped_to_their_node(tmp_path: Path) -> None:
 def test_a_ledger_keyed_by_request_id_alone_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db = sqlite3.connect(path)
+    # The last schema released with requests keyed by id alone (tests/central/ledger_schemas).
+    db.executescript((Path(__file__).parent / "ledger_schemas" / "v2.sql").read_text())
     db.executescript(
         """
-        CREATE TABLE requests (
-            id TEXT PRIMARY KEY, node_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
-            ticket_id TEXT, reply TEXT NOT NULL
-        );
         INSERT INTO requests VALUES ('r1', 'k1', '2026-01-05T08:00:00+00:00', 'issue_ticket',
             't1', '{"v":1,"type":"reply","request_id":"r1","ok":true}');
         """

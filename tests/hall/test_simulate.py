@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import sqlite3
 from collections import Counter
 from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +14,7 @@ import pytest
 
 from antrian.cli import main
 from central.config import load_catalogue
+from central.ledger import LedgerReader
 from central.testing import DEMO_CATALOGUE
 from hall.simulate import (
     Scenario,
@@ -60,19 +60,13 @@ def test_window_argument() -> None:
 def _waits_by_agency(ledger: Path, speed: float) -> dict[str, list[float]]:
     """Independently of reports/: every leg from issue (or transfer) to call, in simulated
     minutes, by the agency of the queue where the ticket ended."""
-    db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
-    tickets = {
-        tid: (issued, queue)
-        for tid, issued, queue in db.execute(
-            "SELECT id, issued_at, queue FROM tickets WHERE status != 'void'"
-        )
-    }
+    db = LedgerReader(ledger)
+    tickets = {t.id: (t.issued_at, t.queue) for t in db.all_tickets() if t.status != "void"}
     legs: dict[str, list[float]] = {}
-    start: dict[str, datetime | None] = {
-        t: datetime.fromisoformat(v[0]) for t, v in tickets.items()
-    }
-    for kind, body in db.execute("SELECT kind, body FROM events ORDER BY seq"):
-        ev = json.loads(body)
+    start: dict[str, datetime | None] = {t: v[0] for t, v in tickets.items()}
+    for row in db.all_events():
+        kind = row.kind
+        ev = json.loads(row.body)
         tid = str((ev.get("ticket") or {}).get("ticket_id"))
         if tid not in tickets:
             continue
@@ -114,12 +108,12 @@ def test_short_day_through_the_real_hall(tmp_path: Path) -> None:
     assert sum(t.priority for t in printed if t) == sum(c.priority for c in citizens)
 
     # The ledger holds exactly those tickets, and each ended served or a no-show.
-    db = sqlite3.connect(f"file:{sim.ledger_path}?mode=ro", uri=True)
-    rows = db.execute(
-        "SELECT id, origin_queue, queue, status, priority, transfers FROM tickets "
-        "WHERE status != 'void'"
-    ).fetchall()
-    db.close()
+    with LedgerReader(sim.ledger_path) as db:
+        rows = [
+            (t.id, t.origin_queue, t.queue, t.status, t.priority, t.transfers)
+            for t in db.all_tickets()
+            if t.status != "void"
+        ]
     assert {r[0] for r in rows} == {t.ticket_id for t in printed if t}
     status = Counter(r[3] for r in rows)
     hall = summary["hall"]
