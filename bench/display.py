@@ -152,9 +152,9 @@ def _full_frame_ms(snapshot: m.HallSnapshot) -> float:
     state): what a frame costs when everything is redrawn."""
     import pygame
 
-    from edge.display._text import TextPainter
     from edge.display.board_state import BoardState
     from edge.display.hall_board import HallBoard, HallView
+    from edge.screen.text import TextPainter
 
     pygame.display.init()  # SDL's dummy driver: the screen's pixel format, no window
     surface = pygame.display.set_mode((1920, 1080))

@@ -1,4 +1,4 @@
-"""pygame adapter: the display node's counter board per counter, and a line for the officer."""
+"""pygame adapter: the counter board (edge.screen) per counter, and a line for the officer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pygame
 
 from edge.caller.config import ScreenConfig
 from edge.caller.panel import BoardView, Language
-from edge.display import render_counter_board
+from edge.screen import render_counter_board
 
 NOTICE_BG = (14, 44, 94)
 NOTICE_FG = (245, 247, 250)

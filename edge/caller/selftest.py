@@ -96,11 +96,11 @@ def _action(p: Press) -> str:
 def show_test_card(
     screen: PygameScreen, config: CallerConfig, config_version: int | None
 ) -> tuple[int, int]:
-    """Draw the display's test card on the counter screen; returns its size."""
+    """Draw the screens' test card on the counter screen; returns its size."""
+    # pygame only when there is a screen: a caller with screen.mode none never loads it.
     import pygame
 
-    from edge.display._text import TextPainter
-    from edge.display.selftest import draw_test_card
+    from edge.screen import TextPainter, draw_test_card
 
     screen.open()
     assert screen.surface is not None

@@ -17,8 +17,10 @@ from typing import Any
 
 import pygame
 
-from edge.display._text import TextPainter
-from edge.display._theme import (
+from edge.display.board_state import BoardState
+from edge.screen.counter_board import draw_offline_marker
+from edge.screen.text import TextPainter
+from edge.screen.theme import (
     BACKGROUND,
     DAYS,
     FLASH_BG,
@@ -32,8 +34,6 @@ from edge.display._theme import (
     Language,
     word,
 )
-from edge.display.board_state import BoardState
-from edge.display.counter_board import draw_offline_marker
 
 R = pygame.Rect
 

@@ -20,16 +20,16 @@ from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
 from antrian.loopwatch import LoopWatch
 from antrian.mqtt import Identity, MqttLink, now
 from antrian.session import next_session
-from edge.display._text import TextPainter
-from edge.display._theme import word
 from edge.display.announcer import COMMON, Announcement, Announcer, Speech, phrase_words, slug
 from edge.display.audio import AudioUnavailable, PygameSpeaker, SilentSpeaker, Speaker
 from edge.display.board_state import BoardState, Update
 from edge.display.clips import VoiceBuildError, build_clip_set, default_words
 from edge.display.config import TIMEZONES, DisplayConfig
-from edge.display.counter_board import render_counter_board
 from edge.display.hall_board import HallBoard, HallView
 from edge.display.snapshot_cache import STORE_EVERY_S, SnapshotCache
+from edge.screen.counter_board import render_counter_board
+from edge.screen.text import TextPainter
+from edge.screen.theme import word
 from protocol import Topics, decode
 from protocol import messages as m
 

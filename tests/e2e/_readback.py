@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from edge.display._theme import FLASH_FG, NUMBER
+from edge.screen.theme import FLASH_FG, NUMBER
 from tests.glyphs import glyph_match
 
 

@@ -14,7 +14,7 @@ from edge.caller._gpio import GpioPanels
 from edge.caller._pygame_screen import PygameScreen
 from edge.caller.config import CallerConfig, Pin, load_config
 from edge.caller.selftest import CallerReport, run_selftest
-from edge.display.selftest import BARS
+from edge.screen.testcard import BARS
 
 DEMO = Path(__file__).parents[2] / "firmware_configs" / "demo"
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pygame
 import pytest
 
-from edge.display._theme import NUMBER
 from edge.display.config import DisplayConfig
-from edge.display.selftest import BARS, run_selftest
+from edge.display.selftest import run_selftest
+from edge.screen.testcard import BARS
+from edge.screen.theme import NUMBER
 from tests.display.conftest import RATE, TONES, write_tone_clips
 
 

@@ -1,6 +1,7 @@
 """The counter board: one counter's name and the number it serves, large, on a pygame Surface.
 
-Public and stable: the caller node draws the small screen above a desk with it.
+The display's counter mode draws it full screen; the caller draws the small screen above a
+desk with it.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 
 import pygame
 
-from edge.display._text import TextPainter
-from edge.display._theme import (
+from edge.screen.text import TextPainter
+from edge.screen.theme import (
     BACKGROUND,
     MUTED,
     NUMBER,

@@ -7,8 +7,8 @@ from typing import cast
 
 import pygame
 
-from edge.display import counter_board_layout, render_counter_board
-from edge.display._theme import BACKGROUND, NUMBER, OFFLINE
+from edge.screen import counter_board_layout, render_counter_board
+from edge.screen.theme import BACKGROUND, NUMBER, OFFLINE
 from protocol.messages import CounterSnapshot, TicketInfo
 
 
