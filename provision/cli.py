@@ -1,4 +1,5 @@
-"""`antrian provision check|add|remove|ca`: device configs, credentials, ACL, certificates."""
+"""`antrian provision check|add|remove|ca|supervisor`: device configs, credentials, ACL,
+certificates, supervisors' dashboard accounts."""
 
 from __future__ import annotations
 
@@ -63,6 +64,20 @@ def register(sub: Any) -> None:
         "--force", action="store_true", help="replace the CA: every device then needs a new bundle"
     )
     ca.set_defaults(func=_ca)
+
+    s = ps.add_parser(
+        "supervisor",
+        help="add a supervisor's dashboard account, change its password, or remove it",
+        description="Writes secrets/<site>/supervisors.yaml (scrypt hashes), which the web "
+        "node reads (its `supervisors` setting). Asks for the password twice unless "
+        "--password-stdin.",
+    )
+    s.add_argument("site", metavar="SITE")
+    s.add_argument("supervisor_id", metavar="ID", help="login name, e.g. siti")
+    s.add_argument("--name", help="full name shown on the dashboard (default: the current one)")
+    s.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    s.add_argument("--remove", action="store_true", help="remove the account")
+    s.set_defaults(func=_supervisor)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -201,4 +216,39 @@ def _ca(args: argparse.Namespace) -> int:
     print(f"site CA: {prov.paths.ca.cert}")
     print(f"broker certificate for {', '.join(names)}: {prov.paths.server.cert}")
     print(f"broker config: {prov.paths.broker_conf}")
+    return 0
+
+
+def _supervisor(args: argparse.Namespace) -> int:
+    import getpass
+
+    from web.accounts import AccountError, Accounts
+
+    if not (Path(args.configs) / args.site).is_dir():
+        print(f"no site {args.site!r} under {args.configs}: check the name", file=sys.stderr)
+        return 1
+    path = Path(args.secrets) / args.site / "supervisors.yaml"
+    try:
+        accounts = Accounts.load(path)
+        if args.remove:
+            accounts.without(args.supervisor_id).save(path)
+            print(f"removed supervisor {args.supervisor_id} from {path}")
+            print("  install the file on the web node; its sessions end when it reloads")
+            return 0
+        known = accounts.by_id.get(args.supervisor_id)
+        name = args.name or (known.name if known else None)
+        if not name:
+            raise AccountError("a new supervisor needs --name 'Full Name'")
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass(f"password for {args.supervisor_id}: ")
+            if getpass.getpass("again: ") != password:
+                raise AccountError("the two passwords differ: nothing changed")
+        accounts.with_account(args.supervisor_id, name, password).save(path)
+    except AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{'updated' if known else 'added'} supervisor {args.supervisor_id} ({name}) in {path}")
+    print("  install it on the web node as its `supervisors` file (docs/deploy.md)")
     return 0

@@ -1,0 +1,63 @@
+"""Sessions: random tokens, idle and absolute expiry, logout ends them for good."""
+
+from __future__ import annotations
+
+from web.sessions import COOKIE, MAX_SESSIONS, Sessions, cookie_options
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_session_lives_while_used_and_ends_when_idle_or_old() -> None:
+    clock = Clock()
+    sessions = Sessions(idle_s=60, max_age_s=300, clock=clock)
+    s = sessions.start("siti", "Siti Aminah")
+    assert len(s.token) >= 40
+    assert sessions.of({COOKIE: s.token}) is s
+    for _ in range(4):
+        clock.t += 50  # used every 50 s: stays alive until the absolute limit
+        assert sessions.get(s.token) is s
+    clock.t += 101
+    assert sessions.get(s.token) is None  # 301 s old
+    s2 = sessions.start("siti", "Siti Aminah")
+    clock.t += 61
+    assert sessions.get(s2.token) is None  # idle for 61 s
+
+
+def test_logout_and_unknown_tokens() -> None:
+    sessions = Sessions()
+    a, b = sessions.start("siti", "S"), sessions.start("siti", "S")
+    c = sessions.start("budi", "B")
+    assert a.token != b.token
+    sessions.end(a.token)
+    assert sessions.get(a.token) is None and sessions.get(b.token) is b
+    sessions.end_all("siti")
+    assert sessions.get(b.token) is None and sessions.get(c.token) is c
+    for bad in (None, "", "x", c.token + "x"):
+        assert sessions.get(bad) is None
+    assert sessions.of({}) is None
+
+
+def test_session_count_is_bounded() -> None:
+    clock = Clock()
+    sessions = Sessions(clock=clock)
+    first = sessions.start("a", "A")
+    for i in range(MAX_SESSIONS):
+        clock.t += 0.001
+        sessions.start(f"s{i}", "S")
+    assert len(sessions) == MAX_SESSIONS and sessions.get(first.token) is None
+
+
+def test_cookie_is_http_only_and_same_site_strict() -> None:
+    opts = cookie_options(secure=True)
+    assert (opts["httponly"], opts["samesite"], opts["secure"], opts["path"]) == (
+        True,
+        "strict",
+        True,
+        "/",
+    )
