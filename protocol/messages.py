@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -194,21 +194,35 @@ class SetQuota(SupervisorRequest):
     quota: int | None = Field(ge=0, le=9999, description="None: no cap today.")
 
 
-class TransferTicket(SupervisorRequest):
+class TicketAction(SupervisorRequest):
+    """An action on one of today's tickets, named by its id or by its label."""
+
+    ticket_id: Ident | None = Field(default=None, description="Give this or `label`.")
+    label: Label | None = Field(
+        default=None,
+        description="What the citizen holds, e.g. A012: today's ticket with that label.",
+    )
+
+    @model_validator(mode="after")
+    def _one_ticket(self) -> TicketAction:
+        if (self.ticket_id is None) == (self.label is None):
+            raise ValueError("give either ticket_id or label")
+        return self
+
+
+class TransferTicket(TicketAction):
     """Move a waiting, called or serving ticket to another queue; it keeps its number and
     its place by issue time. A counter holding it becomes idle."""
 
     type: Literal["transfer_ticket"] = "transfer_ticket"
-    ticket_id: Ident
     to_queue: Ident
 
 
-class EndTicket(SupervisorRequest):
+class EndTicket(TicketAction):
     """End a ticket whose citizen left: a waiting or called one becomes no_show, one being
     served becomes served. A counter holding it becomes idle."""
 
     type: Literal["end_ticket"] = "end_ticket"
-    ticket_id: Ident
 
 
 class SetRunningText(SupervisorRequest):

@@ -132,6 +132,16 @@ class BoardState:
             self._counter(ev, state="idle", ticket=None)
         elif k == "running_text_changed":
             self.running_text = ev.text or ""
+        elif k in ("queue_closed", "queue_reopened") and ev.queue in self.queues:
+            # Reopened within its hours is open; outside them the next snapshot says closed.
+            closed = k == "queue_closed"
+            self.queues[ev.queue] = self.queues[ev.queue].model_copy(
+                update={"closed_early": closed, "open": not closed}
+            )
+        elif k == "quota_changed" and ev.queue in self.queues:
+            q = self.queues[ev.queue]
+            left = None if ev.quota is None else max(0, ev.quota - q.issued_today)
+            self.queues[ev.queue] = q.model_copy(update={"quota": ev.quota, "quota_left": left})
         elif k == "counter_paused":
             self._counter(ev, state="paused")
         elif k == "counter_resumed":
@@ -158,11 +168,15 @@ class BoardState:
         q = self.queues.get(t.queue)
         if q is None:
             return
+        left = q.quota_left
+        if left is not None and q.quota is not None:
+            left = max(0, q.quota - (q.issued_today + issued))
         self.queues[t.queue] = q.model_copy(
             update={
                 "waiting": max(q.waiting + delta, 0),
                 "priority_waiting": max(q.priority_waiting + (delta if t.priority else 0), 0),
                 "issued_today": max(q.issued_today + issued, 0),
+                "quota_left": left,
             }
         )
 

@@ -7,6 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from central.hall import Hall, Outcome
 from central.ledger import Ledger
 from protocol import messages as m
@@ -244,3 +247,20 @@ def test_ledger_keeps_todays_changes_and_the_running_text_past_the_day(tmp_path:
         {},
         "Selamat datang",
     )
+
+
+def test_a_ticket_is_named_by_its_label_or_its_id_never_both() -> None:
+    hall = Hall(CAT, DAY)
+    issue(hall, "skck", T0)
+    b2 = issue(hall, "skck", T0).ticket
+    assert b2 is not None
+    out = sup(hall, m.EndTicket, label="b002")
+    assert out.reply.ticket is not None and out.reply.ticket.ticket_id == b2.ticket_id
+    moved = sup(hall, m.TransferTicket, label="B001", to_queue="sim")
+    assert moved.reply.ticket is not None and moved.reply.ticket.label == "B001"
+    unknown = sup(hall, m.EndTicket, label="B999")
+    assert unknown.reply.refusal is not None and unknown.reply.refusal.code == "unknown_ticket"
+    base = {"request_id": rid(), "node_id": "web-1", "sent_at": T0, "supervisor": SUP}
+    for wrong in ({}, {"label": "B001", "ticket_id": b2.ticket_id}):
+        with pytest.raises(ValidationError, match="either ticket_id or label"):
+            m.EndTicket(**base, **wrong)

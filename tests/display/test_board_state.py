@@ -145,3 +145,21 @@ def test_supervisors_events_move_counts_free_counters_and_set_the_running_text()
     assert _state(s, "loket-1") == "idle" and s.queues["dukcapil"].waiting == 4
     text = event(5, "running_text_changed").model_copy(update={"text": "Samsat tutup"})
     assert s.apply_event(text).changed and s.running_text == "Samsat tutup"
+
+
+def test_queue_closed_reopened_and_quota_follow_their_events() -> None:
+    s = BoardState()
+    q = queue("dukcapil", "A", 5).model_copy(update={"quota": 10, "quota_left": 5})
+    s.apply_snapshot(hall(1, queues=[q]))
+    closed = event(2, "queue_closed").model_copy(update={"queue": "dukcapil"})
+    assert s.apply_event(closed).changed
+    assert (s.queues["dukcapil"].open, s.queues["dukcapil"].closed_early) == (False, True)
+    s.apply_event(event(3, "queue_reopened").model_copy(update={"queue": "dukcapil"}))
+    assert (s.queues["dukcapil"].open, s.queues["dukcapil"].closed_early) == (True, False)
+    s.apply_event(event(4, "quota_changed").model_copy(update={"queue": "dukcapil", "quota": 7}))
+    assert (s.queues["dukcapil"].quota, s.queues["dukcapil"].quota_left) == (7, 2)
+    s.apply_event(event(5, "ticket_issued", "A006"))
+    assert s.queues["dukcapil"].quota_left == 1
+    s.apply_event(event(6, "quota_changed").model_copy(update={"queue": "dukcapil"}))
+    after = s.queues["dukcapil"]
+    assert after.quota is None and after.quota_left is None
