@@ -326,6 +326,9 @@ class Hall:
                     priority_waiting=len(w.priority),
                     issued_today=self.issued_today[q.id],
                     estimated_wait_min=self.estimate_wait_min(q.id, len(w)),
+                    oldest_waiting_at=min(
+                        (lane[0][0] for lane in (w.priority, w.normal) if lane), default=None
+                    ),
                     closed_early=q.id in self.closed_early,
                     quota=quota,
                     quota_left=None if quota is None else max(0, quota - self.issued_today[q.id]),

@@ -421,6 +421,9 @@ class QueueSnapshot(Message):
     priority_waiting: int = Field(ge=0)
     issued_today: int = Field(ge=0)
     estimated_wait_min: int | None = None
+    oldest_waiting_at: AwareDatetime | None = Field(
+        default=None, description="Issue time of the longest-waiting ticket; None: nobody waits."
+    )
     closed_early: bool = Field(default=False, description="A supervisor closed it for today.")
     quota: int | None = Field(default=None, description="Today's quota; None: no cap.")
     quota_left: int | None = Field(

@@ -264,3 +264,15 @@ def test_a_ticket_is_named_by_its_label_or_its_id_never_both() -> None:
     for wrong in ({}, {"label": "B001", "ticket_id": b2.ticket_id}):
         with pytest.raises(ValidationError, match="either ticket_id or label"):
             m.EndTicket(**base, **wrong)
+
+
+def test_queue_snapshot_says_since_when_the_longest_waiting_ticket_waits() -> None:
+    hall = Hall(CAT, DAY)
+    assert queue_snap(hall, "skck").oldest_waiting_at is None
+    issue(hall, "skck", T0)
+    issue(hall, "skck", T0 + timedelta(minutes=3), priority=True)
+    assert queue_snap(hall, "skck").oldest_waiting_at == T0
+    call(hall, "loket-3", T0 + timedelta(minutes=4))  # the priority ticket goes first
+    assert queue_snap(hall, "skck").oldest_waiting_at == T0
+    call(hall, "loket-3", T0 + timedelta(minutes=5))
+    assert queue_snap(hall, "skck").oldest_waiting_at is None
