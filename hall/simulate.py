@@ -26,7 +26,7 @@ from antrian.devbroker import REPO_ROOT, DevBroker
 from central.ledger import copy_retimed
 from protocol import messages as m
 from reports._ledger import LedgerData, TicketRecord, read_period
-from sim.day import Citizen, Day, Profile, Shift, generate_day
+from sim.day import Citizen, Day, Profile, Shift, generate_day, situation
 from sim.driver import NEXT_GAP_S, NO_SHOW_AFTER_S, RECALL_AFTER_S
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,13 @@ class Scenario:
     site: Path = DEMO_SITE
     run_dir: Path = REPO_ROOT / "var" / "simulate"
     max_real_s: float | None = None  # default: three times the day's length at this speed
+    situation: str = "normal"  # sim.day.SITUATIONS: surge, short, slow, late_start
     out: Callable[[str], None] = print
 
 
 def make_day(catalogue: Catalogue, s: Scenario, today: date) -> Day:
     """The scenario's day from sim.day's generator: same seed, date and window, same day."""
-    profile = Profile()
+    profile = situation(s.situation, Profile())
     if s.window is not None:
         opens, closes = s.window
         last = (datetime.combine(today, closes) - timedelta(minutes=15)).time()
@@ -325,6 +326,7 @@ class Officer:
         self.factory = node.hardware.pin_factory
         self.panel = node.panels[counter.id]
         self.shifts = sorted(shifts, key=lambda s: s.start)
+        self.pace = 1.0  # the officer at the desk: service time / the generated time
         self._last: dict[object, float] = {}  # pin -> when it was last pressed
         self.thread = threading.Thread(target=self._run, name=f"sim-{counter.id}")
 
@@ -377,7 +379,16 @@ class Officer:
 
     def _day(self) -> None:
         ctx, clock, book, stop = self.ctx, self.ctx.clock, self.ctx.book, self.ctx.stop
+        if not self.shifts:
+            return  # nobody staffs this counter today
+        first = self.shifts[0]
+        if first.start > ctx.day.opens_at:
+            # First staffed later in the day, unannounced: the officer signs in on arrival.
+            if not clock.wait_until(first.start, stop):
+                return
+            ctx.sign_in(self.node.config, self.id, first.officer)
         i = 0
+        self.pace = first.pace
         seen = book.version
         while not stop.is_set():
             if i + 1 < len(self.shifts) and clock.now() >= self.shifts[i].end:
@@ -407,6 +418,7 @@ class Officer:
             clock.wait_until(coming.start, stop)
         if coming.officer != ending.officer:
             self.ctx.sign_in(self.node.config, self.id, coming.officer)
+        self.pace = coming.pace
         if paused:
             self.act("PAUSE (resume)", pause)
 
@@ -448,7 +460,7 @@ class Officer:
         hold_sim = (self.node.config.hold_s + HOLD_MARGIN_S) * clock.speed
         clock.wait_until(start_at - timedelta(seconds=hold_sim), stop)
         self.act("START", b.recall, hold=True)
-        took = citizen.service_s if entry.leg == 1 else citizen.transfer_service_s
+        took = (citizen.service_s if entry.leg == 1 else citizen.transfer_service_s) * self.pace
         clock.wait_until(start_at + timedelta(seconds=took), stop)
         if entry.leg == 1 and citizen.transfer_to:
             target = self._transfer_pin(info, citizen)
@@ -619,9 +631,12 @@ class Simulation:
             raw.pop("device_configs", None)
 
         _edit_yaml(site.central, tune_central)
+        # Signed in when the caller starts: the officers there at opening. A counter staffed
+        # later (or not today) starts with nobody signed in.
         first_officer: dict[str, str] = {}
         for sh in sorted(day.shifts, key=lambda x: x.start):
-            first_officer.setdefault(sh.counter, sh.officer)
+            if sh.start <= day.opens_at:
+                first_officer.setdefault(sh.counter, sh.officer)
         for path in site.kiosks:
             _edit_yaml(path, _tune_kiosk)
         for path in site.callers:
@@ -720,6 +735,8 @@ def _tune_caller(raw: dict[str, Any], first_officer: dict[str, str]) -> None:
         # The morning shift's officer signs in when the caller starts (edge/caller).
         if c["id"] in first_officer:
             c["officer"] = first_officer[c["id"]]
+        else:
+            c.pop("officer", None)
 
 
 def _check_coverage(catalogue: Catalogue, desks: list[KioskDesk], callers: list[Any]) -> None:
@@ -857,6 +874,7 @@ def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
     # the speed multiplies (docs/simulate.md).
     by_id = {t.id: t for t in records.tickets}
     lags, errors = [], []
+    pace = {sh.officer: sh.pace for sh in day.shifts}  # a slow officer's services run long
     for held in book.tickets.values():
         rec = by_id.get(held.ticket_id)
         if rec is None:
@@ -864,10 +882,11 @@ def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
         lags.append((rec.issued_at - held.citizen.arrives_at).total_seconds())
         took = service_s(rec)
         if took is not None and not rec.transfers and held.citizen.shows:
-            errors.append(took - held.citizen.service_s)
+            errors.append(took - held.citizen.service_s * pace.get(rec.officer or "", 1.0))
     return {
         "scenario": {
             "name": "day",
+            "situation": s.situation,
             "seed": s.seed,
             "date": day.day.isoformat(),
             "opens": f"{day.opens_at:%H:%M}",

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 SCENARIOS = ("day",)
+# sim.day.SITUATIONS, spelled here so that `antrian --help` need not import the simulator.
+SITUATION_NAMES = ("normal", "surge", "short", "slow", "late_start")
 
 
 def _window(text: str) -> tuple[time, time]:
@@ -58,6 +60,14 @@ def register(sub: Any) -> None:
         "--ledger`. Example: antrian simulate --scenario day --speed 300 --seed 7",
     )
     p.add_argument("--scenario", choices=SCENARIOS, default="day", help="what to play (day)")
+    p.add_argument(
+        "--situation",
+        choices=SITUATION_NAMES,
+        default="normal",
+        help="what the day holds: normal, surge (10:00), short (a counter fewer, unplanned "
+        "breaks, late from lunch), slow (two slow officers), late_start (two counters "
+        "first staffed at 09:30)",
+    )
     p.add_argument("--speed", type=_speed, required=True, help="simulated seconds per second")
     p.add_argument("--seed", type=int, default=1, help="the day's seed (default 1)")
     p.add_argument("--date", type=_day, help="the simulated date (default: today)")
@@ -85,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         citizens=args.citizens,
         site=args.site or DEMO_SITE,
         max_real_s=args.max_seconds,
+        situation=args.situation,
     )
     if args.run_dir:
         scenario.run_dir = args.run_dir

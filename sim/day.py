@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from antrian.catalogue import Catalogue
@@ -40,6 +40,17 @@ class Profile:
     break_late_s: tuple[float, float] = (0.0, 600.0)  # back from a planned break this late
     unplanned_pauses: float = 0.5  # per counter and day: prayer, a jammed printer, an errand
     unplanned_pause_s: tuple[float, float] = (300.0, 1200.0)
+    # Situations a real hall meets (SITUATIONS names the benchmark's five). None of them
+    # is announced to central; each is drawn from its own random stream, so a day with
+    # them has the same citizens as the day without (besides a surge's extra ones).
+    surge_at: time | None = None  # a bus of citizens, a deadline: arrivals x surge_factor
+    surge_minutes: float = 60.0
+    surge_factor: float = 2.0
+    counters_closed: int = 0  # counters nobody staffs today (only where another serves)
+    late_counters: int = 0  # counters whose first officer comes only at late_until
+    late_until: time = time(9, 30)
+    slow_officers: int = 0  # officers whose services take slow_factor x as long
+    slow_factor: tuple[float, float] = (1.6, 1.8)
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,24 @@ class Shift:
     officer: str
     start: datetime
     end: datetime
+    pace: float = 1.0  # this officer's service time / the citizen's generated time
+
+
+# The benchmark's situations (docs/simulate.md), as Profile fields over the defaults.
+SITUATIONS: dict[str, dict[str, object]] = {
+    "normal": {},
+    "surge": {"surge_at": time(10, 0)},
+    "short": {"counters_closed": 1, "unplanned_pauses": 1.5, "break_late_s": (300.0, 1500.0)},
+    "slow": {"slow_officers": 2},
+    "late_start": {"late_counters": 2},
+}
+
+
+def situation(name: str, base: Profile | None = None) -> Profile:
+    """The profile of a named situation (SITUATIONS) on top of `base`."""
+    if name not in SITUATIONS:
+        raise ValueError(f"unknown situation {name!r}: one of {', '.join(SITUATIONS)}")
+    return replace(base or Profile(), **SITUATIONS[name])  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -122,6 +151,11 @@ def generate_day(catalogue: Catalogue, day: date, seed: int, profile: Profile | 
     hours = [h for h in sorted(p.hourly) if p.opens.hour <= h < p.closes.hour]
     peak = max(p.hourly[h] for h in hours)
     total_weight = sum(p.hourly[h] for h in hours)
+    surge: tuple[datetime, datetime] | None = None
+    if p.surge_at is not None:
+        s0 = datetime.combine(day, p.surge_at, tz)
+        surge = (s0, s0 + timedelta(minutes=p.surge_minutes))
+        peak *= max(1.0, p.surge_factor)
     capacity = queue_capacity(catalogue, p)
 
     arrivals: list[tuple[datetime, str]] = []
@@ -136,7 +170,10 @@ def generate_day(catalogue: Catalogue, day: date, seed: int, profile: Profile | 
             if t >= last_at:
                 break
             h = t.astimezone(tz).hour
-            if rng.random() < p.hourly.get(h, 0.0) / peak:
+            weight = p.hourly.get(h, 0.0)
+            if surge is not None and surge[0] <= t < surge[1]:
+                weight *= p.surge_factor
+            if rng.random() < weight / peak:
                 arrivals.append((t, q.id))
     arrivals.sort()
 
@@ -175,6 +212,11 @@ def generate_day(catalogue: Catalogue, day: date, seed: int, profile: Profile | 
         )
 
     planned = any(c.breaks for c in catalogue.counters)
+    situ = random.Random(f"{seed}:{day.isoformat()}:{catalogue.site}:situation")
+    closed = _closed_counters(catalogue, situ, p.counters_closed)
+    open_ids = [c.id for c in catalogue.counters if c.id not in closed]
+    late = set(situ.sample(open_ids, min(p.late_counters, len(open_ids))))
+    late_at = datetime.combine(day, p.late_until, tz)
     shifts = []
     for n, c in enumerate(catalogue.counters):
         if planned:
@@ -202,8 +244,29 @@ def generate_day(catalogue: Catalogue, day: date, seed: int, profile: Profile | 
         change = later[0][0] if later else handover
         cuts = gaps if later else [*gaps, (change, change)]
         cuts = _with_unplanned(rng, cuts, opens_at, closes_at, p)
-        shifts.extend(_shifts(c.id, cuts, opens_at, closes_at, change))
+        if c.id in closed:
+            continue
+        own = _shifts(c.id, cuts, opens_at, closes_at, change)
+        if c.id in late:
+            own = [replace(sh, start=max(sh.start, late_at)) for sh in own if sh.end > late_at]
+        shifts.extend(own)
+    officers = sorted({sh.officer for sh in shifts})
+    slow = situ.sample(officers, min(p.slow_officers, len(officers)))
+    pace = {o: situ.uniform(*p.slow_factor) for o in slow}
+    shifts = [replace(sh, pace=pace[sh.officer]) if sh.officer in pace else sh for sh in shifts]
     return Day(day, seed, opens_at, closes_at, citizens, shifts, queue_mean)
+
+
+def _closed_counters(catalogue: Catalogue, rng: random.Random, n: int) -> set[str]:
+    """n counters left empty, each only where every queue it serves keeps another counter."""
+    closed: set[str] = set()
+    for c in rng.sample(list(catalogue.counters), len(catalogue.counters)):
+        if len(closed) >= n:
+            break
+        others = [o for o in catalogue.counters if o.id != c.id and o.id not in closed]
+        if all(any(q in o.queues for o in others) for q in c.queues):
+            closed.add(c.id)
+    return closed
 
 
 UNPLANNED_MARGIN = timedelta(minutes=30)  # not right at opening, closing or another pause

@@ -46,6 +46,7 @@ class _Desk:
     pause_when_free: bool = False
     citizen: Citizen | None = None
     leg: int = 1
+    pace: float = 1.0  # the officer at the desk: service time / the generated time
 
 
 @dataclass(order=True)
@@ -151,6 +152,7 @@ class HallDriver:
             now,
         )
         desk.signed_in = True
+        desk.pace = shift.pace
         desk.pause_when_free = False
         if desk.paused:
             self._counter_req(m.ResumeCounter, desk, now)
@@ -206,9 +208,10 @@ class HallDriver:
         citizen = desk.citizen
         assert citizen is not None
         if desk.leg == 1 and citizen.transfer_to:
-            self._at(now + timedelta(seconds=citizen.service_s), lambda t: self._transfer(desk, t))
+            took = citizen.service_s * desk.pace
+            self._at(now + timedelta(seconds=took), lambda t: self._transfer(desk, t))
             return
-        took = citizen.service_s if desk.leg == 1 else citizen.transfer_service_s
+        took = (citizen.service_s if desk.leg == 1 else citizen.transfer_service_s) * desk.pace
         self._at(now + timedelta(seconds=took), lambda t: self._finish(desk, t))
 
     def _finish(self, desk: _Desk, now: datetime) -> None:

@@ -128,3 +128,44 @@ def test_break_plan_is_validated() -> None:
             counter
             | {"breaks": [{"start": "12:00", "end": "12:30"}, {"start": "12:15", "end": "13:00"}]}
         )
+
+
+def test_situations_change_only_what_they_name() -> None:
+    from sim import situation
+
+    base = generate_day(CAT, DAY, 11)
+    normal = generate_day(CAT, DAY, 11, situation("normal"))
+    assert normal == base
+    slow = generate_day(CAT, DAY, 11, situation("slow"))
+    assert slow.citizens == base.citizens
+    paces = {sh.officer: sh.pace for sh in slow.shifts if sh.pace != 1.0}
+    assert len(paces) == 2 and all(1.6 <= v <= 1.8 for v in paces.values())
+    late = generate_day(CAT, DAY, 11, situation("late_start"))
+    firsts: dict[str, datetime] = {}
+    for sh in sorted(late.shifts, key=lambda s: s.start):
+        firsts.setdefault(sh.counter, sh.start)
+    assert sorted(f"{t:%H:%M}" for t in firsts.values()).count("09:30") == 2
+    assert sum(t == late.opens_at for t in firsts.values()) == len(CAT.counters) - 2
+    short = generate_day(CAT, DAY, 11, situation("short"))
+    staffed = {sh.counter for sh in short.shifts}
+    # Only Dukcapil has two counters in the demo hall: one of them stays empty.
+    assert len(staffed) == len(CAT.counters) - 1
+    assert len(staffed & {"loket-1", "loket-2"}) == 1
+
+
+def test_surge_adds_citizens_in_its_hour() -> None:
+    from sim import situation
+
+    def in_surge(d: Day) -> int:
+        return sum(c.arrives_at.astimezone(CAT.tz).hour == 10 for c in d.citizens)
+
+    base = sum(in_surge(generate_day(CAT, DAY, s)) for s in range(5))
+    surge = sum(in_surge(generate_day(CAT, DAY, s, situation("surge"))) for s in range(5))
+    assert surge > 1.6 * base
+
+
+def test_unknown_situation_is_refused_by_name() -> None:
+    from sim import situation
+
+    with pytest.raises(ValueError, match="unknown situation 'rain'"):
+        situation("rain")
