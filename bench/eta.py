@@ -36,6 +36,8 @@ class Sample:
     issued_at: datetime
     estimate_min: int
     naive_min: int
+    low_min: int = 0
+    high_min: int = 0
     called_at: datetime | None = None
 
     @property
@@ -84,6 +86,7 @@ def simulate(
             if isinstance(req, m.IssueTicket) and out.reply.ticket is not None:
                 t = out.reply.ticket
                 assert t.estimated_wait_min is not None
+                rng = hall.estimate_wait(t.queue, t.people_ahead)
                 by_id[t.ticket_id] = Sample(
                     t.ticket_id,
                     t.queue,
@@ -91,6 +94,8 @@ def simulate(
                     t.issued_at,
                     t.estimated_wait_min,
                     naive_for(hall, t.queue, t.people_ahead),
+                    rng.low_min,
+                    rng.high_min,
                 )
             elif isinstance(req, m.CallNext) and out.reply.counter and out.reply.counter.ticket:
                 s = by_id.get(out.reply.counter.ticket.ticket_id)

@@ -18,8 +18,8 @@ import itertools
 import math
 import statistics
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -33,6 +33,8 @@ STANDARD_WEIGHT = 8
 PACE_WEIGHT = 5.0
 SCAN_TICKETS = 2000  # newest tickets searched for the hall's pace: bounded cost
 MAX_HANDOVER_S = 120.0
+# An officer's own pace counts against this many samples at the queue's pace.
+OFFICER_WEIGHT = 4.0
 # Arrival rates and the priority share are read over the tickets of the last two hours;
 # a rate over less than MIN_RATE_SPAN_S is noise: spread over this span.
 RATE_WINDOW_S = 7200.0
@@ -49,6 +51,8 @@ MIN_RESIDUAL_SHARE = 0.2
 GIVE_UP_AWAY = timedelta(minutes=30)
 OVERRUN_S = 120.0  # an officer late back from a planned break: expected any minute
 UNPLANNED_PAUSE_S = 600.0  # a pause outside the plan (a prayer, an errand) lasts about this
+MAX_ABSENT_S = 7200.0  # a counter away all along is expected back within two hours
+ABSENT_FLOOR_S = 1800.0
 # The spread of one ticket's counter time: the recent samples' variance, with this
 # coefficient of variation counted as PRIOR_WEIGHT samples (two samples say little).
 PRIOR_CV = 0.5
@@ -56,8 +60,15 @@ PRIOR_WEIGHT = 3.0
 MEAN_ERROR = 0.08  # relative error of a mean of some 40 samples of that spread
 MAX_JUMPS = 8  # priority arrivals weighed one by one in the printed minute's choice
 FIXED_POINT_ROUNDS = 6
-TOLERANCE = (300.0, 0.25)  # the issue's criterion: within 5 minutes or 25 %
-TIE_PER_MIN = 1e-3
+# The printed range: these quantiles of the forecast, widened (the forecast's spread
+# knows only the service times, not breaks or arrivals it cannot see), rounded outwards
+# to RANGE_STEP_MIN. Chosen on the tuning seeds for RANGE_COVERAGE, measured in bench.eta.
+RANGE_COVERAGE = 0.80
+RANGE_LOW_Q = 0.10
+RANGE_HIGH_Q = 0.90
+RANGE_WIDEN_LOW = 1.0
+RANGE_WIDEN_HIGH = 1.0
+RANGE_STEP_MIN = 5
 
 
 class TicketLike(Protocol):
@@ -93,6 +104,11 @@ class CounterLoad:
     # Planned breaks still to come, (start, end) in seconds from now, sorted: the officer
     # finishes the ticket at the desk, then takes no ticket until the end.
     breaks: tuple[tuple[float, float], ...] = ()
+    # The officer at the desk: their counter time / the queue's (1.0 for a new officer).
+    pace: float = 1.0
+    # For a counter not counted on (back_in_s None): how long it has been away or unstaffed
+    # today. Used only when no counter of the pool works: it is expected back in as long.
+    absent_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,8 @@ class History:
     handover_s: float  # median pause between one ticket's end and the next call
     window: _Window  # the tickets of the last RATE_WINDOW_S
     priority_queues: frozenset[str]  # the queues that take priority tickets
+    # Per queue, the officer who served each of counter_s's samples (None: unknown).
+    officers: dict[str, list[str | None]] = field(default_factory=dict)
 
     def issued(self, t: TicketLike) -> None:
         """Count a ticket issued after the scan (the scan is redone when tickets finish)."""
@@ -191,6 +209,7 @@ def history(
 
     Reads newest first until every queue has its samples and the window is covered."""
     counter_s: dict[str, list[float]] = {q: [] for q in queues}
+    officers: dict[str, list[str | None]] = {q: [] for q in counter_s}
     by_counter: dict[str, list[tuple[datetime, datetime]]] = {}
     issued: list[tuple[datetime, str, bool]] = []
     short = len(counter_s)  # queues still short of samples
@@ -207,6 +226,7 @@ def history(
             samples = counter_s[t.queue]
             if t.status in ("served", "no_show") and t.transfers == 0 and len(samples) < per_queue:
                 samples.append((t.finished_at - t.called_at).total_seconds())
+                officers[t.queue].append(getattr(t, "officer", None))
                 short -= len(samples) == per_queue
     gaps = []
     for spans in by_counter.values():
@@ -220,7 +240,8 @@ def history(
     for entry in sorted(issued):
         window.add(*entry)
     prio = frozenset(counter_s if priority_queues is None else priority_queues)
-    return History(counter_s, statistics.median(gaps) if gaps else 0.0, window, prio)
+    handover = statistics.median(gaps) if gaps else 0.0
+    return History(counter_s, handover, window, prio, officers)
 
 
 def ticket_times(
@@ -238,6 +259,47 @@ def ticket_times(
         prior = pace * standard_s[q]
         out[q] = handover_s + (sum(xs) + STANDARD_WEIGHT * prior) / (len(xs) + STANDARD_WEIGHT)
     return out
+
+
+def paced_ticket_times(
+    samples: Mapping[str, Sequence[float]],
+    officers: Mapping[str, Sequence[str | None]],
+    standard_s: Mapping[str, float],
+    handover_s: float,
+) -> tuple[dict[str, float], dict[str, float], dict[str, list[float]]]:
+    """(counter time per ticket of each queue at an ordinary officer's pace, each
+    officer's pace, the samples at an ordinary pace). The queue's mean is taken over
+    samples divided by their officer's pace, so that a slow officer who has left does not
+    slow the queue's estimate for the next hour, nor a fast one speed it up."""
+    first = ticket_times(samples, standard_s, handover_s)
+    service = {q: max(1.0, v - handover_s) for q, v in first.items()}
+    paces = officer_paces(samples, officers, service)
+    plain = {
+        q: [
+            x / paces.get(who or "", 1.0)
+            for x, who in zip(xs, [*officers.get(q, ()), *[None] * len(xs)], strict=False)
+        ]
+        for q, xs in samples.items()
+    }
+    return ticket_times(plain, standard_s, handover_s), paces, plain
+
+
+def officer_paces(
+    samples: Mapping[str, Sequence[float]],
+    officers: Mapping[str, Sequence[str | None]],
+    mean_s: Mapping[str, float],
+) -> dict[str, float]:
+    """Each officer's counter time / their queues' mean, over today's samples, shrunk
+    towards 1.0 (OFFICER_WEIGHT samples of an ordinary officer): a new officer starts at
+    the queue's pace, and a slow one shows after a handful of services."""
+    ratios: dict[str, list[float]] = {}
+    for q, xs in samples.items():
+        for x, who in zip(xs, officers.get(q, ()), strict=False):
+            if who is not None and mean_s.get(q):
+                ratios.setdefault(who, []).append(x / mean_s[q])
+    return {
+        who: (sum(rs) + OFFICER_WEIGHT) / (len(rs) + OFFICER_WEIGHT) for who, rs in ratios.items()
+    }
 
 
 def residual_s(samples: Sequence[float], busy_for_s: float, mean_s: float) -> float:
@@ -309,26 +371,26 @@ def _kth_start(
     per_ticket_s: float,
     k: int,
     breaks: Sequence[Sequence[tuple[float, float]]] = (),
+    paces: Sequence[float] = (),
 ) -> float:
     """When the k-th ticket in line (0 = first) is called, if every counter calls the
     next ticket as soon as it is free (and back from its breaks) and each ticket takes
-    per_ticket_s."""
+    per_ticket_s x the counter's officer's pace."""
     plans = breaks or [()] * len(free_s)
-    if per_ticket_s <= 0:
-        per_ticket_s = 1e-6
-    runs = [_runs(f, per_ticket_s, b) for f, b in zip(free_s, plans, strict=True)]
+    per = [max(per_ticket_s * p, 1e-6) for p in paces or [1.0] * len(free_s)]
+    runs = [_runs(f, x, b) for f, x, b in zip(free_s, per, plans, strict=True)]
     lo = min(r[0][0] for r in runs)
     if k == 0:
         return lo
-    hi = max(r[-1][0] for r in runs) + (k + 1) * per_ticket_s
+    hi = max(r[-1][0] for r in runs) + (k + 1) * max(per)
     # Bisection to well under a second; then snap to the call the counters produce.
     while hi - lo > 0.25:
         mid = (lo + hi) / 2
-        if sum(_calls_by(r, per_ticket_s, mid) for r in runs) >= k + 1:
+        if sum(_calls_by(r, x, mid) for r, x in zip(runs, per, strict=True)) >= k + 1:
             hi = mid
         else:
             lo = mid
-    return max(_last_call(r, per_ticket_s, hi) for r in runs)
+    return max(_last_call(r, x, hi) for r, x in zip(runs, per, strict=True))
 
 
 @dataclass(frozen=True)
@@ -371,11 +433,25 @@ def forecast(
     queues, members = component(counters, queue)
     working = [c for c in members if c.back_in_s is not None]
     if not working:
-        # Every counter away for a time nobody announced: assume they come back now.
-        working = [CounterLoad(c.id, c.queues, 0.0, c.busy_queue, c.busy_for_s) for c in members]
+        # Every counter away or unstaffed for a time nobody announced: each is expected
+        # back in as long as it has been away so far (an officer not in by 09:00 is not
+        # expected at 09:01, nor at noon).
+        working = [
+            CounterLoad(
+                c.id,
+                c.queues,
+                min(max(c.absent_s, ABSENT_FLOOR_S), MAX_ABSENT_S),
+                c.busy_queue,
+                c.busy_for_s,
+                c.breaks,
+                c.pace,
+            )
+            for c in members
+        ]
     if not working:
         return Forecast(0.0, 0.0, 0.0, 0.0, 0.0)
-    n = len(working)
+    # The pool's throughput in ordinary officers: a slow officer counts as less than one.
+    n_eff = sum(1.0 / max(c.pace, 0.1) for c in working)
     mine = [loads[q] for q in queues if q in loads]
     free = []
     var = 0.0
@@ -383,24 +459,27 @@ def forecast(
         back = c.back_in_s or 0.0
         busy = loads.get(c.busy_queue) if c.busy_queue is not None else None
         if busy is not None:
-            back = max(back, residual_s(busy.samples, c.busy_for_s, busy.ticket_s))
-            var += _spread(busy)
+            own = [x * c.pace for x in busy.samples]
+            back = max(back, residual_s(own, c.busy_for_s, busy.ticket_s * c.pace))
+            var += _spread(busy) * c.pace * c.pace
         free.append(back)
     ahead = sum(ql.ahead for ql in mine)
     work = sum(ql.ahead * ql.ticket_s for ql in mine)
     per_ticket = work / ahead if ahead else 0.0
-    start = _kth_start(free, per_ticket, ahead, [c.breaks for c in working])
+    start = _kth_start(
+        free, per_ticket, ahead, [c.breaks for c in working], [c.pace for c in working]
+    )
     # The counters share the tickets ahead: their spread adds up, divided among them.
     var += sum(ql.ahead * _spread(ql) for ql in mine)
-    var = var / (n * n) + (MEAN_ERROR * start) ** 2
+    var = var / (n_eff * n_eff) + (MEAN_ERROR * start) ** 2
     # Priority tickets taken while this one waits are called first: each one that comes
     # in adds its counter time, shared by the working counters, and lengthens the wait in
     # which more come.
     rate = sum(ql.priority_per_s for ql in mine)
     if rate <= 0:
         return Forecast(start, var, 0.0, 0.0, 0.0)
-    jump = sum(ql.priority_per_s * ql.ticket_s for ql in mine) / rate / n
-    jump_var = sum(ql.priority_per_s * _spread(ql) for ql in mine) / rate / (n * n)
+    jump = sum(ql.priority_per_s * ql.ticket_s for ql in mine) / rate / n_eff
+    jump_var = sum(ql.priority_per_s * _spread(ql) for ql in mine) / rate / (n_eff * n_eff)
     arrivals = 0.0
     for _ in range(FIXED_POINT_ROUNDS):
         arrivals = rate * _to_come(start + arrivals * jump)
@@ -443,63 +522,62 @@ def _terms(f: Forecast) -> list[tuple[float, float, float]]:
     return out
 
 
-def within_p(
-    f: Forecast | list[tuple[float, float, float]],
-    estimate_s: float,
-    tolerance: tuple[float, float] = TOLERANCE,
-) -> float:
-    """Probability that the wait falls within max(tolerance[0] s, tolerance[1] x estimate)
-    of `estimate_s`: the base wait read as lognormal (a sum of a few skewed service times),
-    for each number of priority tickets that may come."""
-    off = max(tolerance[0], tolerance[1] * estimate_s)
-    lo, hi = estimate_s - off, estimate_s + off
-    log_lo = math.log(lo) if lo > 0 else -math.inf
-    log_hi = math.log(hi)
+@dataclass(frozen=True)
+class Estimate:
+    """What the ticket and board show: the point (the median wait, which minimizes the
+    mean absolute error) and a range the wait falls in about RANGE_COVERAGE of the time,
+    in whole minutes, the range rounded outwards to RANGE_STEP_MIN."""
+
+    minutes: int
+    low_min: int
+    high_min: int
+
+
+def _cdf(terms: Sequence[tuple[float, float, float]], x: float) -> float:
+    if x <= 0:
+        return 0.0
+    lx = math.log(x)
     p = 0.0
-    for pk, mu, s in _terms(f) if isinstance(f, Forecast) else f:
+    for pk, mu, s in terms:
         if s == 0.0:
-            p += pk * (lo <= mu <= hi)
+            p += pk * (mu <= x)
         else:
-            p_lo = _normal_cdf((log_lo - mu) / s) if lo > 0 else 0.0
-            p += pk * (_normal_cdf((log_hi - mu) / s) - p_lo)
+            p += pk * _normal_cdf((lx - mu) / s)
     return p
 
 
-def wait_min(queue: str, counters: Sequence[CounterLoad], loads: Mapping[str, QueueLoad]) -> int:
-    """The minute to print: the one the real wait most often falls near (within 5 minutes
-    or 25 %), which for a skewed wait is not its mean. Searched from half to 1.3 x the
-    mean, coarsely first when that is a wide range (bounded cost)."""
-    f = forecast(queue, counters, loads)
-    mean_min = f.mean_s / 60
-    if mean_min <= 0:
-        return 0
-
+def quantile_s(f: Forecast, q: float) -> float:
+    """The wait (seconds) that a share q of the forecast's distribution does not exceed."""
     terms = _terms(f)
-
-    def score(m: int) -> float:
-        # Of two minutes about as likely, the one nearer the mean.
-        return within_p(terms, m * 60.0) - TIE_PER_MIN * abs(m - mean_min)
-
-    return _argmax(math.floor(mean_min * 0.5), math.ceil(mean_min * 1.3) + 1, score)
-
-
-def _argmax(lo: int, hi: int, score: Callable[[int], float]) -> int:
-    """The integer in [lo, hi] with the highest score, for a score that rises then falls
-    (a window's probability slid over a one-humped distribution): golden-section search,
-    about 1.5 + log1.6(hi - lo) evaluations instead of one per minute. This runs inside
-    every IssueTicket, before the reply."""
-    seen: dict[int, float] = {}
-
-    def at(m: int) -> float:
-        if m not in seen:
-            seen[m] = score(m)
-        return seen[m]
-
-    while hi - lo > 3:
-        a = lo + round((hi - lo) * 0.382)
-        b = lo + round((hi - lo) * 0.618)
-        if at(a) < at(b):
-            lo = a + 1
+    total = sum(pk for pk, _, _ in terms)
+    target = q * total
+    lo, hi = 0.0, max(60.0, f.mean_s)
+    while _cdf(terms, hi) < target and hi < 1e6:
+        hi *= 2
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        if _cdf(terms, mid) < target:
+            lo = mid
         else:
-            hi = b - (at(a) > at(b))
-    return max(range(lo, hi + 1), key=at)
+            hi = mid
+        if hi - lo < 5.0:
+            break
+    return (lo + hi) / 2
+
+
+def estimate(
+    queue: str,
+    counters: Sequence[CounterLoad],
+    loads: Mapping[str, QueueLoad],
+) -> Estimate:
+    """The point and the range to print (see Estimate)."""
+    f = forecast(queue, counters, loads)
+    if f.mean_s <= 0:
+        return Estimate(0, 0, RANGE_STEP_MIN)
+    mid = f.mean_s / 60
+    lo = quantile_s(f, RANGE_LOW_Q) * RANGE_WIDEN_LOW / 60
+    hi = quantile_s(f, RANGE_HIGH_Q) * RANGE_WIDEN_HIGH / 60
+    step = RANGE_STEP_MIN
+    low = int(math.floor(lo / step) * step)
+    high = max(int(math.ceil(hi / step) * step), low + step)
+    return Estimate(round(mid), low, high)

@@ -141,6 +141,7 @@ class _Pace:
     key: object
     history: estimate.History
     per_queue: dict[str, tuple[float, tuple[float, ...]]]  # counter time per ticket, samples
+    officer_pace: dict[str, float]  # each officer's counter time / the queue's, today
     breaks: dict[str, tuple[tuple[datetime, datetime], ...]]  # today's planned breaks
     newest: Ticket | None  # the newest ticket counted in history
 
@@ -347,7 +348,11 @@ class Hall:
         )
 
     def estimate_wait_min(self, queue_id: str, ahead: int) -> int:
-        """Minutes until a ticket with `ahead` people ahead in this queue is called.
+        """Minutes until a ticket with `ahead` people ahead in this queue is called."""
+        return self.estimate_wait(queue_id, ahead).minutes
+
+    def estimate_wait(self, queue_id: str, ahead: int) -> estimate.Estimate:
+        """The wait of a ticket with `ahead` people ahead in this queue: minutes and range.
 
         `ahead` below the queue's priority count means a priority ticket; len(waiting)
         means a ticket taken now. See central/estimate.py for the model.
@@ -387,16 +392,38 @@ class Hall:
                 samples=samples,
             )
         counters = []
+        signs_in = self.cat.require_officer or any(c.officer for c in self.counters.values())
+        first = next(iter(self.tickets.values())).issued_at if self.tickets else None
+        # Before any counter has opened (signed in or acted), the hall has not begun: every
+        # counter is expected at once, as the officers arrive for the opening.
+        started = any(c.officer or c.since for c in self.counters.values())
         for spec in comp_counters:
             c = self.counters[spec.id]
             t = self.tickets.get(c.ticket_id) if c.ticket_id else None
             busy_for = (now - t.called_at).total_seconds() if t and t.called_at and now else 0.0
             plan = pace.breaks.get(spec.id, ())
+            back_in = self._eta_back_in(c, plan, now)
+            absent = 0.0
+            if (
+                started
+                and c.officer is None
+                and (signs_in or c.since is None)
+                and c.ticket_id is None
+            ):
+                # Nobody at the desk (in a hall where officers sign in), or not opened
+                # today: not counted while others work.
+                back_in = None
+                since = c.since if c.since is not None else first
+                absent = (now - since).total_seconds() if now and since else 0.0
+            elif back_in is None and now is not None and c.since is not None:
+                absent = (now - c.since).total_seconds()
             counters.append(
                 estimate.CounterLoad(
                     id=spec.id,
                     queues=tuple(spec.queues),
-                    back_in_s=self._eta_back_in(c, plan, now),
+                    back_in_s=back_in,
+                    pace=pace.officer_pace.get(c.officer, 1.0) if c.officer else 1.0,
+                    absent_s=max(0.0, absent),
                     busy_queue=t.queue if t else None,
                     busy_for_s=max(0.0, busy_for),
                     breaks=tuple(
@@ -406,7 +433,7 @@ class Hall:
                     ),
                 )
             )
-        return estimate.wait_min(queue_id, counters, loads)
+        return estimate.estimate(queue_id, counters, loads)
 
     def _component(self, queue_id: str) -> tuple[list[str], list[Counter]]:
         """The queues and counters linked to `queue_id` through shared counters (static)."""
@@ -431,7 +458,7 @@ class Hall:
         key = (
             self.day,
             id(self.tickets),
-            tuple((c.since, c.ticket_id) for c in self.counters.values()),
+            tuple((c.since, c.ticket_id, c.officer) for c in self.counters.values()),
         )
         newest = next(reversed(self.tickets.values()), None)
         pace = self._eta
@@ -441,8 +468,10 @@ class Hall:
             h = estimate.history(recent, self.waiting, now, priority_queues=prio)
             samples = {q: h.counter_s[q] or list(self.recent_service_s[q]) for q in h.counter_s}
             standard = {q.id: q.service_standard_min * 60.0 for q in self.cat.queues}
-            means = estimate.ticket_times(samples, standard, h.handover_s)
-            per_queue = {q: (means[q], tuple(samples[q])) for q in samples}
+            means, paces, plain = estimate.paced_ticket_times(
+                samples, h.officers, standard, h.handover_s
+            )
+            per_queue = {q: (means[q], tuple(plain[q])) for q in samples}
             tz = self.cat.tz
             breaks = {
                 c.id: tuple(
@@ -452,7 +481,7 @@ class Hall:
                 for c in self.cat.counters
                 if c.breaks
             }
-            self._eta = _Pace(key, h, per_queue, breaks, newest)
+            self._eta = _Pace(key, h, per_queue, paces, breaks, newest)
             return self._eta
         if newest is not pace.newest:
             for t in itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS):

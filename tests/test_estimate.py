@@ -1,6 +1,6 @@
 """The wait estimate's model (central/estimate.py) on hand-built loads: the pooled
 priority rate, the hall's pace, the priority citizens still to come, and the choice of
-the printed minute."""
+the printed minute and range, the officers' paces."""
 
 from __future__ import annotations
 
@@ -92,44 +92,49 @@ def test_priority_arrivals_fade_with_the_horizon() -> None:
     assert estimate.forecast("a", *_one_counter(3)).arrivals == 0.0
 
 
-def test_within_p_of_a_certain_wait() -> None:
-    sure = Forecast(base_s=1200.0, base_var=0.0, arrivals=0.0, jump_s=0.0, jump_var=0.0)
-    assert estimate.within_p(sure, 1200.0) == 1.0
-    assert estimate.within_p(sure, 1200.0 - 299.0) == 1.0  # within 5 minutes
-    assert estimate.within_p(sure, 1200.0 - 301.0) == 0.0  # 25 % of 899 s is less
-    # 25 % of a long estimate: 6000 s is within 25 % of 4900 s ... 7900 s.
-    long = Forecast(6000.0, 0.0, 0.0, 0.0, 0.0)
-    assert estimate.within_p(long, 7900.0) == 1.0
-    assert estimate.within_p(long, 8100.0) == 0.0
-
-
-def test_within_p_adds_up_the_priority_arrivals() -> None:
-    # Either nobody comes (the wait is 20 min) or someone does (30 min), each about half.
+def test_quantiles_of_a_known_mixture() -> None:
+    # Either nobody comes (the wait is 20 min) or someone does (30 min), each half.
     f = Forecast(base_s=1200.0, base_var=1.0, arrivals=math.log(2), jump_s=600.0, jump_var=0.0)
-    p0 = estimate.within_p(f, 1200.0)  # catches 0 arrivals only (15-25 min)
-    assert math.isclose(p0, 0.5, abs_tol=1e-3)
-    # 1500 s +- 25 % catches 0 or 1 arrivals (20 and 30 min), not 2 (40 min).
-    both = 0.5 + 0.5 * math.log(2)
-    assert math.isclose(estimate.within_p(f, 1500.0), both, abs_tol=1e-3)
+    assert math.isclose(estimate.quantile_s(f, 0.25), 1200.0, abs_tol=5.0)
+    assert math.isclose(estimate.quantile_s(f, 0.75), 1800.0, abs_tol=5.0)
 
 
-def test_printed_minute_is_the_likeliest_not_the_mean() -> None:
-    # Two services of a skewed length ahead: the wait's mean is 20 minutes, but a
-    # 10-minute window catches most at a lower minute.
+def test_printed_minute_is_the_mean_and_the_range_holds_most_waits() -> None:
+    # Two services of a skewed length ahead: the mean is 20 minutes.
     samples = tuple([200.0] * 30 + [1400.0] * 10)  # mean 500 s, a long tail
     counters = [CounterLoad("loket-1", ("a",))]
     loads = {"a": QueueLoad(ahead=2, ticket_s=600.0, samples=samples)}
-    mean_min = estimate.wait_s("a", counters, loads) / 60
-    printed = estimate.wait_min("a", counters, loads)
-    assert mean_min == 20.0
-    assert printed < mean_min
+    e = estimate.estimate("a", counters, loads)
+    assert e.minutes == 20
     f = estimate.forecast("a", counters, loads)
-    # It is the best of the minutes searched (half to 1.3 x the mean), but for the nudge
-    # that prefers, of two about as likely, the one nearer the mean.
-    nudge = estimate.TIE_PER_MIN * 10
-    best = max(estimate.within_p(f, m * 60.0) for m in range(10, 27))
-    assert estimate.within_p(f, printed * 60.0) >= best - nudge
+    p10, p90 = estimate.quantile_s(f, 0.1) / 60, estimate.quantile_s(f, 0.9) / 60
+    assert p10 < 20 < p90
+    # Rounded outwards to 5 minutes.
+    assert e.low_min == 5 * math.floor(p10 / 5) and e.high_min == 5 * math.ceil(p90 / 5)
+
+
+def test_a_slow_officer_takes_longer_and_counts_as_less_than_one() -> None:
+    loads = {"a": QueueLoad(ahead=4, ticket_s=600.0)}
+    ordinary = [CounterLoad("l1", ("a",)), CounterLoad("l2", ("a",))]
+    slow = [CounterLoad("l1", ("a",)), CounterLoad("l2", ("a",), pace=1.7)]
+    # Two ordinary counters: the fifth ticket is called at 20 minutes.
+    assert estimate.wait_s("a", ordinary, loads) == 1200.0
+    # With one at 1.7 x: l1 calls at 0, 10, 20, 30; l2 at 0 and 17: the fifth at 20.
+    assert estimate.wait_s("a", slow, loads) == 1200.0
+    loads = {"a": QueueLoad(ahead=6, ticket_s=600.0)}
+    # The seventh: l1 at 0, 10, 20, 30, 40; l2 at 0, 17, 34: the seventh at 34.
+    assert estimate.wait_s("a", slow, loads) == 34 * 60.0
+
+
+def test_paced_samples_give_an_ordinary_officers_mean() -> None:
+    samples = {"a": [900.0, 900.0, 900.0, 900.0, 500.0, 500.0, 500.0, 500.0]}
+    who: list[str | None] = ["slow", "slow", "slow", "slow", "quick", "quick", "quick", "quick"]
+    officers = {"a": who}
+    _, paces, plain = estimate.paced_ticket_times(samples, officers, {"a": 600.0}, 0.0)
+    assert paces["slow"] > 1.1 > 0.9 > paces["quick"]
+    # Each at an ordinary pace: the slow officer's shorter, the quick one's longer.
+    assert all(x < 900 for x in plain["a"][:4]) and all(x > 500 for x in plain["a"][4:])
 
 
 def test_nothing_ahead_and_a_free_counter_prints_zero() -> None:
-    assert estimate.wait_min("a", *_one_counter(0)) == 0
+    assert estimate.estimate("a", *_one_counter(0)).minutes == 0
