@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pygame
 import yaml
 
 from antrian.mqtt import (
@@ -27,6 +28,8 @@ from bench.floor import link as floor_link
 from central.testing import CentralProcess, make_config
 from edge.caller import CallerConfig
 from edge.caller._keyboard import TAP_S
+from edge.caller._pygame_screen import draw_tiles
+from edge.caller.panel import BoardView
 from protocol import Topics, decode, encode
 from protocol import messages as m
 
@@ -208,10 +211,6 @@ def press_to_event(port: int, state: Path) -> tuple[list[float], list[float], li
 
 def board_render_ms(frames: int = 200) -> list[float]:
     """One counter-board frame at 800x480 with a new number each time (no text cache hit)."""
-    import pygame
-
-    from edge.caller._pygame_screen import draw_tiles
-    from edge.caller.panel import BoardView
 
     pygame.font.init()
     surface = pygame.Surface((800, 480))

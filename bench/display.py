@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pygame
 import yaml
+from gpiozero import Button
 
 from antrian.mqtt import (
     BrokerSettings,
@@ -30,6 +32,12 @@ from antrian.mqtt import (
 )
 from antrian.nodeproc import NodeProcess
 from bench.common import BenchContext, percentile, result
+from central.testing import CentralProcess, make_config
+from edge.display.board_state import BoardState
+from edge.display.clips import tone, write_wav
+from edge.display.config import DisplayConfig
+from edge.display.hall_board import HallBoard, HallView
+from edge.screen.text import TextPainter
 from protocol import Topics, decode
 from protocol import messages as m
 
@@ -150,11 +158,6 @@ def _cpu_pct(proc: psutil.Process, seconds: float) -> float:
 def _full_frame_ms(snapshot: m.HallSnapshot) -> float:
     """A full 1080p hall board of this run's hall (text cached, as in the display's steady
     state): what a frame costs when everything is redrawn."""
-    import pygame
-
-    from edge.display.board_state import BoardState
-    from edge.display.hall_board import HallBoard, HallView
-    from edge.screen.text import TextPainter
 
     pygame.display.init()  # SDL's dummy driver: the screen's pixel format, no window
     surface = pygame.display.set_mode((1920, 1080))
@@ -176,11 +179,6 @@ def _full_frame_ms(snapshot: m.HallSnapshot) -> float:
 
 
 def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
-    from gpiozero import Button
-
-    from central.testing import CentralProcess, make_config
-    from edge.display.clips import tone, write_wav
-    from edge.display.config import DisplayConfig
 
     tmp = Path(tempfile.mkdtemp(prefix="antrian-bench-display-"))
     port = ctx.broker.port

@@ -21,6 +21,7 @@ from antrian.nodeproc import NodeProcess
 from bench.common import BenchContext, percentile, result
 from bench.display import FrameLog
 from edge.kiosk.layout import TicketView
+from edge.kiosk.outbox import Outbox
 from hall.site import HallSite
 from protocol import CENTRAL_ID, Topics, decode
 from protocol import messages as m
@@ -222,7 +223,6 @@ def reconcile(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     """A kiosk holds 1,000 offline tickets (made with its own Outbox while central was
     away); central comes back. Timed from central's birth, as the bench's client sees it,
     to the last ticket_replayed event."""
-    from edge.kiosk.outbox import Outbox
 
     tmp = Path(tempfile.mkdtemp(prefix="antrian-bench-reconcile-"))
     port = ctx.broker.port

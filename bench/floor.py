@@ -11,6 +11,7 @@ from typing import Any
 
 from antrian.mqtt import BrokerSettings, Identity, MqttLink
 from bench.common import BenchContext, percentile, result
+from bench.load import closed_loop
 from protocol import Topics
 
 SAMPLES = 2000
@@ -84,7 +85,6 @@ def echo_throughput(port: int, clients: int = 50, seconds: float = 4.0) -> float
     try:
         assert responder.stdout is not None
         responder.stdout.readline()  # "ready"
-        from bench.load import closed_loop
 
         return closed_loop(port, clients, seconds, mode="echo")
     finally:

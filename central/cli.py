@@ -11,6 +11,12 @@ from pathlib import Path
 from antrian import gctune
 from antrian.config import ConfigError
 from antrian.watchdog import Heartbeat
+from central.config import load_central_config
+from central.service import Central
+
+# Only central's start-up reads the site's device files (with the provisioning tool's
+# loader); central itself and every other node stay free of provision.
+from provision.delivery import device_configs
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +35,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from central.config import load_central_config
-    from central.service import Central
-
-    # Only central's start-up reads the site's device files (with the provisioning tool's
-    # loader); central itself and every other node stay free of provision.
-    from provision.delivery import device_configs
-
     try:
         cfg, catalogue = load_central_config(args.config)
     except ConfigError as exc:

@@ -18,12 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from antrian.config import load_yaml, resolve
 from antrian.devbroker import REPO_ROOT, DevBroker
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from antrian.nodeproc import NodeProcess
+from edge.caller.config import load_config as load_caller_config
+from edge.display.board_state import BoardState
+from edge.display.config import DisplayConfig
+from edge.display.node import DisplayNode
+from edge.kiosk.config import load_config as load_kiosk_config
 from hall.invariants import Findings, Violation, check, read_kiosk, read_ledger
 from hall.site import HallSite, RuntimeSite
-from protocol import CENTRAL_ID, Topics, decode
+from protocol import CENTRAL_ID, Topics, decode, encode
 from protocol import messages as m
 
 log = logging.getLogger(__name__)
@@ -169,8 +177,6 @@ class _Observer:
 
 
 def _encode(req: m.RequestBase) -> bytes:
-    from protocol import encode
-
     return encode(req)
 
 
@@ -180,9 +186,6 @@ class _Display:
     def __init__(self, config_path: Path) -> None:
         os.environ["SDL_VIDEODRIVER"] = "dummy"  # chaos never opens a window
         os.environ["SDL_AUDIODRIVER"] = "dummy"
-        from antrian.config import load_yaml, resolve
-        from edge.display.config import DisplayConfig
-        from edge.display.node import DisplayNode
 
         cfg = load_yaml(config_path, DisplayConfig)
         cfg = cfg.model_copy(
@@ -237,8 +240,6 @@ def board_view(state: Any) -> tuple[object, ...]:
 
 
 def snapshot_view(snap: m.HallSnapshot) -> tuple[object, ...]:
-    from edge.display.board_state import BoardState
-
     state = BoardState()
     state.apply_snapshot(snap)
     return board_view(state)
@@ -524,7 +525,6 @@ class ChaosRun:
 def _tune(site: RuntimeSite) -> None:
     """Chaos presses faster than citizens: a short repeat guard gives more tickets per run.
     Central then must not deliver the site's own device configs, which would put it back."""
-    import yaml
 
     def edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -541,15 +541,11 @@ def _tune(site: RuntimeSite) -> None:
 
 
 def _caller_counters(config: Path) -> list[str]:
-    from edge.caller.config import load_config
-
-    return [c.id for c in load_config(config).counters]
+    return [c.id for c in load_caller_config(config).counters]
 
 
 def _kiosk_keys(config: Path) -> list[str]:
-    from edge.kiosk.config import load_config
-
-    return [b.key for b in load_config(config).buttons if b.key]
+    return [b.key for b in load_kiosk_config(config).buttons if b.key]
 
 
 def _kiosk_pending(state_dir: Path) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from antrian.devbroker import REPO_ROOT
+from hall.chaos import RunResult, run_seeds
 
 
 def register(sub: Any) -> None:
@@ -31,8 +32,6 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from hall.chaos import RunResult, run_seeds
-
     if args.seeds < 1 or args.steps < 1:
         print("antrian chaos: --seeds and --steps must be at least 1")
         return 2

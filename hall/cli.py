@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from hall.demo import DEMO_SITE, Demo
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -49,15 +51,11 @@ def parse_script(text: str) -> list[tuple[float, str]]:
 
 def site_folder(site: str) -> Path:
     """A site's name (firmware_configs/<name>) or a folder."""
-    from hall.demo import DEMO_SITE
-
     named = DEMO_SITE.parent / site
     return named if "/" not in site and named.is_dir() else Path(site)
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from hall.demo import DEMO_SITE, Demo
-
     try:
         script = parse_script(args.press)
         width, height = (int(v) for v in args.size.lower().split("x"))

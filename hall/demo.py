@@ -19,8 +19,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pygame
+
+from antrian.config import load_yaml
 from antrian.devbroker import REPO_ROOT, DevBroker
 from antrian.nodeproc import NodeProcess
+from edge import caller as caller_pkg
+from edge import kiosk as kiosk_pkg
+from edge.display.config import DisplayConfig
+from edge.display.node import DisplayNode, Frame
+from edge.kiosk.escpos_decode import decode_text
 from hall.site import HallSite, RuntimeSite, load_yaml_raw
 
 log = logging.getLogger(__name__)
@@ -117,8 +125,6 @@ class PrintWatcher:
         self._stop.set()
 
     def _run(self) -> None:
-        from edge.kiosk.escpos_decode import decode_text
-
         while not self._stop.wait(0.3):
             for folder in self.folders:
                 for job in sorted(folder.glob("*.bin")):
@@ -137,8 +143,6 @@ class PrintWatcher:
 
 def _raw_to_wav(raw: Path, wav: Path) -> None:
     """SDL's disk audio driver writes bare samples in the mixer's format."""
-    import pygame
-
     init = pygame.mixer.get_init()
     if not raw.exists() or init is None:
         return
@@ -207,11 +211,6 @@ class Demo:
         started: list[Callable[[], None]],
         audio_raw: Path,
     ) -> int:
-        from antrian.config import load_yaml
-        from edge import caller as caller_pkg
-        from edge import kiosk as kiosk_pkg
-        from edge.display.config import DisplayConfig
-        from edge.display.node import DisplayNode, Frame
 
         central = NodeProcess("central", site.central).start()
         started.append(central.stop)
@@ -308,8 +307,6 @@ class Demo:
                     f"--- call: {call.ticket.label} -> {call.counter_name or call.counter}{again}"
                 )
             if headless and display.screen is not None:
-                import pygame
-
                 name = screens / f"board-{frame.latest_call or 0:05d}.png"
                 pygame.image.save(display.screen, str(name))
 
@@ -328,8 +325,6 @@ class Demo:
                 break
             display.step(0.05)
         if display.screen is not None:
-            import pygame
-
             pygame.image.save(display.screen, str(screens / "board-last.png"))
         if os.environ.get("SDL_AUDIODRIVER") == "disk":
             _raw_to_wav(audio_raw, audio_raw.with_suffix(".wav"))
@@ -354,8 +349,6 @@ class Legend:
         self._surface: Any = None
 
     def draw(self, screen: Any) -> None:
-        import pygame
-
         if not self.visible:
             return
         if self._surface is None:

@@ -23,9 +23,20 @@ import yaml
 
 from antrian.catalogue import Catalogue
 from antrian.devbroker import REPO_ROOT, DevBroker
+from antrian.mqtt import now
+from antrian.nodeproc import NodeProcess
+from central.config import load_central_config
 from central.ledger import copy_retimed
+from edge import caller as caller_pkg
+from edge import kiosk as kiosk_pkg
+from edge.caller.cli import sign
+from edge.kiosk.escpos_decode import decode
+from edge.kiosk.layout import Line, Qr
+from edge.kiosk.texts import text
+from hall.site import HallSite
 from protocol import messages as m
-from reports._ledger import LedgerData, TicketRecord, read_period
+from reports import LedgerData, TicketRecord, read_period
+from reports.figures import build_report, mean, p90, service_s
 from sim.day import Citizen, Day, Profile, Shift, generate_day, situation
 from sim.driver import NEXT_GAP_S, NO_SHOW_AFTER_S, RECALL_AFTER_S
 
@@ -61,8 +72,6 @@ class SimClock:
 
     @classmethod
     def start(cls, opens_at: datetime, speed: float) -> SimClock:
-        from antrian.mqtt import now
-
         return cls(opens_at, speed, time.monotonic(), now())
 
     def now(self) -> datetime:
@@ -217,9 +226,6 @@ class PrintedTicket:
 def read_ticket(job: bytes) -> PrintedTicket | None:
     """A spooled job read back: the huge line is the number, the line under the QR code the
     ticket id. None for a refusal slip (it has no QR code)."""
-    from edge.kiosk.escpos_decode import decode
-    from edge.kiosk.layout import Line, Qr
-    from edge.kiosk.texts import text
 
     elements = decode(job)
     qr = next((i for i, e in enumerate(elements) if isinstance(e, Qr)), None)
@@ -517,7 +523,6 @@ class _Run:
     def sign_in(self, config: Any, counter: str, officer: str) -> None:
         """Shift handover, with the documented tool (`antrian caller signin`). One at a
         time: the tool's client id is per caller node."""
-        from edge.caller.cli import sign
 
         with self.sign_lock:
             try:
@@ -553,9 +558,6 @@ class Simulation:
         return self.scenario.run_dir / "ledger-simtime.sqlite3"
 
     def run(self) -> dict[str, Any]:
-        from antrian.mqtt import now
-        from central.config import load_central_config
-
         s = self.scenario
         if s.speed <= 0:
             raise ValueError("speed must be above 0")
@@ -616,10 +618,6 @@ class Simulation:
         stoppers: list[Callable[[], None]],
         max_real: float,
     ) -> None:
-        from antrian.nodeproc import NodeProcess
-        from edge import caller as caller_pkg
-        from edge import kiosk as kiosk_pkg
-        from hall.site import HallSite
 
         s = self.scenario
         site = HallSite(s.site).materialize(s.run_dir, port, displays=[])
@@ -824,9 +822,6 @@ def _round(v: float | None) -> float | None:
 
 def summarize(sim: Simulation, catalogue: Catalogue) -> dict[str, Any]:
     """Figures from central's ledger (read-only), in simulated time, and the printed tickets."""
-    from antrian.mqtt import now
-    from reports.figures import build_report, mean, p90, service_s
-
     s, day, clock, book = sim.scenario, sim.day, sim.clock, sim.book
     assert day is not None and clock is not None
     first, last = _business_days(clock, catalogue, now())

@@ -9,6 +9,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from hall.simulate import DEMO_SITE, Scenario, Simulation
+
 SCENARIOS = ("day",)
 # sim.day.SITUATIONS, spelled here so that `antrian --help` need not import the simulator.
 SITUATION_NAMES = ("normal", "surge", "short", "slow", "late_start")
@@ -82,8 +84,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from hall.simulate import DEMO_SITE, Scenario, Simulation
-
     if not args.verbose:
         # Every node logs each ticket; the simulation prints its own progress.
         logging.getLogger().setLevel(logging.WARNING)

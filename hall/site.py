@@ -11,6 +11,7 @@ import yaml
 
 from antrian.config import resolve
 from antrian.devbroker import REPO_ROOT
+from provision.configs import SiteConfigs
 
 
 @dataclass
@@ -59,8 +60,6 @@ class HallSite:
 
     def devices(self, role: str) -> list[tuple[Path, dict[str, Any]]]:
         """(source file, config as its node would read it) for every device of `role`."""
-        from provision.configs import SiteConfigs
-
         configs = SiteConfigs(self.folder)
         found = []
         for d in configs.devices():

@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from antrian.config import ConfigError
+from central.config import load_catalogue, load_central_config
+from reports._ledger import LedgerError, business_day, read_period
+from reports.figures import DEFAULT_TZ, build_report
+from reports.render import empty_notice, to_table, write_csv, write_png, write_xlsx
 
 if TYPE_CHECKING:
     from antrian.catalogue import Catalogue
@@ -42,8 +46,6 @@ def _now(tz: tzinfo) -> datetime:
 def _today(catalogue: Catalogue | None, ledger: Path) -> date:
     """Today in the hall, not on the server's clock: servers run UTC, and between 00:00 and
     07:00 WIB the UTC date is still yesterday."""
-    from reports._ledger import business_day
-    from reports.figures import DEFAULT_TZ
 
     if catalogue is not None:
         return _now(catalogue.tz).date()
@@ -100,11 +102,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from central.config import load_catalogue, load_central_config
-    from reports._ledger import LedgerError, read_period
-    from reports.figures import build_report
-    from reports.render import empty_notice, to_table, write_csv, write_png, write_xlsx
-
     if args.end and not args.start:
         return _fail("--to needs --from: antrian report --from 2026-11-01 --to 2026-11-30 ...")
     if args.start and args.end and args.end < args.start:

@@ -239,6 +239,7 @@ def write_csv(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
 def _fit(ws: Worksheet, header_row: int) -> None:
     """Each column as wide as its header and values (rows above the header, a title, may
     run over), and the header frozen while scrolling."""
+    # The `reports` extra: loaded only for the format asked for.
     from openpyxl.utils import get_column_letter
 
     widths: dict[int, int] = {}
@@ -253,6 +254,7 @@ def _fit(ws: Worksheet, header_row: int) -> None:
 
 
 def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
+    # The `reports` extra: loaded only for the format asked for.
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -303,12 +305,13 @@ def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
 
 def write_png(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     """Two charts: tickets issued per hour, and the wait distribution per agency."""
+    # The `reports` extra: loaded only for the format asked for.
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on a site server
     # Its INFO lines ("Using categorical units ...") are not for a hall manager.
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after the backend is chosen
 
     out_dir.mkdir(parents=True, exist_ok=True)
     hours_path = out_dir / _file(report, "hours", lang, "png")

@@ -17,7 +17,11 @@ from antrian.delivery import cached_config_version
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.session import next_session
 from antrian.watchdog import Heartbeat
+from edge.caller._gpio import GpioPanels
+from edge.caller._keyboard import STDIN_HELP, StdinKeyboard
+from edge.caller._wiring import build_node
 from edge.caller.config import CallerConfig, load_config
+from edge.caller.selftest import run_selftest
 from protocol import Topics
 from protocol import messages as m
 from protocol.topics import signin_id
@@ -74,13 +78,11 @@ def _selftest(args: argparse.Namespace) -> int:
     cfg = _load(args)
     if cfg is None:
         return 2
-    from edge.caller._gpio import GpioPanels
-    from edge.caller._keyboard import STDIN_HELP, StdinKeyboard
-    from edge.caller.selftest import run_selftest
 
     hardware = GpioPanels(cfg)
     screen = None
     if cfg.screen.mode != "none":
+        # pygame only with a screen: a caller with screen.mode none never loads it.
         from edge.caller._keyboard import KeyboardPins
         from edge.caller._pygame_screen import PygameScreen
 
@@ -116,7 +118,6 @@ def _run(args: argparse.Namespace) -> int:
     cfg = _load(args)
     if cfg is None:
         return 2
-    from edge.caller._wiring import build_node
 
     node = build_node(cfg)
     stop = threading.Event()
@@ -134,8 +135,6 @@ def _run(args: argparse.Namespace) -> int:
     log.info("caller %s serving %s", cfg.node_id, ", ".join(node.panels))
     factory = getattr(node.hardware, "pin_factory", None)
     if cfg.pins == "mock" and factory is not None:
-        from edge.caller._keyboard import STDIN_HELP, StdinKeyboard
-
         StdinKeyboard(cfg, factory).start()
         log.info("simulated pins: %s", STDIN_HELP)
     stop.wait()

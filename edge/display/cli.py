@@ -6,13 +6,21 @@ import argparse
 import logging
 import os
 import signal
+import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+
+import pygame
 
 from antrian import gctune
 from antrian.config import ConfigError, load_yaml, resolve
 from antrian.delivery import cached_config_version
 from antrian.watchdog import Heartbeat
+from edge.display.announcer import slug
+from edge.display.clips import VoiceBuildError, build_clip_set
+from edge.display.config import DisplayConfig
+from edge.display.node import DisplayNode
+from edge.display.selftest import run_selftest
 
 if TYPE_CHECKING:
     from edge.display.config import DisplayConfig
@@ -72,9 +80,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_display(args: argparse.Namespace) -> int:
-    from edge.display.config import DisplayConfig
-    from edge.display.node import DisplayNode
-
     try:
         cfg = load_yaml(args.config, DisplayConfig)
     except ConfigError as exc:
@@ -108,9 +113,6 @@ def run_display(args: argparse.Namespace) -> int:
 
 def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> int:
     """Test card and test call on this display's screen and speakers; no broker needed."""
-    import threading
-
-    from edge.display.selftest import run_selftest
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -127,10 +129,6 @@ def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> i
 
 
 def run_voice_build(args: argparse.Namespace) -> int:
-    from edge.display.announcer import slug
-    from edge.display.clips import VoiceBuildError, build_clip_set
-    from edge.display.config import DisplayConfig
-
     out: Path | None = args.out
     english: bool = args.english
     words: dict[str, str] = {slug(w): w for w in args.word}
@@ -181,7 +179,6 @@ class _FrameCapture:
         screen = self.node.screen
         if self.capture is None or frame.latest_call == self._last_call or screen is None:
             return
-        import pygame
 
         self._last_call = frame.latest_call
         calls = self.node.state.recent_calls

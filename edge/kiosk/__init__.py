@@ -13,9 +13,9 @@ __all__ = ["Kiosk", "KioskConfig", "build", "load_config"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy on purpose: python-escpos calls logging.basicConfig() when imported, which would
-    # pre-empt the CLI's own logging setup if `antrian --help` imported it.
     if name == "Kiosk":
+        # Lazy on purpose: python-escpos calls logging.basicConfig() when imported, which
+        # would pre-empt the CLI's own logging setup if `antrian --help` imported it.
         from edge.kiosk.node import Kiosk
 
         return Kiosk
@@ -25,6 +25,7 @@ def __getattr__(name: str) -> Any:
 def build(config: KioskConfig) -> tuple[Kiosk, object]:
     """The composition root: adapters chosen by config. Returns the kiosk and, when simulated,
     the MockFactory whose pins a keyboard or a test presses (None on a Pi)."""
+    # Lazy like Kiosk above: python-escpos configures logging when imported.
     from edge.kiosk._escpos import open_printer
     from edge.kiosk._gpio import GpioPanel, mock_factory
     from edge.kiosk.node import Kiosk

@@ -15,8 +15,10 @@ from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from edge.kiosk.config import PrinterSettings
+from edge.kiosk.escpos_decode import decode
 from edge.kiosk.hardware import PrinterStatus
 from edge.kiosk.layout import COLUMNS, SCALE, Cut, Element, Feed, Line, Qr, Rule
+from edge.kiosk.preview import render_png
 
 # DLE EOT n real-time status (Epson ESC/POS): 1 printer, 2 offline cause, 4 roll paper sensor.
 Q_PRINTER = DLE + EOT + b"\x01"
@@ -146,9 +148,6 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
         tmp.write_bytes(job)
         os.replace(tmp, self.spool_dir / f"{stem}.bin")  # type: ignore[operator]
         if self.spool_png:
-            from edge.kiosk.escpos_decode import decode
-            from edge.kiosk.preview import render_png
-
             render_png(decode(job)).save(self.spool_dir / f"{stem}.png")  # type: ignore[operator]
 
 

@@ -14,6 +14,13 @@ from zoneinfo import ZoneInfo
 from antrian import gctune
 from antrian.config import ConfigError
 from antrian.watchdog import Heartbeat
+from edge.kiosk import build
+from edge.kiosk._escpos import open_printer
+from edge.kiosk._gpio import GpioPanel, Keyboard, mock_factory
+from edge.kiosk.config import TIMEZONES, load_config
+from edge.kiosk.layout import TicketView, ticket_layout
+from edge.kiosk.preview import render_png
+from edge.kiosk.selftest import run_selftest
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +49,6 @@ def register(sub: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from edge.kiosk.config import load_config
-
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -57,10 +62,6 @@ def main(args: argparse.Namespace) -> int:
 
 
 def _preview(config: Any, args: argparse.Namespace) -> int:
-    from edge.kiosk.config import TIMEZONES
-    from edge.kiosk.layout import TicketView, ticket_layout
-    from edge.kiosk.preview import render_png
-
     button = config.button(args.queue) if args.queue else config.buttons[0]
     if button is None:
         print(f"no button for queue {args.queue!r} in {args.config}")
@@ -83,10 +84,6 @@ def _preview(config: Any, args: argparse.Namespace) -> int:
 
 def _selftest(config: Any, seconds: float | None) -> int:
     """Test page, LEDs, buzzer and buttons on the configured hardware; no broker needed."""
-    from edge.kiosk._escpos import open_printer
-    from edge.kiosk._gpio import GpioPanel, Keyboard, mock_factory
-    from edge.kiosk.selftest import run_selftest
-
     factory = mock_factory() if config.hardware == "simulated" else None
     printer = open_printer(config.printer)
     stop = threading.Event()
@@ -106,9 +103,6 @@ def _selftest(config: Any, seconds: float | None) -> int:
 
 
 def _run(config: Any) -> int:
-    from edge.kiosk import build
-    from edge.kiosk._gpio import Keyboard
-
     kiosk, factory = build(config)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
