@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: test test-slow lint typecheck unit bench demo mosquitto docs clean chaos
 
 # Every package is linted, formatted and type-checked with the one rule set in pyproject.toml.
-PACKAGES := protocol central antrian edge hall reports sim provision bench tests
+PACKAGES := protocol central antrian edge web hall reports sim provision bench tests
 
 # The venv is rebuilt whenever the pins or the project metadata change.
 $(STAMP): pyproject.toml requirements.lock

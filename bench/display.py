@@ -21,6 +21,7 @@ import pygame
 import yaml
 from gpiozero import Button
 
+from antrian.board_state import BoardState
 from antrian.mqtt import (
     BrokerSettings,
     Identity,
@@ -33,7 +34,6 @@ from antrian.mqtt import (
 from antrian.nodeproc import NodeProcess
 from bench.common import BenchContext, percentile, result
 from central.testing import CentralProcess, make_config
-from edge.display.board_state import BoardState
 from edge.display.clips import tone, write_wav
 from edge.display.config import DisplayConfig
 from edge.display.hall_board import HallBoard, HallView

@@ -20,12 +20,12 @@ from typing import Any
 
 import yaml
 
+from antrian.board_state import BoardState
 from antrian.config import load_yaml, resolve
 from antrian.devbroker import REPO_ROOT, DevBroker
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from antrian.nodeproc import NodeProcess
 from edge.caller.config import load_config as load_caller_config
-from edge.display.board_state import BoardState
 from edge.display.config import DisplayConfig
 from edge.display.node import DisplayNode
 from edge.kiosk.config import load_config as load_kiosk_config

@@ -4,11 +4,13 @@ certificates, supervisors' dashboard accounts."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
 from antrian.mqtt import BrokerSettings
+from web.accounts import AccountError, Accounts
 
 from .bundle import PASSWORD_FILE
 from .configs import ROLES, ConfigInvalid
@@ -220,9 +222,6 @@ def _ca(args: argparse.Namespace) -> int:
 
 
 def _supervisor(args: argparse.Namespace) -> int:
-    import getpass
-
-    from web.accounts import AccountError, Accounts
 
     if not (Path(args.configs) / args.site).is_dir():
         print(f"no site {args.site!r} under {args.configs}: check the name", file=sys.stderr)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.display.board_state import BoardState
+from antrian.board_state import BoardState
 from protocol import messages as m
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pygame
 
-from edge.display.board_state import BoardState
+from antrian.board_state import BoardState
 from edge.screen.counter_board import draw_offline_marker
 from edge.screen.text import TextPainter
 from edge.screen.theme import (

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from antrian import gctune
+from antrian.board_state import BoardState, Update
 from antrian.config import resolve
 from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
 from antrian.loopwatch import LoopWatch
@@ -22,7 +23,6 @@ from antrian.mqtt import Identity, MqttLink, now
 from antrian.session import next_session
 from edge.display.announcer import COMMON, Announcement, Announcer, Speech, phrase_words, slug
 from edge.display.audio import AudioUnavailable, PygameSpeaker, SilentSpeaker, Speaker
-from edge.display.board_state import BoardState, Update
 from edge.display.clips import VoiceBuildError, build_clip_set, default_words
 from edge.display.config import TIMEZONES, DisplayConfig
 from edge.display.hall_board import HallBoard, HallView

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pygame
 import pytest
 
-from edge.display.board_state import BoardState
+from antrian.board_state import BoardState
 from edge.display.hall_board import HallBoard, HallView, hall_layout
 from edge.screen.text import TextPainter
 from tests.display.display_messages import counter, event, hall, queue

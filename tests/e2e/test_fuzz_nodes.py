@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from antrian.board_state import Update
 from antrian.devbroker import DevBroker
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from central import Central, load_catalogue
@@ -28,7 +29,6 @@ from central.testing import make_config
 from edge.caller._wiring import build_node
 from edge.caller.config import load_config as load_caller
 from edge.caller.node import CallerNode
-from edge.display.board_state import Update
 from edge.display.config import DisplayConfig
 from edge.display.node import DisplayNode
 from edge.kiosk import Kiosk, build

@@ -1,4 +1,5 @@
-"""What a board shows, rebuilt from central's snapshot and kept current by its events.
+"""The hall as a board or dashboard shows it, rebuilt from central's snapshot and kept
+current by its events (the display and the web node both follow it).
 
 Pure and synchronous: the node feeds it decoded messages, it says what changed.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from edge.display.board_state import BoardState
+from antrian.board_state import BoardState
 from tests.display.display_messages import T0, counter, event, hall, queue
 
 
