@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -25,7 +26,7 @@ from central.hall import Hall, Outcome
 from central.ledger import Ledger
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode, decode_request, encode
 from protocol import messages as m
-from protocol.codec import Encoded
+from protocol.codec import STATUS_MAX_BYTES, Encoded, clip, request_id_of
 from protocol.refusals import refusal
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,20 @@ HALL_MIN_INTERVAL_S = 0.5  # consumers follow events; the snapshot is their resy
 HALL_MAX_AGE_S = 2.0
 COUNTERS_DELAY_S = 0.002  # after the events: long enough for paho to have written them
 CHECKPOINT_IDLE_S = 0.005  # a checkpoint of a few commits takes ~0.1 ms; gaps are longer
+REFUSAL_LOG_EVERY = 1000
+_NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")  # protocol.messages.Ident
 
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+class _Poisoned(Exception):
+    """Handling the message at `index` of a batch failed (a bug): see Central._process."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
 
 
 @dataclass
@@ -94,6 +105,7 @@ class Central:
         self._outstanding: dict[int, int] = {}  # message id -> seq, sent and not acked
         self._sent_upto = 0
         self._resend_after: int | None = None
+        self._refusals_logged: dict[tuple[str, str], int] = {}
         self.hall: Hall
         self.ledger: Ledger
         self.fleet: Fleet
@@ -287,10 +299,56 @@ class Central:
         return True
 
     def _process(self, items: list[tuple[str, str, bytes]]) -> None:
-        batch = _Batch()
         now = self.clock()
+        batch = _Batch()
         self._rollover(now, publish=True, batch=batch)
-        for kind, topic, payload in items:
+        day_closed = batch.day_closed
+        poisoned: list[tuple[str, str, bytes]] = []
+        while True:
+            try:
+                for index, (kind, topic, payload) in enumerate(items):
+                    self._handle(batch, kind, topic, payload, now, index)
+                break
+            except _Poisoned as p:
+                # No input may stop central (issue 13): this one message failed half-way, so
+                # the hall and fleet in memory may be half-changed. Nothing of this batch is
+                # committed yet: rebuild both from the ledger and apply the batch again
+                # without it. Its sender gets a refusal; the others get their replies.
+                poisoned.append(items[p.index])
+                items = items[: p.index] + items[p.index + 1 :]
+                self.hall = self.ledger.load(self.catalogue, self.hall.day)
+                self.fleet = Fleet(self.ledger.nodes(), self.ledger.removed_nodes())
+                batch = _Batch(day_closed=day_closed, republish=day_closed is not None)
+        for kind, topic, payload in poisoned:
+            if kind == "request":
+                self._refuse(
+                    batch,
+                    self.topics.node_of(topic),
+                    request_id_of(payload) or "",
+                    "invalid_request",
+                    "central could not apply this request (a bug, logged); do not send it again",
+                )
+        if batch.applied or batch.fleet or batch.fleet_removed:
+            self.ledger.commit(
+                batch.applied,
+                self.hall.day,
+                self.hall.seq,
+                batch.fleet,
+                batch.encoded,
+                batch.fleet_removed,
+            )
+        try:
+            self._publish(batch)
+        except Exception:
+            # Committed already: the ledger is right. Events go again from the marker.
+            self.errors["internal_error"] += 1
+            log.exception("publishing a committed batch failed; its events go again")
+            self._resend_from_marker()
+
+    def _handle(
+        self, batch: _Batch, kind: str, topic: str, payload: bytes, now: datetime, index: int
+    ) -> None:
+        try:
             if kind == "request":
                 self._handle_request(batch, topic, payload, now)
             elif kind == "status":
@@ -303,28 +361,53 @@ class Central:
                 batch.republish = True
                 self._confirm_published()
                 self._resend_from_marker()
-        if batch.applied or batch.fleet or batch.fleet_removed:
-            self.ledger.commit(
-                batch.applied,
-                self.hall.day,
-                self.hall.seq,
-                batch.fleet,
-                batch.encoded,
-                batch.fleet_removed,
+        except sqlite3.Error:
+            raise  # the ledger, not the message: stop, and let a restart rebuild
+        except Exception as exc:
+            self.errors["internal_error"] += 1
+            log.exception(
+                "central failed on a %s on %s (%d bytes); refused, and serving on",
+                kind,
+                clip(topic, 120),
+                len(payload),
             )
-        self._publish(batch)
+            raise _Poisoned(index) from exc
 
     def _refuse(
         self, batch: _Batch, node: str, request_id: str, code: m.RefusalCode, detail: str
     ) -> None:
         self.errors[code] += 1
-        log.warning("refused request %r from %s: %s: %s", request_id, node, code, detail)
+        self._log_refusal(node, code, request_id, detail)
         batch.replies.append(
             (node, m.Reply(request_id=request_id, ok=False, refusal=refusal(code, detail)))
         )
 
+    def _log_refusal(self, node: str, code: str, request_id: str, detail: str) -> None:
+        """The first refusal per node and code at WARNING, then every REFUSAL_LOG_EVERY-th:
+        a device sending garbage in a loop must not fill the journal."""
+        key = (node, code)
+        n = self._refusals_logged.get(key, 0) + 1
+        if len(self._refusals_logged) < 10_000 or key in self._refusals_logged:
+            self._refusals_logged[key] = n
+        if n == 1 or n % REFUSAL_LOG_EVERY == 0:
+            more = f" ({n} so far)" if n > 1 else ""
+            log.warning(
+                "refused request %r from %s: %s: %s%s",
+                clip(request_id, 64),
+                node,
+                code,
+                detail,
+                more,
+            )
+
     def _handle_request(self, batch: _Batch, topic: str, payload: bytes, now: datetime) -> None:
         node = self.topics.node_of(topic)
+        if not _NODE_ID.match(node):
+            # No reply: its topic would carry the bad id. The broker's ACL keeps devices
+            # to their own request/{id}; this is a tool or a misconfigured broker.
+            self.errors["invalid_topic"] += 1
+            log.warning("request on %s ignored: not a valid node id", clip(topic, 120))
+            return
         try:
             req = decode_request(payload)
         except ProtocolError as exc:
@@ -355,6 +438,16 @@ class Central:
                 req.request_id,
                 "stale_request",
                 f"sent {req.sent_at.isoformat()}, older than {max_age}s",
+            )
+            return
+        if max_age and req.sent_at > now + timedelta(seconds=max_age):
+            self._refuse(
+                batch,
+                node,
+                req.request_id,
+                "invalid_request",
+                f"sent_at {req.sent_at.isoformat()} is more than {max_age}s ahead of central's "
+                "clock; check the device's time (NTP)",
             )
             return
         voidable = lease = None
@@ -391,10 +484,10 @@ class Central:
                 log.info("%s removed from the fleet (its status was cleared)", node)
             return
         try:
-            status = decode(m.NodeStatus, payload)
+            status = decode(m.NodeStatus, payload, STATUS_MAX_BYTES)
         except ProtocolError as exc:
             self.errors["invalid_status"] += 1
-            log.warning("malformed status on %s ignored: %s", topic, exc.detail)
+            log.warning("malformed status on %s ignored: %s", clip(topic, 120), exc.detail)
             return
         if status.node_id == CENTRAL_ID:
             return

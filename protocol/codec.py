@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, TypeVar
+import re
+from typing import TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -45,48 +45,91 @@ class Encoded:
         return data
 
 
-def _load(payload: bytes) -> dict[str, Any]:
-    try:
-        data = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProtocolError("invalid_request", f"payload is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("invalid_request", "payload must be a JSON object")
-    version = data.get("v", m.SCHEMA_VERSION)
-    if version != m.SCHEMA_VERSION:
+# Bounds checked before parsing (issue 13: one message of JSON nested 5,000 deep, or an
+# integer of 5,000 digits, stopped central). pydantic's JSON parser (jiter) then refuses
+# deeper nesting and out-of-range numbers with an error instead of raising, and strict
+# mode refuses coercions the documentation does not allow ("yes" or 1 for a boolean, "4"
+# for an integer, a number for a time).
+REQUEST_MAX_BYTES = 4096  # a ReplayTicket, the largest request, is about 600 bytes
+STATUS_MAX_BYTES = 8192  # a NodeStatus with its faults and a 500-character detail
+MESSAGE_MAX_BYTES = 256 * 1024  # snapshots and configs: the broker's own limit
+DETAIL_MAX = 300  # what a refusal quotes of the bad input, at most
+_REQUEST_ID = re.compile(rb'"request_id"\s*:\s*"([A-Za-z0-9_.:-]{8,64})"')
+_VERSION = re.compile(rb'^\s*\{\s*"v"\s*:\s*("?[^,}]{0,20})')
+
+
+def clip(text: str, limit: int = DETAIL_MAX) -> str:
+    """Text quoted from a message, short enough for a refusal and a log line."""
+    return text if len(text) <= limit else f"{text[: limit - 15]}... ({len(text)} chars)"
+
+
+def request_id_of(payload: bytes) -> str | None:
+    """The request id of a refused payload, found without parsing it (it may not parse)."""
+    found = _REQUEST_ID.search(payload[:REQUEST_MAX_BYTES])
+    return found.group(1).decode() if found else None
+
+
+def _check_bounds(payload: bytes, max_bytes: int) -> None:
+    if len(payload) > max_bytes:
         raise ProtocolError(
-            "unsupported_version",
-            f"schema version {version!r} is not supported (this node speaks "
-            f"v{m.SCHEMA_VERSION}); update the sender or this node",
-            _request_id(data),
+            "invalid_request",
+            f"payload of {len(payload)} bytes is over the limit of {max_bytes}",
+            request_id_of(payload),
         )
-    return data
-
-
-def _request_id(data: dict[str, Any]) -> str | None:
-    rid = data.get("request_id")
-    return rid if isinstance(rid, str) and 0 < len(rid) <= 64 else None
+    if payload[:3] == b"\xef\xbb\xbf" or payload[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ProtocolError(
+            "invalid_request",
+            "payload is not JSON: it starts with a byte order mark; send UTF-8 JSON without one",
+        )
 
 
 def _explain(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "message"
-        parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+        where = ".".join(clip(str(p), 40) for p in err["loc"]) or "message"
+        parts.append(f"{where}: {clip(err['msg'], 120)}")
+    return clip("; ".join(parts))
 
 
-def decode_request(payload: bytes) -> m.Request:
-    data = _load(payload)
+def _refuse(exc: ValidationError, payload: bytes) -> ProtocolError:
+    found = _VERSION.match(payload)
+    if found and found.group(1).strip() != b"1":
+        version = clip(found.group(1).decode(errors="replace").strip(), 20)
+        return ProtocolError(
+            "unsupported_version",
+            f"schema version {version} is not supported (this node speaks "
+            f"v{m.SCHEMA_VERSION}); update the sender or this node",
+            request_id_of(payload),
+        )
+    for err in exc.errors():
+        if err["loc"] and err["loc"][-1] == "v" and len(err["loc"]) <= 2:
+            found = _VERSION.match(payload)
+            version = clip(found.group(1).decode(errors="replace"), 20) if found else "?"
+            return ProtocolError(
+                "unsupported_version",
+                f"schema version {version} is not supported (this node speaks "
+                f"v{m.SCHEMA_VERSION}); update the sender or this node",
+                request_id_of(payload),
+            )
+        if err["type"] == "json_invalid":
+            return ProtocolError("invalid_request", f"payload is not JSON: {clip(err['msg'], 120)}")
+    first = exc.errors()[0] if exc.errors() else None
+    if first is not None and not first["loc"] and first["type"] in ("model_type", "dict_type"):
+        return ProtocolError("invalid_request", "payload must be a JSON object")
+    return ProtocolError("invalid_request", _explain(exc), request_id_of(payload))
+
+
+def decode_request(payload: bytes, max_bytes: int = REQUEST_MAX_BYTES) -> m.Request:
+    _check_bounds(payload, max_bytes)
     try:
-        return _REQUEST.validate_python(data)
+        return _REQUEST.validate_json(payload, strict=True)
     except ValidationError as exc:
-        raise ProtocolError("invalid_request", _explain(exc), _request_id(data)) from None
+        raise _refuse(exc, payload) from None
 
 
-def decode(model: type[T], payload: bytes) -> T:
-    data = _load(payload)
+def decode(model: type[T], payload: bytes, max_bytes: int = MESSAGE_MAX_BYTES) -> T:
+    _check_bounds(payload, max_bytes)
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(payload, strict=True)
     except ValidationError as exc:
-        raise ProtocolError("invalid_request", _explain(exc), _request_id(data)) from None
+        raise _refuse(exc, payload) from None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 1
 
@@ -15,6 +16,27 @@ Ident = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[a-z0-9][a-
 RequestId = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Label = Annotated[str, Field(min_length=1, max_length=12)]
 Text = Annotated[str, Field(max_length=500)]
+
+_ISO_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$"
+)
+
+
+def _iso_time_only(value: Any) -> Any:
+    """On the wire a time is an ISO 8601 string with its offset; pydantic also takes epoch
+    seconds, even as a string ("1767600000"), which the documentation does not allow."""
+    if isinstance(value, str):
+        if not _ISO_TIME.match(value):
+            raise ValueError(
+                "must be an ISO 8601 time with its timezone offset, e.g. 2026-01-05T08:00:00+07:00"
+            )
+        # Parsed here: strict mode takes no string for a datetime after a before-validator.
+        return datetime.fromisoformat(value)
+    return value
+
+
+# Every time in a message: ISO 8601 with an offset, nothing else (see _iso_time_only).
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_time_only)]
 
 Role = Literal["central", "kiosk", "caller", "display", "tool"]
 TicketStatus = Literal[
@@ -71,7 +93,7 @@ class RequestBase(Message):
         "it at most once and answers duplicates with the stored reply."
     )
     node_id: Ident = Field(description="Sender; the reply goes to reply/{node_id}.")
-    sent_at: AwareDatetime
+    sent_at: Instant
 
 
 class IssueTicket(RequestBase):
@@ -249,7 +271,7 @@ class OfflineTicket(Message):
     business_day: date
     lease_id: Ident
     priority: bool = False
-    issued_at: AwareDatetime
+    issued_at: Instant
     origin_request_id: RequestId | None = Field(
         default=None,
         description="The issue_ticket request that timed out before this offline ticket was "
@@ -309,7 +331,7 @@ class TicketInfo(Message):
     business_day: date
     priority: bool
     status: TicketStatus
-    issued_at: AwareDatetime
+    issued_at: Instant
     offline: bool = Field(description="Issued by a kiosk from its lease while central was away.")
     people_ahead: int = Field(ge=0)
     estimated_wait_min: int | None = None
@@ -377,7 +399,7 @@ class Event(Message):
 
     type: Literal["event"] = "event"
     seq: int = Field(ge=1)
-    at: AwareDatetime
+    at: Instant
     kind: EventKind
     business_day: date
     ticket: TicketInfo | None = None
@@ -408,7 +430,7 @@ class CounterSnapshot(Message):
     officer: Ident | None
     ticket: TicketInfo | None
     queues: list[Ident]
-    since: AwareDatetime | None = None
+    since: Instant | None = None
 
 
 class QueueSnapshot(Message):
@@ -421,7 +443,7 @@ class QueueSnapshot(Message):
     priority_waiting: int = Field(ge=0)
     issued_today: int = Field(ge=0)
     estimated_wait_min: int | None = None
-    oldest_waiting_at: AwareDatetime | None = Field(
+    oldest_waiting_at: Instant | None = Field(
         default=None, description="Issue time of the longest-waiting ticket; None: nobody waits."
     )
     closed_early: bool = Field(default=False, description="A supervisor closed it for today.")
@@ -436,7 +458,7 @@ class HallSnapshot(Message):
 
     type: Literal["hall_snapshot"] = "hall_snapshot"
     seq: int = Field(ge=0)
-    at: AwareDatetime
+    at: Instant
     business_day: date
     hall_name: Text
     open: bool
@@ -462,7 +484,7 @@ class NodeStatus(Message):
         description="Increments at every start, kept on disk; a will from an "
         "older session than the last birth is stale.",
     )
-    at: AwareDatetime
+    at: Instant
     software: Text = ""
     config_version: int | None = None
     faults: list[Text] = Field(default_factory=list, description="e.g. paper_out, cover_open")
@@ -473,7 +495,7 @@ class FleetEntry(Message):
     node_id: Ident
     role: Role
     online: bool
-    since: AwareDatetime
+    since: Instant
     session: int
     faults: list[Text] = Field(default_factory=list)
     last_error: Text | None = None
@@ -484,7 +506,7 @@ class FleetSnapshot(Message):
     """Retained by central: every node it has heard of, for technicians."""
 
     type: Literal["fleet_snapshot"] = "fleet_snapshot"
-    at: AwareDatetime
+    at: Instant
     nodes: list[FleetEntry]
     errors_total: int = Field(ge=0, description="Malformed or refused messages since start.")
 
@@ -500,7 +522,7 @@ class DeviceConfig(Message):
     role: Role
     version: int = Field(ge=1, description="Increases whenever the config changes.")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="Of the canonical JSON config.")
-    issued_at: AwareDatetime
+    issued_at: Instant
     config: dict[str, Any] = Field(
         description="Validated by the node with its own config model; an invalid one is "
         "rejected and the last good one keeps running."

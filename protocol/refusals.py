@@ -72,8 +72,15 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
+TEXT_MAX = 500  # protocol.messages.Text
+
+
 def refusal(code: m.RefusalCode, detail: str | None = None) -> m.Refusal:
+    """Always buildable: a detail that quotes a long input is cut to fit (issue 13)."""
     text_id, text_en = TEXTS[code]
     if detail:
+        room = TEXT_MAX - len(text_en) - 3
+        if len(detail) > room:
+            detail = f"{detail[: room - 3]}..."
         text_en = f"{text_en} ({detail})"
     return m.Refusal(code=code, text_id=text_id, text_en=text_en)
