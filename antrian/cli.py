@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "caller": ("edge.caller.cli", "run an officers' caller for one or more counters"),
     "display": ("edge.display.cli", "run a hall board or a counter board with voice calls"),
     "voice": ("edge.display.cli", "voice clip sets: build the default set with espeak-ng"),
+    "web": ("web.cli", "serve ticket pages, the public hall page and the supervisors' dashboard"),
     "provision": ("provision.cli", "device configs, credentials, ACLs and certificates"),
     "report": ("reports.cli", "reports for hall managers from central's ledger"),
     "demo": ("hall.cli", "run a whole simulated hall on this machine (make demo)"),

@@ -9,6 +9,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import sys
 import threading
 import time
@@ -30,6 +31,7 @@ from edge.display.config import DisplayConfig
 from edge.display.node import DisplayNode, Frame
 from edge.kiosk.escpos_decode import decode_text
 from hall.site import HallSite, RuntimeSite, load_yaml_raw
+from web.config import WebConfig
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +191,11 @@ class Demo:
         try:
             with DevBroker() as broker:
                 site = HallSite(self.site_folder).materialize(
-                    self.run_dir, broker.port, window=self.window, always_open=True
+                    self.run_dir,
+                    broker.port,
+                    window=self.window,
+                    always_open=True,
+                    web_port=_free_port(),
                 )
                 try:
                     return self._run(site, headless, stop, started, audio_raw)
@@ -215,6 +221,11 @@ class Demo:
         central = NodeProcess("central", site.central).start()
         started.append(central.stop)
         self.out(f"broker on 127.0.0.1:{site.port}; central log: {central.log_path}")
+        for web_config in site.webs:
+            web = NodeProcess("web", web_config).start()
+            started.append(web.stop)
+            port = load_yaml(web_config, WebConfig).listen_port
+            self.out(f"web: the hall page at http://127.0.0.1:{port}/ (log: {web.log_path})")
         keys = KeyMap()
         spools = []
         unkeyed = 0
@@ -331,6 +342,12 @@ class Demo:
             self.out(f"calls were written to {audio_raw.with_suffix('.wav')}")
         self.out(f"{watcher.count} tickets printed; stopping the hall")
         return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _stdin_keys(keys: KeyMap, stop: threading.Event) -> None:

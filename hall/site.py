@@ -25,6 +25,7 @@ class RuntimeSite:
     kiosks: list[Path] = field(default_factory=list)
     callers: list[Path] = field(default_factory=list)
     displays: list[Path] = field(default_factory=list)
+    webs: list[Path] = field(default_factory=list)
 
     def state_dir(self, node_id: str) -> Path:
         return self.run_dir / "state" / node_id
@@ -76,6 +77,7 @@ class HallSite:
         displays: list[str] | None = None,
         window: tuple[int, int] = (1280, 720),
         always_open: bool = False,
+        web_port: int = 0,
     ) -> RuntimeSite:
         """Write runnable copies of the site's configs under run_dir/configs. `kiosks` etc.
         pick devices by node id (default: all of that role); `always_open` opens the hall
@@ -135,4 +137,12 @@ class HallSite:
             voice["quiet_hours"] = []  # the demo speaks whenever it runs
             raw["voice"] = voice
             site.displays.append(write(raw))
+        for _src, raw in self.devices("web"):
+            # A free port picked by the caller: 8080 may be taken on a developer's machine.
+            raw["listen_port"] = web_port
+            raw["listen_host"] = "127.0.0.1"
+            raw["trusted_proxy"] = False
+            if web_port:
+                raw["public_url"] = f"http://127.0.0.1:{web_port}"
+            site.webs.append(write(raw))
         return site

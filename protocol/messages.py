@@ -38,7 +38,7 @@ def _iso_time_only(value: Any) -> Any:
 # Every time in a message: ISO 8601 with an offset, nothing else (see _iso_time_only).
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_time_only)]
 
-Role = Literal["central", "kiosk", "caller", "display", "tool"]
+Role = Literal["central", "kiosk", "caller", "display", "web", "tool"]
 TicketStatus = Literal[
     "waiting",  # in a queue
     "called",  # called to a counter, citizen not yet at the desk

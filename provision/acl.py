@@ -46,6 +46,17 @@ def rules(site: str, entry: AclEntry) -> list[tuple[str, str]]:
         ]
     if entry.role == "display":
         return [*own, ("read", t.events), ("read", t.hall), ("read", t.counter("+"))]
+    if entry.role == "web":
+        # Follows the hall like a display and asks central like any node (ticket lookups,
+        # survey answers, supervisors' actions, each authorized by central for its role).
+        return [
+            *own,
+            ("write", t.request(me)),
+            ("read", t.reply(me)),
+            ("read", t.events),
+            ("read", t.hall),
+            ("read", t.counter("+")),
+        ]
     raise ValueError(f"no ACL rules for role {entry.role!r}")
 
 

@@ -20,6 +20,13 @@ CONFIG_FILE = "config.yaml"
 CATALOGUE_FILE = "catalogue.yaml"
 
 
+def install_dir(site: SiteConfigs, device: Device) -> PurePosixPath:
+    """Where the bundle is unpacked. The web node runs on the site server beside central,
+    so its files get a folder of their own (central's are in install_dir itself)."""
+    root = PurePosixPath(site.site_file().provision.install_dir)
+    return root / "web" if device.role == "web" else root
+
+
 def delivered_config(site: SiteConfigs, device: Device) -> dict[str, Any]:
     """The device's validated config with the identity and transport provisioning owns.
 
@@ -33,7 +40,7 @@ def _delivered(site: SiteConfigs, device: Device) -> tuple[dict[str, Any], Path 
     """delivered_config, and for central the catalogue file its bundle carries."""
     site_file = site.site_file()
     settings = site_file.provision
-    install = PurePosixPath(settings.install_dir)
+    install = install_dir(site, device)
     cfg, merged = site.validate(device)
     data: dict[str, Any] = cfg.model_dump(mode="json", exclude_none=True)
     broker = dict(data.get("broker", {}))
@@ -75,7 +82,7 @@ def bundle_files(
     header = (
         f"# {device.node_id} ({device.role}) at site {site.site_id}: written by "
         "`antrian provision add`.\n# Install under "
-        f"{site.site_file().provision.install_dir}/ (see docs/deploy.md).\n"
+        f"{install_dir(site, device)}/ (see docs/deploy.md).\n"
     )
     files = {
         CONFIG_FILE: (header + yaml.safe_dump(data, sort_keys=False)).encode(),

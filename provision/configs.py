@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from antrian.catalogue import Catalogue
 
-Role = Literal["central", "kiosk", "caller", "display"]
+Role = Literal["central", "kiosk", "caller", "display", "web"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 # The same models the nodes load their files with, imported lazily so that a check of a site
@@ -31,6 +31,7 @@ ROLE_MODELS: dict[Role, str] = {
     "kiosk": "edge.kiosk.config:KioskConfig",
     "caller": "edge.caller.config:CallerConfig",
     "display": "edge.display.config:DisplayConfig",
+    "web": "web.config:WebConfig",
 }
 
 SPECIAL_FILES = {"site.yaml", "catalogue.yaml"}
@@ -242,7 +243,7 @@ class SiteConfigs:
                         path,
                         "",
                         "cannot tell which role this device has",
-                        "name it central.yaml or <role>-<name>.yaml (role: "
+                        "name it central.yaml, web.yaml or <role>-<name>.yaml (role: "
                         f"{', '.join(ROLES)}), or move it to devices/<role>/",
                     )
                 )
@@ -519,8 +520,9 @@ def _merge_devices(problems: list[Problem]) -> list[Problem]:
 
 
 def _role_from_name(stem: str) -> Role | None:
-    if stem == "central":
-        return "central"
+    # One central and (usually) one web node per site: central.yaml, web.yaml.
+    if stem in ("central", "web"):
+        return stem  # type: ignore[return-value]
     for role in ROLES:
         if stem.startswith(role + "-"):
             return role

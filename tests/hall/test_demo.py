@@ -39,3 +39,8 @@ def test_headless_demo_prints_shows_and_speaks(tmp_path: Path) -> None:
     assert max(frames) > 0 and len(set(frames)) > 100
     assert "2 tickets printed" in text
     assert "--- call: A001 -> Loket 1" in text  # calls show in the terminal too
+    # The web node ran beside the hall, at the address the demo printed.
+    assert "web: the hall page at http://127.0.0.1:" in text
+    web_log = (run_dir / "configs" / "web.log").read_text()
+    printed = text.split("web: the hall page at ", 1)[1].split()[0]
+    assert f"web: serving {printed}" in web_log, web_log

@@ -13,7 +13,7 @@ from provision.testing import SITE, SecureSite, copy_site, start_secure_broker
 
 @pytest.fixture(scope="module")
 def secure_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureSite]:
-    """mpp-jambi with central, two kiosks, a caller and a display provisioned."""
+    """mpp-jambi with central, two kiosks, a caller, a display and the web node provisioned."""
     root = tmp_path_factory.mktemp("site")
     prov = Provisioner(SITE, copy_site(root), root / "secrets")
     prov.create_ca()
@@ -24,6 +24,7 @@ def secure_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureSite
         ("kiosk", "kiosk-lantai-2"),
         ("caller", "caller-loket-9"),
         ("display", "display-hall"),
+        ("web", "web"),
     ]:
         site.add(role, node, root)
     site.broker, site.tls_port = start_secure_broker(prov)

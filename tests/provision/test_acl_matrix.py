@@ -24,6 +24,7 @@ NODES = {
     "kiosk": "kiosk-lobby",
     "caller": "caller-loket-9",
     "display": "display-hall",
+    "web": "web",
 }
 
 
@@ -56,6 +57,7 @@ CAN_PUBLISH = {
     "kiosk": {"request/self", "status/self"},
     "caller": {"request/self", "status/self", "request/signin", "status/signin"},
     "display": {"status/self"},  # only its own birth; everything else it only reads
+    "web": {"request/self", "status/self"},  # asks central like a node, follows like a display
 }
 CAN_READ = {
     "central": ALL,
@@ -69,6 +71,15 @@ CAN_READ = {
         "config/self",
     },
     "display": {
+        "events",
+        "state/hall",
+        "state/counter/own",
+        "state/counter/other",
+        "status/central",
+        "config/self",
+    },
+    "web": {
+        "reply/self",
         "events",
         "state/hall",
         "state/counter/own",

@@ -22,6 +22,7 @@ ROLE_CLI = {
     "kiosk": "edge.kiosk.cli",
     "caller": "edge.caller.cli",
     "display": "edge.display.cli",
+    "web": "web.cli",
 }
 
 
@@ -107,8 +108,9 @@ def test_systemd_unit(role: str) -> None:
     assert argv[0] == "/opt/antrian/.venv/bin/antrian"
     args = parse_command(argv[1:])
     assert args.command == role
-    # The unit reads the config a bundle installs.
-    assert str(args.config) == "/etc/antrian/config.yaml"
+    # The unit reads the config a bundle installs (the web node's beside central's).
+    folder = "/etc/antrian/web" if role == "web" else "/etc/antrian"
+    assert str(args.config) == f"{folder}/config.yaml"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 

@@ -1,0 +1,196 @@
+"""The web node's routes (Starlette): the public hall page, live updates, health.
+
+Pages are rendered on the server and refresh themselves without JavaScript; with it, a
+server-sent event stream replaces the page's main part whenever the hall changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from antrian.catalogue import TIMEZONES
+from web import dashboard
+from web.node import WebNode
+from web.texts import Lang, lang_of, t
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+KEEPALIVE_S = 15.0  # an SSE comment this often keeps proxies from closing an idle stream
+
+
+@dataclass
+class Site:
+    """What the routes share: the node, the templates, the config."""
+
+    node: WebNode
+    env: Environment
+
+    @property
+    def config(self) -> Any:
+        return self.node.config
+
+    def render(self, name: str, lang: Lang, **kw: Any) -> str:
+        return self.env.get_template(name).render(
+            lang=lang, t=lambda key, **a: t(key, lang, **a), cfg=self.config, **kw
+        )
+
+    def page(self, name: str, request: Request, status: int = 200, **kw: Any) -> HTMLResponse:
+        lang = lang_of(request.query_params.get("lang"))
+        kw.setdefault("hall_name", self.config.hall_name or self.node.state.hall_name)
+        html = self.render(name, lang, away=self.node.away(), path=request.url.path, **kw)
+        return HTMLResponse(html, status_code=status)
+
+
+def hall_view(node: WebNode, lang: Lang) -> dict[str, Any]:
+    """The public hall: per agency and service the waiting count and the estimate, the
+    latest calls. Nothing personal: no officer, no ticket's history."""
+    s = node.state
+    tz = ZoneInfo(TIMEZONES[node.config.timezone])
+    agencies: dict[str, list[dict[str, Any]]] = {}
+    for q in s.queues.values():
+        if not q.open:
+            wait = t("closed", lang)
+        elif q.estimated_wait_min is None:
+            wait = t("unknown", lang)
+        elif q.estimated_wait_min <= 0:
+            wait = t("soon", lang)
+        else:
+            wait = t("minutes", lang, n=q.estimated_wait_min)
+        agencies.setdefault(q.agency, []).append(
+            {"name": q.name, "prefix": q.prefix, "waiting": q.waiting, "wait": wait, "open": q.open}
+        )
+    calls = [
+        {
+            "label": ev.ticket.label if ev.ticket else "?",
+            "counter": ev.counter_name or ev.counter or "",
+            "at": ev.at.astimezone(tz).strftime("%H:%M"),
+        }
+        for ev in s.recent_calls[:6]
+    ]
+    return {
+        "hall_name": node.config.hall_name or s.hall_name,
+        "synced": s.seq is not None,
+        "agencies": sorted(agencies.items()),
+        "calls": calls,
+    }
+
+
+class HallFragments:
+    """The hall page's main part, rendered once per change and language and shared by
+    every live client (1,000 phones must not mean 1,000 renders per call)."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._cache: dict[Lang, tuple[int, bytes]] = {}
+
+    def event(self, lang: Lang) -> bytes:
+        node = self.site.node
+        hit = self._cache.get(lang)
+        if hit is not None and hit[0] == node.version:
+            return hit[1]
+        html = self.site.render("_hall_main.html", lang, away=node.away(), **hall_view(node, lang))
+        data = f"event: update\ndata: {json.dumps({'html': html, 'v': node.version})}\n\n"
+        body = data.encode()
+        self._cache[lang] = (node.version, body)
+        return body
+
+
+async def sse(first: bytes | None, wake: asyncio.Event, render: Any) -> AsyncIterator[bytes]:
+    """Send `first`, then render() each time `wake` is set, with keep-alive comments."""
+    yield b"retry: 2000\n\n"
+    if first:
+        yield first
+    while True:
+        try:
+            await asyncio.wait_for(wake.wait(), KEEPALIVE_S)
+        except TimeoutError:
+            yield b": ping\n\n"
+            continue
+        wake.clear()
+        body = render()
+        if body:
+            yield body
+
+
+def build_app(node: WebNode, start_node: bool = True) -> Starlette:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    site = Site(node, env)
+    fragments = HallFragments(site)
+
+    async def hall(request: Request) -> Response:
+        lang = lang_of(request.query_params.get("lang"))
+        return site.page("hall.html", request, **hall_view(node, lang))
+
+    async def hall_live(request: Request) -> Response:
+        if len(node.changed) >= node.config.max_live_clients:
+            return Response("too many live clients", status_code=503)
+        lang = lang_of(request.query_params.get("lang"))
+
+        async def stream() -> AsyncIterator[bytes]:
+            with node.changed.listen() as wake:
+                async for chunk in sse(fragments.event(lang), wake, lambda: fragments.event(lang)):
+                    yield chunk
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=NO_BUFFER)
+
+    async def health(request: Request) -> Response:
+        away = node.away()
+        return JSONResponse(
+            {
+                "ok": away is None,
+                "broker": node.broker_online,
+                "central": node.central_online,
+                "seq": node.state.seq,
+                "live_clients": len(node.changed),
+            },
+            status_code=200,
+        )
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return site.page("not_found.html", request, status=404)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if start_node:
+            node.start()
+        try:
+            yield
+        finally:
+            if start_node:
+                await node.stop()
+
+    routes: list[BaseRoute] = [
+        Route("/", hall),
+        Route("/live/hall", hall_live),
+        Route("/healthz", health),
+        *dashboard.routes(site),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
+    app.state.site = site
+    return app
+
+
+# Proxies (nginx) buffer responses by default; a live stream must pass at once.
+NO_BUFFER = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
