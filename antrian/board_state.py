@@ -214,7 +214,15 @@ class BoardState:
                 for c in self.counters.values()
             ),
             tuple(
-                (q.queue, q.waiting, q.priority_waiting, q.open, q.estimated_wait_min)
+                (
+                    q.queue,
+                    q.waiting,
+                    q.priority_waiting,
+                    q.open,
+                    q.estimated_wait_min,
+                    q.estimated_wait_low_min,
+                    q.estimated_wait_high_min,
+                )
                 for q in self.queues.values()
             ),
             tuple(e.seq for e in self.recent_calls),

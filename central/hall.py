@@ -256,6 +256,7 @@ class Hall:
         assert q is not None
         counter = self.cat.counter(t.counter) if t.counter else None
         ahead = self.waiting[t.queue].ahead_of(t) if t.status == "waiting" else 0
+        wait = self.estimate_wait(t.queue, ahead) if t.status == "waiting" else None
         return m.TicketInfo(
             ticket_id=t.id,
             label=t.label,
@@ -269,9 +270,9 @@ class Hall:
             issued_at=t.issued_at,
             offline=t.offline,
             people_ahead=ahead,
-            estimated_wait_min=self.estimate_wait_min(t.queue, ahead)
-            if t.status == "waiting"
-            else None,
+            estimated_wait_min=wait.minutes if wait else None,
+            estimated_wait_low_min=wait.low_min if wait else None,
+            estimated_wait_high_min=wait.high_min if wait else None,
             counter=t.counter,
             counter_name=counter.name if counter else None,
             officer=t.officer,
@@ -316,6 +317,7 @@ class Hall:
         for q in self.cat.queues:
             w = self.waiting[q.id]
             quota = self.quota(q)
+            wait = self.estimate_wait(q.id, len(w))
             queues.append(
                 m.QueueSnapshot(
                     queue=q.id,
@@ -326,7 +328,9 @@ class Hall:
                     waiting=len(w),
                     priority_waiting=len(w.priority),
                     issued_today=self.issued_today[q.id],
-                    estimated_wait_min=self.estimate_wait_min(q.id, len(w)),
+                    estimated_wait_min=wait.minutes,
+                    estimated_wait_low_min=wait.low_min,
+                    estimated_wait_high_min=wait.high_min,
                     oldest_waiting_at=min(
                         (lane[0][0] for lane in (w.priority, w.normal) if lane), default=None
                     ),

@@ -596,7 +596,9 @@ class Simulation:
             self.real_s = time.monotonic() - t0
         assert self.clock is not None
         self.summary = summarize(self, catalogue)
-        write_simtime_ledger(self.ledger_path, self.simtime_ledger_path, self.clock, day.day)
+        self.summary["estimates"] = write_simtime_ledger(
+            self.ledger_path, self.simtime_ledger_path, self.clock, day.day, catalogue
+        )
         (run_dir / "summary.json").write_text(
             json.dumps(self.summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -983,20 +985,42 @@ def summary_table(summary: dict[str, Any]) -> str:
 # ----------------------------------------------------------------------------- sim-time ledger
 
 
-def write_simtime_ledger(src: Path, dst: Path, clock: SimClock, day: date) -> None:
+def write_simtime_ledger(
+    src: Path, dst: Path, clock: SimClock, day: date, catalogue: Catalogue
+) -> dict[str, Any]:
     """A copy of central's ledger with ticket and event times in simulated time, for
-    `antrian report --ledger`. Central's own ledger is only read."""
+    `antrian report --ledger`, its tickets' estimates in simulated minutes (central, on
+    the real clock, printed real ones: sim.estimates replays the day in simulated time).
+    Returns how those estimates fared. Central's own ledger is only read."""
+    from central.ledger import LedgerReader
+    from sim.estimates import figures, replay
 
     def ts(value: str) -> str:
         return clock.to_sim(datetime.fromisoformat(value)).isoformat()
 
-    def body(text: str) -> str:
-        ev = json.loads(text)
+    def retimed(text: str) -> dict[str, Any]:
+        ev: dict[str, Any] = json.loads(text)
         ev["at"] = ts(ev["at"])
         ev["business_day"] = day.isoformat()
         if ev.get("ticket"):
             ev["ticket"]["issued_at"] = ts(ev["ticket"]["issued_at"])
             ev["ticket"]["business_day"] = day.isoformat()
+        return ev
+
+    with LedgerReader(src) as reader:
+        events = [m.Event.model_validate(retimed(row.body)) for row in reader.all_events()]
+    result = replay(events, catalogue, day)
+
+    def body(text: str) -> str:
+        ev = retimed(text)
+        p = result.promises.get((ev.get("ticket") or {}).get("ticket_id", ""))
+        if ev["kind"] == "ticket_issued" and p is not None:
+            ev["ticket"].update(
+                estimated_wait_min=p.minutes,
+                estimated_wait_low_min=p.low_min,
+                estimated_wait_high_min=p.high_min,
+            )
         return json.dumps(ev)
 
     copy_retimed(src, dst, day, ts, body)
+    return {**figures(result.promises.values()), "replay_mismatched": result.mismatched}

@@ -335,6 +335,13 @@ class TicketInfo(Message):
     offline: bool = Field(description="Issued by a kiosk from its lease while central was away.")
     people_ahead: int = Field(ge=0)
     estimated_wait_min: int | None = None
+    estimated_wait_low_min: int | None = Field(
+        default=None,
+        ge=0,
+        description="With estimated_wait_high_min: the range the wait falls in about 80 % of "
+        "the time, in 5-minute steps ('perkiraan 15-25 menit'). None from an older central.",
+    )
+    estimated_wait_high_min: int | None = Field(default=None, ge=0)
     counter: Ident | None = None
     counter_name: Text | None = None
     officer: Ident | None = None
@@ -443,6 +450,13 @@ class QueueSnapshot(Message):
     priority_waiting: int = Field(ge=0)
     issued_today: int = Field(ge=0)
     estimated_wait_min: int | None = None
+    estimated_wait_low_min: int | None = Field(
+        default=None,
+        ge=0,
+        description="With estimated_wait_high_min: the range the wait falls in about 80 % of "
+        "the time, in 5-minute steps ('perkiraan 15-25 menit'). None from an older central.",
+    )
+    estimated_wait_high_min: int | None = Field(default=None, ge=0)
     oldest_waiting_at: Instant | None = Field(
         default=None, description="Issue time of the longest-waiting ticket; None: nobody waits."
     )

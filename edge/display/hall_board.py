@@ -351,6 +351,9 @@ class HallBoard:
                 wait = word("closed", language)
             elif q.waiting and q.estimated_wait_min is not None and q.estimated_wait_min < 1:
                 wait = word("soon", language)  # a counter is free: "± 0 menit" read oddly
+            elif q.waiting and q.estimated_wait_high_min is not None:
+                lo, hi = q.estimated_wait_low_min or 0, q.estimated_wait_high_min
+                wait = f"{lo}-{hi} {word('minutes', language)}"
             elif q.waiting and q.estimated_wait_min is not None:
                 wait = f"\u00b1 {q.estimated_wait_min} {word('minutes', language)}"
             else:

@@ -66,6 +66,7 @@ class TicketView(BaseModel):
     offline: bool = False
     people_ahead: int | None = None
     estimated_wait_min: int | None = None
+    estimated_wait_range: tuple[int, int] | None = None  # printed instead of the minute
 
 
 def qr_data(ticket_id: str, status_url: str | None) -> str:
@@ -106,7 +107,10 @@ def ticket_layout(
     ]
     if view.people_ahead is not None:
         out.append(Line(text("people_ahead", language, n=view.people_ahead)))
-    if view.estimated_wait_min is not None:
+    if view.estimated_wait_range is not None:
+        lo, hi = view.estimated_wait_range
+        out.append(Line(text("estimated_wait_range", language, lo=lo, hi=hi)))
+    elif view.estimated_wait_min is not None:
         out.append(Line(text("estimated_wait", language, n=view.estimated_wait_min)))
     if view.offline:
         out.append(Line(text("offline", language)))

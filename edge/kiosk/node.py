@@ -347,6 +347,7 @@ class Kiosk:
                 offline=info.offline,
                 people_ahead=info.people_ahead,
                 estimated_wait_min=info.estimated_wait_min,
+                estimated_wait_range=_wait_range(info),
             )
             printing = self.printer_status in self._printable()
             fresh = self.outbox.record_online(rid, info, view, printing)
@@ -646,3 +647,8 @@ class Kiosk:
     @property
     def _backlog(self) -> int:
         return self.outbox.backlog()
+
+
+def _wait_range(info: m.TicketInfo) -> tuple[int, int] | None:
+    lo, hi = info.estimated_wait_low_min, info.estimated_wait_high_min
+    return (lo, hi) if lo is not None and hi is not None else None

@@ -14,6 +14,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "priority": ("PRIORITAS", "PRIORITY"),
     "people_ahead": ("Antrian sebelum Anda: {n}", "People ahead of you: {n}"),
     "estimated_wait": ("Perkiraan waktu tunggu: {n} menit", "Estimated wait: {n} min"),
+    "estimated_wait_range": ("Perkiraan tunggu: {lo}-{hi} menit", "Estimated wait: {lo}-{hi} min"),
     # "Luring" alone is a word few citizens know.
     "offline": (
         "Dicetak saat luring (offline)",

@@ -220,3 +220,19 @@ def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPa
     assert (english.text, english.wait) == ("A \u00b7 5 waiting", "\u00b1 25 min")
     _waits(12, 0)(state, view)  # a counter is free
     assert board._queue_specs(lay, state, "id")[0].wait == "segera dilayani"
+    # Central's range (issue 17), when it sends one, stands in for the single minute.
+    queues = [
+        q.model_copy(
+            update={
+                "estimated_wait_min": 22,
+                "estimated_wait_low_min": 15,
+                "estimated_wait_high_min": 30,
+            }
+        )
+        if q.queue == "dukcapil"
+        else q
+        for q in state.queues.values()
+    ]
+    state.apply_snapshot(hall(13, counters=list(state.counters.values()), queues=queues))
+    assert board._queue_specs(lay, state, "id")[0].wait == "15-30 menit"
+    assert board._queue_specs(lay, state, "en")[0].wait == "15-30 min"

@@ -132,6 +132,10 @@ def test_layout_roundtrips_through_escpos_bytes() -> None:
     lines = decode_text(data).splitlines()
     assert "Date: 2 March 2026" in lines and "Time: 08:05 WIB" in lines
     assert "People ahead of you: 4" in lines and "Estimated wait: 30 min" in lines
+    ranged = view.model_copy(update={"estimated_wait_range": (25, 40)})
+    lines = decode_text(render(ticket_layout(ranged, "id", []))).splitlines()
+    assert "Perkiraan tunggu: 25-40 menit" in lines
+    assert not any("30 menit" in ln for ln in lines)  # the range, not the single minute
     big = [e for e in decode(data) if isinstance(e, Line) and e.size == "huge"]
     assert [e.text for e in big] == ["C007"]
 
@@ -150,6 +154,7 @@ def test_every_printed_line_fits_the_paper_and_keeps_its_words() -> None:
         offline=True,
         people_ahead=123,
         estimated_wait_min=145,
+        estimated_wait_range=(120, 185),
     )
     footer = ["Tidak ada pungutan di luar biaya resmi sesuai ketentuan."]
     languages: tuple[Language, ...] = ("id", "en")
