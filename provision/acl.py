@@ -56,6 +56,7 @@ def rules(site: str, entry: AclEntry) -> list[tuple[str, str]]:
             ("read", t.events),
             ("read", t.hall),
             ("read", t.counter("+")),
+            ("read", t.fleet),  # the supervisors' dashboard lists devices
         ]
     raise ValueError(f"no ACL rules for role {entry.role!r}")
 

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from antrian.config import NodeConfig
+from web.overview import DashboardSettings
 
 
 class WebConfig(NodeConfig):
@@ -35,6 +36,10 @@ class WebConfig(NodeConfig):
         "stays far below; someone trying tokens is stopped).",
     )
     max_live_clients: int = Field(default=5000, ge=1, le=100000)
+    dashboard: DashboardSettings = Field(
+        default_factory=DashboardSettings,
+        description="The supervisors' dashboard: accounts file, alert thresholds.",
+    )
     trusted_proxy: bool = Field(
         default=False,
         description="Take the client's address from X-Forwarded-For (only behind your own "

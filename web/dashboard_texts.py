@@ -86,7 +86,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{subject}: tidak memanggil selama {minutes} menit ({state}) padahal ada warga menunggu",
         "{subject}: no calls for {minutes} min ({state}) while citizens wait",
     ),
-    "alert_device_offline": ("{subject} ({detail}) tidak terhubung", "{subject} ({detail}) offline"),
+    "alert_device_offline": (
+        "{subject} ({detail}) tidak terhubung",
+        "{subject} ({detail}) offline",
+    ),
     "alert_device_fault": ("{subject}: {detail}", "{subject}: {detail}"),
     "actions": ("Tindakan", "Actions"),
     "send": ("Kirim", "Send"),

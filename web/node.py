@@ -75,6 +75,7 @@ class WebNode:
     central_online: bool = False
     malformed: int = 0
     changed: Signal = field(default_factory=Signal)  # the hall or the away banner changed
+    fleet: m.FleetSnapshot | None = None  # central's device list, for the dashboard
     version: int = 0  # increases with every change of what the hall page shows
     # Every message handled, after the state took it: tickets' watchers hook in here.
     listeners: list[Callable[[str, object], None]] = field(default_factory=list)
@@ -174,6 +175,7 @@ class WebNode:
                             (t.events, 1),
                             (t.hall, 1),
                             (t.counter("+"), 1),
+                            (t.fleet, 1),
                         ]
                     )
                     await client.publish(self._status_topic, self._status(True), qos=1, retain=True)
@@ -231,6 +233,11 @@ class WebNode:
                 cs = decode(m.CounterSnapshot, payload)
                 msg = cs
                 self._counter_snapshot(cs)
+            elif topic == t.fleet:
+                if not payload:
+                    return
+                msg = self.fleet = decode(m.FleetSnapshot, payload)
+                self._changed()
             elif topic == t.status("central"):
                 if not payload:
                     return

@@ -85,6 +85,7 @@ CAN_READ = {
         "state/counter/own",
         "state/counter/other",
         "status/central",
+        "state/fleet",
         "config/self",
     },
 }
