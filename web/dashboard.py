@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from antrian.catalogue import TIMEZONES
 from web import csrf as csrf_mod
 from web import sessions as sessions_mod
 from web.accounts import AccountError, Accounts
@@ -29,6 +30,7 @@ from web.actions import ACTIONS, FormError, request_from_form
 from web.csrf import Csrf
 from web.dashboard_texts import Lang, dt
 from web.lockout import Lockout
+from web.node import CentralUnavailable
 from web.overview import DashboardSettings, overview
 from web.sessions import Session, Sessions
 
@@ -131,7 +133,7 @@ def routes(site: Site) -> list[BaseRoute]:
     settings: DashboardSettings = getattr(site.config, "dashboard", None) or DashboardSettings()
     sup = Supervision(site, settings)
     node = site.node
-    tz = ZoneInfo(_timezone(site))
+    tz = ZoneInfo(TIMEZONES[site.config.timezone])
 
     def hhmm(at: datetime | None) -> str:
         return at.astimezone(tz).strftime("%H:%M") if at else ""
@@ -254,8 +256,6 @@ def routes(site: Site) -> list[BaseRoute]:
             kw = view(request, session)
             kw["notice"] = exc.text_id if lang == "id" else exc.text_en
             return page(request, "dashboard.html", 400, **kw)
-        from web.node import CentralUnavailable
-
         try:
             reply = await node.request(req)
         except CentralUnavailable as exc:
@@ -283,6 +283,7 @@ def routes(site: Site) -> list[BaseRoute]:
             return Response("sign in first", status_code=401)
         if len(node.changed) >= node.config.max_live_clients:
             return Response("too many live clients", status_code=503)
+        # web.app mounts these routes: importing it at the top would be a cycle.
         from web.app import sse
 
         lang = lang_of(request)
@@ -326,9 +327,3 @@ def routes(site: Site) -> list[BaseRoute]:
 def _forms(new_id: Any) -> dict[str, str]:
     """A fresh request id for each action form: one id per intended action."""
     return {name: new_id() for name in ACTIONS}
-
-
-def _timezone(site: Site) -> str:
-    from edge.display.config import TIMEZONES
-
-    return str(TIMEZONES[site.config.timezone])
