@@ -16,8 +16,6 @@ YOUNG_THRESHOLD = 20_000  # forced collections become rare (~0.1 % of requests)
 IDLE_YOUNG = 1_000  # below this many young objects an idle collection is not worth it
 FULL_EVERY_S = 300.0  # an idle full collection at most this often
 
-_last_full = 0.0
-
 
 def settle() -> None:
     """Call once a node has started: what exists now stays for the process's life."""
@@ -26,13 +24,18 @@ def settle() -> None:
     gc.set_threshold(YOUNG_THRESHOLD, 50, 100)
 
 
-def collect_idle() -> None:
-    """Call when the node is idle: the collection the next request would otherwise pay."""
-    global _last_full
-    young, middle, _old = gc.get_count()
-    now = time.monotonic()
-    if now - _last_full >= FULL_EVERY_S and (young or middle):
-        gc.collect()
-        _last_full = now
-    elif young > IDLE_YOUNG or middle:
-        gc.collect(1)
+class IdleCollector:
+    """The collection the next request would otherwise pay, run when the node is idle;
+    one per loop, remembering when it last collected in full."""
+
+    def __init__(self) -> None:
+        self.last_full = float("-inf")
+
+    def collect(self) -> None:
+        young, middle, _old = gc.get_count()
+        now = time.monotonic()
+        if now - self.last_full >= FULL_EVERY_S and (young or middle):
+            gc.collect()
+            self.last_full = now
+        elif young > IDLE_YOUNG or middle:
+            gc.collect(1)

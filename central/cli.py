@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from pathlib import Path
 
-from antrian import gctune
 from antrian.config import ConfigError
-from antrian.watchdog import Heartbeat
+from antrian.runtime import run_node
 from central.config import load_central_config
 from central.service import Central
 
@@ -43,27 +40,8 @@ def run(args: argparse.Namespace) -> int:
     if args.port:
         cfg = cfg.model_copy(update={"broker": cfg.broker.model_copy(update={"port": args.port})})
     central = Central(cfg, catalogue, device_configs=device_configs)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    central.start()
-    gctune.settle()  # the ledger is loaded: keep it out of every later collection
-    heartbeat = Heartbeat(central.healthy)
-    heartbeat.start()
-    log.info(
-        "central for %s (%s) running: ledger %s, broker %s:%s",
-        catalogue.hall_name,
-        catalogue.site,
-        cfg.ledger_path,
-        cfg.broker.host,
-        cfg.broker.port,
+    banner = (
+        f"central for {catalogue.hall_name} ({catalogue.site}) running: ledger "
+        f"{cfg.ledger_path}, broker {cfg.broker.host}:{cfg.broker.port}"
     )
-    while not done.wait(0.5):
-        if central.failed.is_set():
-            log.error("central stopped after an internal error; exiting so that it restarts")
-            heartbeat.stop()
-            central.stop()
-            return 70
-    heartbeat.stop()
-    central.stop()
-    return 0
+    return run_node(central, banner, failed=central.failed)

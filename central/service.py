@@ -95,6 +95,7 @@ class Central:
         self._counters_at = 0.0
         self._hall_at = 0.0
         self._configs_checked = 0.0
+        self._collector = gctune.IdleCollector()
         self._last_activity = 0.0
         self._configs_stamp: list[tuple[str, int]] = []
         # Events at least once (issue 13): each event's publish is tracked until the
@@ -253,7 +254,7 @@ class Central:
                             log.error("WAL checkpoint failed (check the disk): %s", exc)
                     idle = quiet >= HALL_IDLE_S
                     if idle:
-                        gctune.collect_idle()
+                        self._collector.collect()
                     spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()

@@ -15,7 +15,7 @@ def test_settle_freezes_start_up_and_idle_collects_the_young() -> None:
         assert gc.get_threshold()[0] == gctune.YOUNG_THRESHOLD
         young = [[i] for i in range(gctune.IDLE_YOUNG * 2)]  # tracked containers
         assert gc.get_count()[0] > gctune.IDLE_YOUNG  # no forced collection took them
-        gctune.collect_idle()
+        gctune.IdleCollector().collect()
         assert gc.get_count()[0] < gctune.IDLE_YOUNG
         assert len(young) == gctune.IDLE_YOUNG * 2
     finally:

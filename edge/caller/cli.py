@@ -11,12 +11,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from antrian import gctune
 from antrian.config import ConfigError
 from antrian.delivery import cached_config_version
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
+from antrian.runtime import run_node
 from antrian.session import next_session
-from antrian.watchdog import Heartbeat
 from edge.caller._gpio import GpioPanels
 from edge.caller._keyboard import STDIN_HELP, StdinKeyboard
 from edge.caller._wiring import build_node
@@ -120,27 +119,15 @@ def _run(args: argparse.Namespace) -> int:
         return 2
 
     node = build_node(cfg)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        node.start()
-    except Exception as exc:
-        print(f"antrian caller: could not start: {exc}")
-        node.stop()
-        return 1
-    gctune.settle()
-    heartbeat = Heartbeat(node.healthy)
-    heartbeat.start()
-    log.info("caller %s serving %s", cfg.node_id, ", ".join(node.panels))
-    factory = getattr(node.hardware, "pin_factory", None)
-    if cfg.pins == "mock" and factory is not None:
-        StdinKeyboard(cfg, factory).start()
-        log.info("simulated pins: %s", STDIN_HELP)
-    stop.wait()
-    heartbeat.stop()
-    node.stop()
-    return 0
+
+    def keyboard() -> None:
+        factory = getattr(node.hardware, "pin_factory", None)
+        if cfg.pins == "mock" and factory is not None:
+            StdinKeyboard(cfg, factory).start()
+            log.info("simulated pins: %s", STDIN_HELP)
+
+    banner = f"caller {cfg.node_id} serving {', '.join(node.panels)}"
+    return run_node(node, banner, started=keyboard)
 
 
 def sign(cfg: CallerConfig, counter: str, officer: str | None, timeout: float = 5.0) -> m.Reply:

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from antrian import gctune
-from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
+from antrian.delivery import ConfigReceiver
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
+from antrian.runtime import NodeLoop, follow_config, live
 from antrian.session import next_session
 from edge.caller.config import CallerConfig
 from edge.caller.hardware import CounterScreen, NoScreen, PanelHardware
@@ -40,7 +38,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", bound=m.Message)
 
 TICK_S = 0.05
-LOOP_STALL_S = 30.0
 # Delivered settings applied while running (docs/deploy.md, Config delivery); officer
 # defaults are per counter. Pins and the screen are bound to the device's config file.
 LIVE_SETTINGS = ("language", "request_timeout_s", "double_press_s", "rating_window_s")
@@ -73,13 +70,7 @@ class _Replied:
     calls: bool = False  # a NEXT: its reply names whom it called, even when it came late
 
 
-@dataclass(frozen=True)
-class _Call:
-    fn: Callable[[], None]
-
-
-_STOP = object()
-_Item = _Pressed | _Link | _Message | _Replied | _Call | object
+_Item = _Pressed | _Link | _Message | _Replied
 
 
 @dataclass
@@ -93,18 +84,14 @@ class CallerNode:
     malformed: int = 0
     link: MqttLink | None = None
     _requester: Requester | None = None
-    _inbox: queue.SimpleQueue[_Item] = field(default_factory=queue.SimpleQueue)
-    _thread: threading.Thread | None = None
-    _looped_at: float = field(default_factory=time.monotonic)
     _central_session: int = 0
     _leds: dict[tuple[str, Led], Pattern] = field(default_factory=dict)
     _last_pump: float = 0.0
-    _screen_ready: threading.Event = field(default_factory=threading.Event)
-    _screen_error: BaseException | None = None
     config_receiver: ConfigReceiver | None = None
 
     def __post_init__(self) -> None:
         cfg = self.config
+        self.loop = NodeLoop("caller-loop", self._handle, self._tick, TICK_S)
         for c in cfg.counters:
             self.panels[c.id] = CounterPanel(
                 c.id,
@@ -127,39 +114,38 @@ class CallerNode:
             broker=cfg.broker,
             topics=topics,
             identity=Identity(cfg.node_id, "caller", next_session(cfg.state_dir), "antrian"),
-            on_connection=lambda up: self._inbox.put(_Link(up)),
+            on_connection=lambda up: self.loop.put(_Link(up)),
         )
         # The broker drops a request nobody took within the expiry: a press that timed out
         # here must not be applied by a central that comes back later.
         self._requester = Requester(self.link, expiry_s=max(1, math.ceil(cfg.request_timeout_s)))
         self.link.subscribe(
-            topics.status(CENTRAL_ID), lambda t, p: self._inbox.put(_Message("central", p))
+            topics.status(CENTRAL_ID), lambda t, p: self.loop.put(_Message("central", p))
         )
         for c in cfg.counters:
             self.link.subscribe(
-                topics.counter(c.id), lambda t, p: self._inbox.put(_Message("counter", p))
+                topics.counter(c.id), lambda t, p: self.loop.put(_Message("counter", p))
             )
-        self.link.subscribe(topics.events, lambda t, p: self._inbox.put(_Message("event", p)))
-        self._follow_config(self.link)
-        self._thread = threading.Thread(target=self._run, name="caller-loop", daemon=True)
-        self._thread.start()
-        self._screen_ready.wait(10)
-        if self._screen_error is not None:
-            self._inbox.put(_STOP)
-            self._thread.join(5)
+        self.link.subscribe(topics.events, lambda t, p: self.loop.put(_Message("event", p)))
+        self.config_receiver = follow_config(
+            self.link, CallerConfig, cfg.node_id, cfg.state_dir, self.apply_config,
+            self.loop.call_soon,
+        )  # fmt: skip
+        # The screen opens on the loop's thread, which draws on it.
+        self.loop.start(setup=self.screen.open, teardown=self.screen.close)
+        self.loop.ready.wait(10)
+        if self.loop.error is not None:
+            self.loop.stop()
             raise RuntimeError(
-                f"the counter screen did not open ({self._screen_error}); check the HDMI "
+                f"the counter screen did not open ({self.loop.error}); check the HDMI "
                 "cable and SDL_VIDEODRIVER, or set screen.mode: none"
             )
-        self.hardware.start(lambda p: self._inbox.put(_Pressed(p, time.monotonic())))
+        self.hardware.start(lambda p: self.loop.put(_Pressed(p, time.monotonic())))
         self.link.start()
 
     def stop(self) -> None:
         self.hardware.close()
-        if self._thread is not None:
-            self._inbox.put(_STOP)
-            self._thread.join(5)
-            self._thread = None
+        self.loop.stop()
         if self.link is not None:
             self.link.stop()
         if self.config_receiver is not None:
@@ -168,42 +154,15 @@ class CallerNode:
     def healthy(self) -> bool:
         """The loop runs and came round lately (every TICK_S when idle): systemd's watchdog
         restarts a caller whose loop hangs, e.g. in a screen driver."""
-        return (
-            self._thread is not None
-            and self._thread.is_alive()
-            and time.monotonic() - self._looped_at < LOOP_STALL_S
-        )
+        return self.loop.healthy()
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run `fn` on the loop thread (tests and tools read panels safely this way)."""
-        self._inbox.put(_Call(fn))
+        self.loop.call_soon(fn)
 
     def inspect(self, fn: Callable[[], object], timeout: float = 2.0) -> object:
         """Evaluate `fn` on the loop thread and return its result."""
-        done: Future[object] = Future()
-
-        def run() -> None:
-            done.set_result(fn())
-
-        self.call_soon(run)
-        return done.result(timeout)
-
-    def _follow_config(self, link: MqttLink) -> None:
-        """Start from the last good delivered config (no broker needed), then follow
-        config/{node_id}; a rejected config leaves the running one in place."""
-        cfg = self.config
-        rx = ConfigReceiver(cfg.node_id, CallerConfig, ConfigCache(cfg.state_dir / "config.json"))
-        self.config_receiver = rx
-        cached = rx.current()
-        if isinstance(cached, CallerConfig):
-            self.apply_config(cached, rx.version)  # the loop is not running yet
-
-        def delivered(outcome: ConfigOutcome) -> None:
-            new = outcome.config
-            if outcome.applied and isinstance(new, CallerConfig):
-                self.call_soon(lambda: self.apply_config(new, outcome.version))
-
-        follow(link, rx, delivered)
+        return self.loop.inspect(fn, timeout)
 
     def apply_config(self, new: CallerConfig, version: int | None = None) -> None:
         """Take the live settings of a delivered config (on the loop thread)."""
@@ -211,8 +170,9 @@ class CallerNode:
         for c in self.config.counters:
             delivered = new.counter(c.id)
             counters.append(c.model_copy(update={"officer": delivered.officer}) if delivered else c)
-        update: dict[str, object] = {k: getattr(new, k) for k in LIVE_SETTINGS}
-        self.config = self.config.model_copy(update={**update, "counters": counters})
+        self.config = live(self.config, new, LIVE_SETTINGS).model_copy(
+            update={"counters": counters}
+        )
         for c in self.config.counters:
             panel = self.panels[c.id]
             s = panel.settings
@@ -227,33 +187,6 @@ class CallerNode:
         log.info("config v%s applied", version)
 
     # -- the loop -------------------------------------------------------------------
-
-    def _run(self) -> None:
-        try:
-            self.screen.open()
-        except Exception as exc:  # e.g. no display on a Pi without a screen attached
-            self._screen_error = exc
-            self._screen_ready.set()
-            return
-        self._screen_ready.set()
-        try:
-            while True:
-                self._looped_at = time.monotonic()
-                try:
-                    item = self._inbox.get(timeout=TICK_S)
-                except queue.Empty:
-                    item = None
-                    gctune.collect_idle()  # nothing came for a tick: collect now
-                if item is _STOP:
-                    break
-                try:
-                    if item is not None:
-                        self._handle(item)
-                    self._tick()
-                except Exception:  # one bad message must not stop the counter's buttons
-                    log.exception("caller loop failed on %r", item)
-        finally:
-            self.screen.close()
 
     def _handle(self, item: _Item) -> None:
         t = time.monotonic()
@@ -279,8 +212,6 @@ class CallerNode:
                     if not up:
                         # Central's retained status comes again on reconnect.
                         panel.set_central(False)
-            case _Call(fn=fn):
-                fn()
 
     def _press(self, p: Press, t: float) -> None:
         panel = self.panels.get(p.counter)
@@ -298,9 +229,7 @@ class CallerNode:
         rid = s.request.request_id
         fut = self._requester.send(s.request)
         calls = isinstance(s.request, m.CallNext)
-        fut.add_done_callback(
-            lambda f: self._inbox.put(_Replied(counter, s.channel, rid, f, calls))
-        )
+        fut.add_done_callback(lambda f: self.loop.put(_Replied(counter, s.channel, rid, f, calls)))
 
     def _replied(self, r: _Replied, t: float) -> None:
         panel = self.panels[r.counter]

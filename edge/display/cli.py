@@ -12,10 +12,9 @@ from typing import IO, TYPE_CHECKING
 
 import pygame
 
-from antrian import gctune
 from antrian.config import ConfigError, load_yaml, resolve
 from antrian.delivery import cached_config_version
-from antrian.watchdog import Heartbeat
+from antrian.runtime import run_node
 from edge.display.announcer import slug
 from edge.display.clips import VoiceBuildError, build_clip_set
 from edge.display.config import DisplayConfig
@@ -93,22 +92,13 @@ def run_display(args: argparse.Namespace) -> int:
     if args.action == "selftest":
         return _selftest(cfg, args.config, args.seconds)
     node = DisplayNode(cfg, config_path=args.config)
-    signal.signal(signal.SIGTERM, lambda *_: node.stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: node.stopped.set())
     capture = _FrameCapture(node, args.capture, args.frame_log)
     node.frame_listeners.append(capture)
-    node.start()
-    gctune.settle()
-    heartbeat = Heartbeat(node.healthy)
-    heartbeat.start()
-    log.info("display %s (%s board) running", cfg.node_id, cfg.mode)
+    banner = f"display {cfg.node_id} ({cfg.mode} board) running"
     try:
-        node.run()
+        return run_node(node, banner, stop=node.stopped, main_loop=node.run)
     finally:
-        heartbeat.stop()
-        node.stop()
         capture.close()
-    return 0
 
 
 def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> int:

@@ -17,9 +17,10 @@ import pygame
 from antrian import gctune
 from antrian.board_state import BoardState, Update
 from antrian.config import resolve
-from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
+from antrian.delivery import ConfigReceiver
 from antrian.loopwatch import LoopWatch
 from antrian.mqtt import Identity, MqttLink, now
+from antrian.runtime import LOOP_STALL_S, follow_config, live
 from antrian.session import next_session
 from edge.display.announcer import COMMON, Announcement, Announcer, Speech, phrase_words, slug
 from edge.display.audio import AudioUnavailable, PygameSpeaker, SilentSpeaker, Speaker
@@ -39,7 +40,6 @@ SOFTWARE = "antrian-display/0.1"
 BLINK_PERIOD_S = 0.5
 RESYNC_MIN_INTERVAL_S = 1.0
 MAX_IDLE_WAIT_S = 0.25  # keeps the window responsive to quit keys
-LOOP_STALL_S = 30.0  # the loop comes round every MAX_IDLE_WAIT_S; longer means it hangs
 # Delivered settings applied while running (docs/deploy.md, Config delivery). Screen, mode
 # and the clip set are bound to the device's config file.
 LIVE_SETTINGS = ("running_text", "language", "hall_name", "blink_s")
@@ -112,12 +112,13 @@ class DisplayNode:
         self._next_tick = 0.0
         self._audio_end = 0.0
         self.stopped = threading.Event()
-        self.loop_watch = LoopWatch(LOOP_STALL_S)
+        self.loop_watch = LoopWatch(LOOP_STALL_S)  # comes round every MAX_IDLE_WAIT_S
+        self.collector = gctune.IdleCollector()
         self.snapshot_cache: SnapshotCache | None = None
         self._latest_snapshot: m.HallSnapshot | None = None
         self._snapshot_stored = -STORE_EVERY_S
         self.config_receiver: ConfigReceiver | None = None
-        self._delivered: queue.SimpleQueue[tuple[DisplayConfig, int | None]] = queue.SimpleQueue()
+        self._delivered: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -163,31 +164,20 @@ class DisplayNode:
         )
         for topic in (self.topics.events, self.topics.hall, self.topics.status("central")):
             self.link.subscribe(topic, self._receive)
-        self._follow_config(self.link)
+        self.config_receiver = follow_config(
+            self.link, DisplayConfig, cfg.node_id, cfg.state_dir, self.apply_config,
+            self._on_screen_thread,
+        )  # fmt: skip
         self.link.start()
 
-    def _follow_config(self, link: MqttLink) -> None:
-        """Start from the last good delivered config (no broker needed), then follow
-        config/{node_id}; a rejected config leaves the running one in place."""
-        cfg = self.config
-        rx = ConfigReceiver(cfg.node_id, DisplayConfig, ConfigCache(cfg.state_dir / "config.json"))
-        self.config_receiver = rx
-        cached = rx.current()
-        if isinstance(cached, DisplayConfig):
-            self.apply_config(cached, rx.version)
-
-        def delivered(outcome: ConfigOutcome) -> None:
-            if outcome.applied and isinstance(outcome.config, DisplayConfig):
-                self._delivered.put((outcome.config, outcome.version))
-                self.inbox.put(("config", b""))  # applied on the screen's thread
-
-        follow(link, rx, delivered)
+    def _on_screen_thread(self, fn: Callable[[], None]) -> None:
+        self._delivered.put(fn)
+        self.inbox.put(("config", b""))
 
     def apply_config(self, new: DisplayConfig, version: int | None = None) -> None:
         """Take the live settings of a delivered config (on the screen's thread)."""
         voice = self.config.voice.model_copy(update={k: getattr(new.voice, k) for k in LIVE_VOICE})
-        update: dict[str, object] = {k: getattr(new, k) for k in LIVE_SETTINGS}
-        self.config = self.config.model_copy(update={**update, "voice": voice})
+        self.config = live(self.config, new, LIVE_SETTINGS).model_copy(update={"voice": voice})
         self._dirty = self._full = True
         self._running_text()
         log.info("config v%s applied", version)
@@ -280,7 +270,7 @@ class DisplayNode:
         except queue.Empty:
             item = None
             if wait >= MAX_IDLE_WAIT_S / 2:
-                gctune.collect_idle()  # a quiet spell: collect now, not during a call's frame
+                self.collector.collect()  # a quiet spell: collect now, not during a call's frame
         while item is not None:
             self._handle(*item)
             try:
@@ -318,7 +308,7 @@ class DisplayNode:
         t = self.topics
         if topic == "config":
             while not self._delivered.empty():
-                self.apply_config(*self._delivered.get())
+                self._delivered.get()()
             return
         if topic == "link":
             self.broker_online = bool(payload)

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from antrian import gctune
 from antrian.config import ConfigError
-from antrian.watchdog import Heartbeat
+from antrian.runtime import run_node
 from edge.kiosk import build
 from edge.kiosk._escpos import open_printer
 from edge.kiosk._gpio import GpioPanel, Keyboard, mock_factory
@@ -104,19 +103,11 @@ def _selftest(config: Any, seconds: float | None) -> int:
 
 def _run(config: Any) -> int:
     kiosk, factory = build(config)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    signal.signal(signal.SIGINT, lambda *_: done.set())
-    kiosk.start()
-    gctune.settle()
-    heartbeat = Heartbeat(kiosk.healthy)
-    heartbeat.start()
-    if factory is not None:
-        device = getattr(kiosk.printer, "device", None)
-        Keyboard(config, factory, getattr(device, "drive", None)).start()
-        log.info("simulated kiosk: type a button key and Enter to press it")
-    log.info("kiosk %s running", config.node_id)
-    done.wait()
-    heartbeat.stop()
-    kiosk.stop()
-    return 0
+
+    def keyboard() -> None:
+        if factory is not None:
+            device = getattr(kiosk.printer, "device", None)
+            Keyboard(config, factory, getattr(device, "drive", None)).start()
+            log.info("simulated kiosk: type a button key and Enter to press it")
+
+    return run_node(kiosk, f"kiosk {config.node_id} running", started=keyboard)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -11,9 +10,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from antrian import __version__, gctune
-from antrian.delivery import ConfigCache, ConfigReceiver, follow
+from antrian import __version__
+from antrian.delivery import ConfigReceiver
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
+from antrian.runtime import NodeLoop, follow_config, live
 from antrian.session import next_session
 from edge.kiosk._escpos import render
 from edge.kiosk.config import TIMEZONES, KioskConfig
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 SUSPECT_S = 3.0  # after a timeout, issue offline at once for this long, then probe again
 LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
 SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
-LOOP_STALL_S = 30.0  # longer than any one step (a 1000-ticket replay takes ~2 s)
+WORKER_TICK_S = 0.2
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
 # Delivered settings applied while running (docs/deploy.md, Config delivery). The rest
 # (pins, printer, broker) is bound to the device and comes with its config file.
@@ -77,10 +77,8 @@ class Kiosk:
             "malformed": 0,  # junk on a subscribed topic (replies: requester.malformed)
         }
         self.last_refusal: str | None = None
-        self._inbox: queue.Queue[tuple[str, Any]] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._looped_at = time.monotonic()
+        # One worker takes presses, central's news and timers in order (items: kind, what).
+        self.loop = NodeLoop("kiosk-worker", self._handle, self._tick, WORKER_TICK_S, self._idle)
         self._central_online: bool | None = None
         self._suspect_until = float("-inf")
         self._lease_retry: dict[str, float] = {}
@@ -103,22 +101,21 @@ class Kiosk:
             broker=cfg.broker,
             topics=self.topics,
             identity=Identity(cfg.node_id, "kiosk", session, software=f"antrian {__version__}"),
-            on_connection=lambda up: self._inbox.put(("link", up)),
+            on_connection=lambda up: self.loop.put(("link", up)),
         )
         self.requester = Requester(self.link)
-        self._follow_config()
+        self.config_receiver = follow_config(
+            self.link, KioskConfig, cfg.node_id, cfg.state_dir, self._apply_config,
+            self.loop.call_soon,
+        )  # fmt: skip
         self.link.subscribe(self.topics.status(CENTRAL_ID), self._on_central)
         self.link.subscribe(self.topics.hall, self._on_hall)
         self.panel.start(self._on_press)
-        self._thread = threading.Thread(target=self._run, name="kiosk-worker", daemon=True)
-        self._thread.start()
+        self.loop.start(setup=self._setup)
         self.link.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._inbox.put(("stop", None))
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self.loop.stop()
         self.link.stop()
         self.panel.close()
         self.printer.close()
@@ -128,36 +125,21 @@ class Kiosk:
     def healthy(self) -> bool:
         """The worker runs and came round its loop lately (it does every 0.2 s when idle):
         systemd's watchdog restarts a kiosk whose worker hangs, e.g. in a printer driver."""
-        return (
-            self._thread is not None
-            and self._thread.is_alive()
-            and time.monotonic() - self._looped_at < LOOP_STALL_S
-        )
+        return self.loop.healthy()
 
     def wait_idle(self, timeout: float) -> bool:
         """Tests and tools: wait until the worker has nothing pending."""
         self.idle.clear()
-        self._inbox.put(("tick", None))
+        self.loop.put(("tick", None))
         return self.idle.wait(timeout)
 
     def recheck_printer(self) -> None:
         """Ask the worker to read the printer's status now (a technician fixed it)."""
         self._next_poll = 0.0
-        self._inbox.put(("tick", None))
-
-    def _follow_config(self) -> None:
-        """Start from the last good delivered config (no broker needed), then follow
-        config/{node_id}; a rejected config leaves the running one in place."""
-        cfg = self.config
-        rx = ConfigReceiver(cfg.node_id, KioskConfig, ConfigCache(cfg.state_dir / "config.json"))
-        self.config_receiver = rx
-        cached = rx.current()
-        if isinstance(cached, KioskConfig):
-            self._apply_config(cached, rx.version)
-        follow(self.link, rx, lambda outcome: self._inbox.put(("config", outcome)))
+        self.loop.put(("tick", None))
 
     def _apply_config(self, new: KioskConfig, version: int | None) -> None:
-        self.config = self.config.model_copy(update={k: getattr(new, k) for k in LIVE_SETTINGS})
+        self.config = live(self.config, new, LIVE_SETTINGS)
         self.gate.repeat_guard_s = new.press.repeat_guard_s
         self.gate.priority_window_s = new.press.priority_window_s
         bound = ("node_id", "site", "broker", "state_dir", *LIVE_SETTINGS)
@@ -175,43 +157,37 @@ class Kiosk:
     # -- other threads: hand over -----------------------------------------------------
 
     def _on_press(self, key: str) -> None:
-        self._inbox.put(("press", (key, self.monotonic())))
+        self.loop.put(("press", (key, self.monotonic())))
 
     def _on_central(self, topic: str, payload: bytes) -> None:
         try:
-            self._inbox.put(("central", decode(m.NodeStatus, payload)))
+            self.loop.put(("central", decode(m.NodeStatus, payload)))
         except ValueError as exc:
             self.counters["malformed"] += 1
             log.warning("malformed central status ignored: %s", exc)
 
     def _on_hall(self, topic: str, payload: bytes) -> None:
         try:
-            self._inbox.put(("hall", decode(m.HallSnapshot, payload)))
+            self.loop.put(("hall", decode(m.HallSnapshot, payload)))
         except ValueError as exc:
             self.counters["malformed"] += 1
             log.warning("malformed hall snapshot ignored: %s", exc)
 
     # -- worker -----------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _setup(self) -> None:
         self._poll_printer()
         self._print_pending()
         self._show()
         self.ready.set()
-        while not self._stop.is_set():
-            self._looped_at = time.monotonic()
-            try:
-                kind, item = self._inbox.get(timeout=0.2)
-            except queue.Empty:
-                kind, item = "idle", None
-            try:
-                self._handle(kind, item)
-                self._tick()
-            except Exception:
-                # A bug in one press must not stop the kiosk; the outbox keeps what was done.
-                log.exception("kiosk worker error on %s", kind)
 
-    def _handle(self, kind: str, item: Any) -> None:
+    def _idle(self) -> None:
+        self.outbox.checkpoint()
+
+    def _handle(self, entry: tuple[str, Any]) -> None:
+        # A bug in one press must not stop the kiosk (the loop logs it); the outbox keeps
+        # what was done.
+        kind, item = entry
         if kind == "press":
             key, at = item
             self._press(key, at)
@@ -224,12 +200,6 @@ class Kiosk:
             log.info("central is %s", "online" if status.online else "offline")
         elif kind == "hall":
             self._remember_hall(item)
-        elif kind == "config":
-            if item.applied and isinstance(item.config, KioskConfig):
-                self._apply_config(item.config, item.version)
-        elif kind == "idle":
-            self.outbox.checkpoint()
-            gctune.collect_idle()
         elif kind == "link" and item:
             self._suspect_until = float("-inf")
             self._next_background = 0.0
@@ -513,7 +483,7 @@ class Kiosk:
         the ticket it issued (then we print it) or issues it now."""
         left = 0
         for intent in self.outbox.intents():
-            self._looped_at = time.monotonic()  # a long backlog is progress, not a hang
+            self.loop.came_round()  # a long backlog is progress, not a hang
             reply = self._call(
                 m.IssueTicket(
                     request_id=intent.request_id,
@@ -535,7 +505,7 @@ class Kiosk:
         """Hand offline tickets to central, oldest first, each with a request id derived from
         the ticket id so that a retry is the same request."""
         for stored in self.outbox.unreplayed():
-            self._looped_at = time.monotonic()  # a long backlog is progress, not a hang
+            self.loop.came_round()  # a long backlog is progress, not a hang
             reply = self._call(
                 m.ReplayTicket(
                     request_id=replay_request_id(stored.ticket_id),

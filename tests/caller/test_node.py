@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pytest
-
 from antrian.mqtt import now
 from edge.caller import Led
 from edge.caller.panel import BLINK, FAULT, OFF, ON, REFUSED, SLOW
@@ -308,15 +306,11 @@ def test_shift_handover_keeps_the_counter_open(
     assert kinds.index("officer_signed_in") < kinds.index("ticket_called")
 
 
-def test_healthy_only_while_the_loop_comes_round(
-    make_caller: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_healthy_only_while_the_loop_comes_round(make_caller: Callable[..., Caller]) -> None:
     """What systemd's watchdog pings on (antrian caller runs a Heartbeat on it)."""
-    import edge.caller.node as caller_node
-
     c = make_caller()
     assert wait_for(c.node.healthy)
-    monkeypatch.setattr(caller_node, "LOOP_STALL_S", 0.2)
+    c.node.loop.watch.stall_s = 0.2
     c.node.call_soon(lambda: time.sleep(0.6))  # a hung driver call on the loop
     assert wait_for(lambda: not c.node.healthy(), 2)
     assert wait_for(c.node.healthy, 2)  # came round again

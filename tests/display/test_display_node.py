@@ -11,9 +11,10 @@ import pygame
 import pytest
 
 from antrian.loopwatch import LoopWatch
+from antrian.runtime import LOOP_STALL_S
 from edge.display.audio import PygameSpeaker, SilentSpeaker
 from edge.display.hall_board import hall_layout
-from edge.display.node import LOOP_STALL_S, DisplayNode, Frame
+from edge.display.node import DisplayNode, Frame
 from edge.screen.theme import NUMBER, OFFLINE
 from protocol import messages as m
 from tests.display.conftest import RATE, TONES, Hall, pump, write_tone_clips

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from central import Central
 
 from .conftest import Rig
@@ -93,15 +91,11 @@ def test_refusal_priority_not_allowed_prints_slip(rig: Rig, central: Central) ->
     assert rig.wait_for(lambda: rig.kiosk.last_refusal == "priority_not_allowed")
 
 
-def test_healthy_only_while_the_worker_comes_round(
-    rig: Rig, central: Central, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_healthy_only_while_the_worker_comes_round(rig: Rig, central: Central) -> None:
     """What systemd's watchdog pings on (antrian kiosk runs a Heartbeat on it): a printer
     driver that hangs in a write stops the pings."""
-    import edge.kiosk.node as kiosk_node
-
     assert rig.wait_for(rig.kiosk.healthy)
-    monkeypatch.setattr(kiosk_node, "LOOP_STALL_S", 0.2)
+    rig.kiosk.loop.watch.stall_s = 0.2
     rig.device.delay_s = 0.8
     rig.press("dukcapil")
     assert rig.wait_for(lambda: not rig.kiosk.healthy(), 3)
