@@ -26,7 +26,7 @@ from antrian.devbroker import REPO_ROOT, DevBroker
 from antrian.mqtt import now
 from antrian.nodeproc import NodeProcess
 from central.config import load_central_config
-from central.ledger import copy_retimed
+from central.ledger import LedgerReader, copy_retimed
 from edge import caller as caller_pkg
 from edge import kiosk as kiosk_pkg
 from edge.caller.cli import sign
@@ -39,6 +39,7 @@ from reports import LedgerData, TicketRecord, read_period
 from reports.figures import build_report, mean, p90, service_s
 from sim.day import Citizen, Day, Profile, Shift, generate_day, situation
 from sim.driver import NEXT_GAP_S, NO_SHOW_AFTER_S, RECALL_AFTER_S
+from sim.estimates import figures, replay
 
 log = logging.getLogger(__name__)
 
@@ -992,8 +993,6 @@ def write_simtime_ledger(
     `antrian report --ledger`, its tickets' estimates in simulated minutes (central, on
     the real clock, printed real ones: sim.estimates replays the day in simulated time).
     Returns how those estimates fared. Central's own ledger is only read."""
-    from central.ledger import LedgerReader
-    from sim.estimates import figures, replay
 
     def ts(value: str) -> str:
         return clock.to_sim(datetime.fromisoformat(value)).isoformat()

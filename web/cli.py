@@ -6,13 +6,14 @@ import argparse
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+
+import uvicorn
 
 from antrian.config import ConfigError, load_yaml, resolve
 from antrian.watchdog import Heartbeat
-
-if TYPE_CHECKING:
-    from web.config import WebConfig
+from web.app import build_app
+from web.config import WebConfig
+from web.node import WebNode
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def load_config(path: Path) -> WebConfig:
-    from web.config import WebConfig
-
     cfg = load_yaml(path, WebConfig)
     update: dict[str, object] = {"state_dir": resolve(path, cfg.state_dir)}
     b = cfg.broker
@@ -58,10 +57,6 @@ def run_web(args: argparse.Namespace) -> int:
 
 
 async def serve(cfg: WebConfig) -> int:
-    import uvicorn
-
-    from web.app import build_app
-    from web.node import WebNode
 
     node = WebNode(cfg)
     app = build_app(node)
