@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -170,17 +170,28 @@ class Catalogue(_Strict):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(TIMEZONES[self.timezone])
 
+    def _index(self, attr: str) -> dict[str, Any]:
+        """Items by id: a scan per lookup made every ticket and snapshot cost grow with the
+        catalogue (a big hall has 105 queues and 60 counters). Kept beside the frozen
+        fields as a cache, rebuilt if a copy of the model got other items."""
+        items = getattr(self, attr)
+        found = self.__dict__.get(f"_index_{attr}")
+        if found is None or found[0] is not items:
+            found = (items, {x.id: x for x in items})
+            self.__dict__[f"_index_{attr}"] = found
+        return found[1]
+
     def queue(self, queue_id: str) -> Queue | None:
-        return next((q for q in self.queues if q.id == queue_id), None)
+        return self._index("queues").get(queue_id)
 
     def counter(self, counter_id: str) -> Counter | None:
-        return next((c for c in self.counters if c.id == counter_id), None)
+        return self._index("counters").get(counter_id)
 
     def officer(self, officer_id: str) -> Officer | None:
         return next((o for o in self.officers if o.id == officer_id), None)
 
     def agency(self, agency_id: str) -> Agency:
-        return next(a for a in self.agencies if a.id == agency_id)
+        return self._index("agencies")[agency_id]  # type: ignore[no-any-return]
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(self.tz)

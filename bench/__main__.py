@@ -19,6 +19,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 MODULES = (
     "bench.floor",
     "bench.central",
+    "bench.hall",
     "bench.caller",
     "bench.display",
     "bench.kiosk",

@@ -255,6 +255,9 @@ class Central:
                     idle = quiet >= HALL_IDLE_S
                     if idle:
                         self._collector.collect()
+                        # The wait estimate's rescan of today's tickets after counters
+                        # changed, done here rather than inside the next request.
+                        self.hall.refresh_pace()
                     spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()

@@ -38,7 +38,7 @@ def load_yaml_raw(path: Path) -> dict[str, Any]:
     return raw
 
 
-def _open_all_hours(src: Path, out: Path) -> Path:
+def open_all_hours(src: Path, out: Path) -> Path:
     """A copy of the catalogue open every day around the clock: a demo of a real site
     (08:00-15:00, weekdays) must work whenever someone runs it."""
     raw = load_yaml_raw(src)
@@ -88,7 +88,7 @@ class HallSite:
         central = load_yaml_raw(central_src)
         catalogue = resolve(central_src, Path(central["catalogue"]))
         if always_open:
-            catalogue = _open_all_hours(catalogue, out)
+            catalogue = open_all_hours(catalogue, out)
 
         def write(raw: dict[str, Any]) -> Path:
             node_id = raw["node_id"]
