@@ -107,6 +107,11 @@ def render(central: m.NodeStatus | None, fleet: m.FleetSnapshot | None, now: dat
         version = f"v{n.config_version}" if n.config_version is not None else "-"
         since = _ago(n.since, now)
         lines.append(f"{n.node_id:<20} {n.role:<8} {state:<8} {since:>9} {version:>6}  {note}")
+    for node_id in fleet.never_seen:
+        never = f"{node_id:<20} {'-':<8} {'NEVER':<8} {'-':>9} {'-':>6}"
+        lines.append(f"{never}  provisioned, never seen")
+    for node_id, refused in fleet.not_allowed.items():
+        lines.append(f"{node_id}: {refused} requests refused: not allowed for its role")
     lines.append(f"{len(fleet.nodes)} nodes; {fleet.errors_total} bad messages since central start")
     return "\n".join(lines)
 
@@ -132,4 +137,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"antrian status: {exc}")
         return 1
     print(render(central, fleet, datetime.now(UTC)))
-    return 0
+    # No fleet snapshot: central is down, or this user may not read it; a script must see it.
+    return 0 if fleet is not None else 1

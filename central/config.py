@@ -28,6 +28,13 @@ class CentralConfig(NodeConfig):
         "versioned, on config/{node_id} (docs/deploy.md). Relative to this file.",
     )
 
+    authorization: bool = Field(
+        default=True,
+        description="Check every request against its sender's role and assignment, read "
+        "from device_configs (docs/protocol.md, Authorization). Off only for a development "
+        "hall or a test: then any node may send any request.",
+    )
+
     @property
     def ledger_path(self) -> Path:
         return self.ledger or self.state_dir / "ledger.sqlite3"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from protocol import messages as m
@@ -75,9 +76,17 @@ class Fleet:
         self.removed[node_id] = entry.session
         return entry.session
 
-    def snapshot(self, now: datetime, errors_total: int) -> m.FleetSnapshot:
+    def snapshot(
+        self,
+        now: datetime,
+        errors_total: int,
+        not_allowed: dict[str, int] | None = None,
+        provisioned: Iterable[str] = (),
+    ) -> m.FleetSnapshot:
         return m.FleetSnapshot(
             at=now,
             nodes=sorted(self.nodes.values(), key=lambda e: e.node_id),
             errors_total=errors_total,
+            not_allowed=dict(sorted((not_allowed or {}).items())),
+            never_seen=sorted(set(provisioned) - set(self.nodes)),
         )

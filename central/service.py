@@ -20,6 +20,7 @@ from antrian.catalogue import Catalogue
 from antrian.delivery import DeviceConfigSource, retain_configs
 from antrian.mqtt import Identity, MqttLink
 from antrian.session import next_session
+from central.authz import Authorizer
 from central.config import CentralConfig
 from central.fleet import Fleet
 from central.hall import Hall, Outcome
@@ -40,6 +41,7 @@ HALL_MAX_AGE_S = 2.0
 COUNTERS_DELAY_S = 0.002  # after the events: long enough for paho to have written them
 CHECKPOINT_IDLE_S = 0.005  # a checkpoint of a few commits takes ~0.1 ms; gaps are longer
 REFUSAL_LOG_EVERY = 1000
+FLEET_ERRORS_EVERY_S = 1.0
 _NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")  # protocol.messages.Ident
 
 
@@ -107,6 +109,11 @@ class Central:
         self._sent_upto = 0
         self._resend_after: int | None = None
         self._refusals_logged: dict[tuple[str, str], int] = {}
+        # Requests refused as not allowed, per sending node: in the fleet snapshot.
+        self.not_allowed: Tally[str] = Tally()
+        self.authz = Authorizer({})
+        self._fleet_errors = 0
+        self._fleet_at = 0.0
         self.hall: Hall
         self.ledger: Ledger
         self.fleet: Fleet
@@ -120,6 +127,12 @@ class Central:
                 "config names device_configs but central was given nothing to read them "
                 "with: pass device_configs=provision.delivery.device_configs"
             )
+        if self.config.authorization and self.config.device_configs is None:
+            raise ValueError(
+                "authorization needs the site's device configs to know each device's role "
+                "and assignment: set device_configs in central's config (or, for a "
+                "development hall only, authorization: false)"
+            )
         if self.catalogue.site != self.config.site:
             raise ValueError(
                 f"config site {self.config.site!r} differs from catalogue site "
@@ -130,6 +143,11 @@ class Central:
         self.hall = self.ledger.load(self.catalogue, self.catalogue.business_day(now))
         self._rollover(now, publish=False)
         self.fleet = Fleet(self.ledger.nodes(), self.ledger.removed_nodes())
+        if self.config.device_configs is not None and self.device_configs is not None:
+            messages, _problems = self.device_configs(
+                self.config.device_configs, self.config.state_dir
+            )
+            self.authz = Authorizer.from_configs(messages)
         self._sent_upto = self.ledger.published_seq
         if self.ledger.published_seq < self.hall.seq:
             self._resend_after = self.ledger.published_seq
@@ -261,6 +279,7 @@ class Central:
                     spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()
+                    self._publish_fleet_if_errors_changed()
                     self._tick()
 
     def _deliver_configs(self, force: bool) -> None:
@@ -278,6 +297,8 @@ class Central:
         messages, problems = self.device_configs(folder, self.config.state_dir)
         for problem in problems:
             log.error("device config not published: %s", problem)
+        # A device added, moved or removed is authorized as its config now says.
+        self.authz = Authorizer.from_configs(messages)
         published = retain_configs(self.link, messages)
         self._configs_stamp = stamp
         self.errors["invalid_device_config"] += len(problems)
@@ -386,10 +407,12 @@ class Central:
             (node, m.Reply(request_id=request_id, ok=False, refusal=refusal(code, detail)))
         )
 
-    def _log_refusal(self, node: str, code: str, request_id: str, detail: str) -> None:
-        """The first refusal per node and code at WARNING, then every REFUSAL_LOG_EVERY-th:
-        a device sending garbage in a loop must not fill the journal."""
-        key = (node, code)
+    def _log_refusal(
+        self, node: str, code: str, request_id: str, detail: str, kind: str = ""
+    ) -> None:
+        """The first refusal per node, code and request kind at WARNING, then every
+        REFUSAL_LOG_EVERY-th: a device sending garbage in a loop must not fill the journal."""
+        key = (node, f"{code}:{kind}")
         n = self._refusals_logged.get(key, 0) + 1
         if len(self._refusals_logged) < 10_000 or key in self._refusals_logged:
             self._refusals_logged[key] = n
@@ -434,6 +457,23 @@ class Central:
         if duplicate is not None:
             batch.replies.append((node, duplicate))
             return
+        if self.config.authorization:
+            why = self.authz.check(node, req)
+            if why is not None:
+                self.errors["not_allowed"] += 1
+                self.not_allowed[node] += 1
+                self._log_refusal(node, "not_allowed", req.request_id, why, req.type)
+                batch.replies.append(
+                    (
+                        node,
+                        m.Reply(
+                            request_id=req.request_id,
+                            ok=False,
+                            refusal=refusal("not_allowed", why),
+                        ),
+                    )
+                )
+                return
         max_age = self.config.max_request_age_s
         if max_age and req.sent_at < now - timedelta(seconds=max_age):
             self._refuse(
@@ -608,5 +648,25 @@ class Central:
             # HALL_MAX_AGE_S under load) keeps it off the request path.
             self._hall_dirty = True
         if batch.fleet or batch.fleet_removed or batch.republish:
-            snapshot = self.fleet.snapshot(now, sum(self.errors.values()))
-            link.publish(topics.fleet, encode(snapshot), retain=True)
+            self._publish_fleet(now)
+        else:
+            self._publish_fleet_if_errors_changed()
+
+    def _publish_fleet_if_errors_changed(self) -> None:
+        """errors_total and the not_allowed counts are for technicians: republished when
+        they change, at most every FLEET_ERRORS_EVERY_S (a device sending junk in a loop
+        must not make central publish the fleet for each message)."""
+        if sum(self.errors.values()) == self._fleet_errors:
+            return
+        if time.monotonic() - self._fleet_at < FLEET_ERRORS_EVERY_S or not self.link.connected:
+            return
+        self._publish_fleet(self.clock())
+
+    def _publish_fleet(self, now: datetime) -> None:
+        provisioned = [n for n, g in self.authz.grants.items() if g.role != "central"]
+        snapshot = self.fleet.snapshot(
+            now, sum(self.errors.values()), dict(self.not_allowed), provisioned
+        )
+        self.link.publish(self.topics.fleet, encode(snapshot), retain=True)
+        self._fleet_errors = sum(self.errors.values())
+        self._fleet_at = time.monotonic()

@@ -17,7 +17,10 @@ DEMO_CATALOGUE = REPO_ROOT / "firmware_configs" / "demo" / "catalogue.yaml"
 def make_config(
     broker_port: int, state_dir: Path, catalogue: Path | None = None, **overrides: object
 ) -> CentralConfig:
-    """A central config for the demo hall (open around the clock) on a test broker."""
+    """A central config for the demo hall (open around the clock) on a test broker. Without
+    device configs there is nothing to authorize from, so authorization is off unless the
+    caller passes device_configs (and then it is on, as on a site)."""
+    overrides.setdefault("authorization", overrides.get("device_configs") is not None)
     return CentralConfig(
         node_id="central",
         site="demo",

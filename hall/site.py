@@ -104,6 +104,9 @@ class HallSite:
         # them would make the nodes apply the site's live settings (quiet hours, language)
         # over the run's. The demo and tests exercise delivery separately.
         central.pop("device_configs", None)
+        # Without them central cannot authorize by device; a run on one machine (demo,
+        # simulation, chaos) is a development hall. tests/provision covers authorization.
+        central["authorization"] = False
         site = RuntimeSite(run_dir, port, write(central), catalogue)
         for _src, raw in self.devices("kiosk"):
             if kiosks is not None and raw["node_id"] not in kiosks:

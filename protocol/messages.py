@@ -73,6 +73,7 @@ RefusalCode = Literal[
     "lease_invalid",
     "duplicate_number",
     "ticket_finished",
+    "not_allowed",
 ]
 
 
@@ -523,6 +524,15 @@ class FleetSnapshot(Message):
     at: Instant
     nodes: list[FleetEntry]
     errors_total: int = Field(ge=0, description="Malformed or refused messages since start.")
+    not_allowed: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per sending node id: requests refused with not_allowed since start.",
+    )
+    never_seen: list[Ident] = Field(
+        default_factory=list,
+        description="Provisioned devices (central's device_configs) that never announced "
+        "themselves.",
+    )
 
 
 # ----------------------------------------------------------------------------- provisioning

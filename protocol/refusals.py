@@ -69,6 +69,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nomor ini sudah selesai atau tidak berlaku lagi.",
         "This ticket is already finished or no longer valid.",
     ),
+    # The sender's role or assignment does not cover this request (protocol/roles.py).
+    "not_allowed": (
+        "Perangkat ini tidak berwenang. Silakan hubungi teknisi.",
+        "This device may not do that. Please call a technician.",
+    ),
 }
 
 

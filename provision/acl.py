@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from protocol import roles
 from protocol.topics import CENTRAL_ID, Topics, signin_id
 
 from .configs import Role
@@ -28,16 +29,18 @@ def rules(site: str, entry: AclEntry) -> list[tuple[str, str]]:
         return [("readwrite", f"{t.base}/#")]
     # Every node announces its own birth; the broker publishes its will with the same right.
     own = [("write", t.status(me)), ("read", t.status(CENTRAL_ID)), ("read", t.config(me))]
+    # Request and reply topics only for a role that may send some request (protocol/roles.py,
+    # the same table central authorizes each request with).
+    if roles.sends_requests(entry.role):
+        own += [("write", t.request(me)), ("read", t.reply(me))]
     if entry.role == "kiosk":
-        return [*own, ("write", t.request(me)), ("read", t.reply(me)), ("read", t.hall)]
+        return [*own, ("read", t.hall)]
     if entry.role == "caller":
         # `antrian caller signin` runs beside the caller with the caller's password under
         # its own node id (signin_id), so that its birth and replies leave the caller's alone.
         helper = signin_id(me)
         return [
             *own,
-            ("write", t.request(me)),
-            ("read", t.reply(me)),
             ("read", t.events),
             *(("read", t.counter(c)) for c in entry.counters),
             ("write", t.status(helper)),

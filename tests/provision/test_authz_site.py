@@ -1,0 +1,107 @@
+"""Authorization on a provisioned site: the generated ACL on a real Mosquitto (TLS, one user
+per device) in front of central, which checks each request against the sender's config."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, RequestTimeout, now
+from central import Central, load_catalogue
+from central.testing import make_config
+from protocol import Topics, decode
+from protocol import messages as m
+from provision.delivery import device_configs
+from provision.testing import SITE, SecureSite
+
+T = Topics(SITE)
+
+
+def settings(site: SecureSite, node: str) -> BrokerSettings:
+    return BrokerSettings(
+        port=site.tls_port,
+        username=node,
+        password=site.passwords[node],
+        tls_ca=str(site.prov.paths.ca.cert),
+    )
+
+
+@pytest.fixture(scope="module")
+def central(secure_site: SecureSite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
+    folder: Path = secure_site.prov.configs.folder
+    config = make_config(
+        secure_site.tls_port,
+        tmp_path_factory.mktemp("central"),
+        catalogue=folder / "catalogue.yaml",
+        device_configs=folder,
+    ).model_copy(update={"site": SITE, "broker": settings(secure_site, "central")})
+    assert config.authorization
+    c = Central(config, load_catalogue(config.catalogue), device_configs=device_configs)
+    c.start()
+    assert c.link.wait_connected(5), secure_site.broker.log_text()
+    yield c
+    c.stop()
+
+
+def requester(site: SecureSite, node: str, role: m.Role) -> Requester:
+    link = MqttLink(settings(site, node), T, Identity(node, role, 1))
+    req = Requester(link)
+    link.start()
+    assert link.wait_connected(5)
+    return req
+
+
+def ask(r: Requester, kind: type[m.RequestBase], **fields: object) -> m.Reply:
+    node = r.link.identity.node_id
+    rid = f"{node[:20]}.{time.monotonic_ns()}"
+    return r.call(kind(request_id=rid, node_id=node, sent_at=now(), **fields), timeout=3)
+
+
+def refused_as_not_allowed(reply: m.Reply) -> bool:
+    return reply.refusal is not None and reply.refusal.code == "not_allowed"
+
+
+def test_each_device_may_do_its_own_job_only(secure_site: SecureSite, central: Central) -> None:
+    kiosk = requester(secure_site, "kiosk-lobby", "kiosk")
+    caller = requester(secure_site, "caller-loket-9", "caller")
+    try:
+        # Own assignment: central applies it (or refuses it for a hall reason, never this).
+        assert not refused_as_not_allowed(ask(kiosk, m.IssueTicket, queue="dukcapil-ktp"))
+        assert not refused_as_not_allowed(ask(caller, m.CallNext, counter="loket-9"))
+        # Another device's job or assignment: not_allowed, with the texts for people.
+        for reply in [
+            ask(kiosk, m.CallNext, counter="loket-9"),
+            ask(kiosk, m.SignIn, counter="loket-9", officer="budi"),
+            ask(kiosk, m.PauseCounter, counter="loket-9"),
+            ask(kiosk, m.IssueTicket, queue="imigrasi"),  # kiosk-lantai-2's button
+            ask(caller, m.CallNext, counter="loket-1"),
+            ask(caller, m.IssueTicket, queue="dukcapil-ktp"),
+        ]:
+            assert refused_as_not_allowed(reply), reply
+            assert reply.refusal is not None and reply.refusal.text_id.startswith("Perangkat")
+        assert central.not_allowed == {"kiosk-lobby": 4, "caller-loket-9": 2}
+        fleet: list[m.FleetSnapshot] = []
+        probe = MqttLink(settings(secure_site, "central"), T, Identity("probe", "tool", 1))
+        probe.subscribe(T.fleet, lambda t, p: fleet.append(decode(m.FleetSnapshot, p)))
+        probe.start()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not (fleet and fleet[-1].not_allowed):
+            time.sleep(0.05)
+        probe.stop()
+        assert fleet[-1].not_allowed == {"caller-loket-9": 2, "kiosk-lobby": 4}
+    finally:
+        kiosk.link.stop()
+        caller.link.stop()
+
+
+def test_a_display_cannot_even_reach_central(secure_site: SecureSite, central: Central) -> None:
+    display = requester(secure_site, "display-hall", "display")
+    try:
+        with pytest.raises(RequestTimeout):
+            ask(display, m.CallNext, counter="loket-9")  # the broker drops it (ACL)
+        assert "display-hall" not in central.not_allowed
+    finally:
+        display.link.stop()
