@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typing
 
-from protocol import messages as m
 from antrian.devbroker import REPO_ROOT
+from protocol import messages as m
 from protocol.roles import PERMISSIONS, ROLES, matrix_markdown, request_types, sends_requests
 from provision.acl import AclEntry, rules
 from provision.configs import ROLES as PROVISIONED_ROLES
