@@ -143,3 +143,14 @@ def test_a_crossing_and_an_unexplained_import_are_seen(tmp_path: Path) -> None:
     assert [i.target for i in found] == ["edge.kiosk", "provision.delivery", "pygame"]
     assert crossings(found, "edge.kiosk", TOOLS) == ["edge.kiosk.node:3 imports provision.delivery"]
     assert unexplained(found) == ["edge.kiosk.node:3 imports provision.delivery in a function"]
+
+
+def test_escpos_stays_in_its_adapter() -> None:
+    """The kiosk's logic hands the printer port layout elements; only the adapter (and the
+    tools that decode or preview its bytes) speak ESC/POS."""
+    users = {i.module for i in ALL if _within(i.target, "escpos")}
+    assert users <= {"edge.kiosk._escpos"}
+    adapter = {
+        i.module for i in ALL if i.target == "edge.kiosk._escpos" and i.module != "edge.kiosk"
+    }
+    assert {m for m in adapter if _within(m, "edge.kiosk")} <= {"edge.kiosk.cli"}

@@ -170,9 +170,9 @@ class EscposPrinter:
             return PrinterStatus.OFFLINE
         return parse_status(*answers)
 
-    def write(self, job: bytes) -> None:
+    def write(self, layout: list[Element]) -> None:
         try:
-            self.device._raw(job)
+            self.device._raw(render(layout))
         except EscposError as exc:
             self._reopen()
             raise OSError(str(exc)) from exc

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from edge.kiosk.layout import Element
+
 LedName = Literal["ready", "busy", "offline", "fault"]
 LedMode = Literal["off", "on", "blink", "blink_fast"]
 PRIORITY = "priority"  # the key the panel reports for the priority button
@@ -35,8 +37,9 @@ class Panel(Protocol):
 class Printer(Protocol):
     def status(self) -> PrinterStatus: ...
 
-    def write(self, job: bytes) -> None:
-        """Send a whole job; raises OSError (or an escpos error) when the device fails."""
+    def write(self, layout: list[Element]) -> None:
+        """Print a whole job laid out as elements (the adapter turns them into its device's
+        commands); raises OSError (or the device's own error) when the device fails."""
         ...
 
     def close(self) -> None: ...

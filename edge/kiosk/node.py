@@ -15,7 +15,6 @@ from antrian.delivery import ConfigReceiver
 from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_request_id, now
 from antrian.runtime import NodeLoop, follow_config, live
 from antrian.session import next_session
-from edge.kiosk._escpos import render
 from edge.kiosk.config import TIMEZONES, KioskConfig
 from edge.kiosk.gate import Press, PressGate
 from edge.kiosk.hardware import Panel, Printer, PrinterStatus
@@ -426,7 +425,7 @@ class Kiosk:
 
     def _write(self, layout: list[Element]) -> bool:
         try:
-            self.printer.write(render(layout))
+            self.printer.write(layout)
         except Exception as exc:  # any device error: the ticket stays unprinted, never lost
             log.error("printer write failed: %s", exc)
             self._poll_printer()

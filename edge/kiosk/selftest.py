@@ -115,7 +115,6 @@ def selftest_page(
 def print_page(
     config: KioskConfig, printer: Printer, report: SelftestReport, out: Callable[[str], None]
 ) -> None:
-    from edge.kiosk._escpos import render  # python-escpos only when a page is really printed
 
     lang = config.language
     try:
@@ -132,7 +131,7 @@ def print_page(
 
     version = cached_config_version(config.state_dir)
     try:
-        printer.write(render(selftest_page(config, status, version, at)))
+        printer.write(selftest_page(config, status, version, at))
     except Exception as exc:  # any device error: tell the technician what to check
         report.problems.append(say("write_failed", lang, error=exc))
         out(report.problems[-1])
