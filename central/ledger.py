@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from protocol.codec import Encoded
 # The schema of a new ledger, at SCHEMA_VERSION (kept in PRAGMA user_version). A change
 # here needs a step in MIGRATIONS that brings every older ledger to the same shape, and a
 # test from the older schema (tests/central/test_ledger_migrations.py).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tickets (
@@ -60,6 +61,7 @@ CREATE TABLE nodes (
 CREATE TABLE removed_nodes (
     node_id TEXT PRIMARY KEY, session INTEGER NOT NULL
 );
+CREATE TABLE codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL);
 """
 
 
@@ -93,12 +95,23 @@ def _to_v4(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS leases_by_day ON leases (day)")
 
 
+def _to_v5(db: sqlite3.Connection) -> None:
+    # Closed days' event bodies and replies deflated with a dictionary (see Codec).
+    db.execute("CREATE TABLE IF NOT EXISTS codecs (id INTEGER PRIMARY KEY, zdict BLOB NOT NULL)")
+    _add_codecs(db)
+
+
+def _add_codecs(db: sqlite3.Connection) -> None:
+    db.execute("INSERT OR IGNORE INTO codecs (id, zdict) VALUES (?, ?)", (CODEC_ID, ZDICT))
+
+
 # MIGRATIONS[v] brings a ledger at version v-1 to version v. Ledgers written before
 # user_version was kept say 0 and are recognised by their tables (schema_version).
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _to_v2,
     3: _to_v3,
     4: _to_v4,
+    5: _to_v5,
 }
 assert sorted(MIGRATIONS) == list(range(2, SCHEMA_VERSION + 1))
 
@@ -163,6 +176,45 @@ def _create(db: sqlite3.Connection) -> None:
     for statement in SCHEMA.split(";"):
         if statement.strip():
             db.execute(statement)
+    _add_codecs(db)
+
+
+# A ticket's events and replies are about ten JSON rows of ~600 bytes, most of it the same
+# keys and names every time: deflated with a preset dictionary of typical rows they take a
+# quarter (issue 15: 8 KB a ticket as text). Central writes text, as fast as before, and
+# deflates closed days' rows when idle (Ledger.compact). The dictionary is stored in the
+# ledger (table codecs), so a backup or an archive reads on its own; a new dictionary gets
+# a new id and never replaces one. ledger_zdict_1.txt: two rows of each event and reply
+# kind of a simulated MPP Palembang day (bench/bigledger.py), the most frequent last.
+CODEC_ID = 1
+ZDICT = Path(__file__).with_name("ledger_zdict_1.txt").read_bytes()
+_WBITS = -15  # raw deflate, 32 KiB window: the whole dictionary is in reach
+
+
+class Codec:
+    """Stored bodies: JSON text as central wrote it, or a blob of a codec id byte then raw
+    deflate with that codec's dictionary."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        tables = _tables(db)
+        rows = db.execute("SELECT id, zdict FROM codecs") if "codecs" in tables else []
+        self.zdicts = {int(i): bytes(z) for i, z in rows}
+        self._base: zlib._Compress | None = None
+
+    def decode(self, value: str | bytes) -> bytes:
+        if isinstance(value, str):
+            return value.encode()
+        inflate = zlib.decompressobj(_WBITS, self.zdicts[value[0]])
+        return inflate.decompress(value[1:]) + inflate.flush()
+
+    def encode(self, body: bytes) -> bytes:
+        if self._base is None:
+            # Copying a primed compressor is cheaper than loading the dictionary again.
+            self._base = zlib.compressobj(
+                6, zlib.DEFLATED, _WBITS, 8, zlib.Z_DEFAULT_STRATEGY, self.zdicts[CODEC_ID]
+            )
+        deflate = self._base.copy()
+        return bytes([CODEC_ID]) + deflate.compress(body) + deflate.flush()
 
 
 _TICKET_COLS = (
@@ -254,6 +306,7 @@ def _ticket(row: tuple[object, ...]) -> Ticket:
     )
 
 
+_COMPACT_KEYS = ("compact_seq", "compact_seq_upto", "compact_rowid", "compact_rowid_upto")
 PAGE_SIZE = 1024
 WAL_CAP_PAGES = 4000
 
@@ -288,9 +341,68 @@ class Ledger:
         published = self.meta("published_seq")
         self.published_seq = int(published if published is not None else self.meta("seq") or 0)
         self._published_saved = self.published_seq
+        self.codec = Codec(self.db)
+        self._day = self.meta("day")
+        # Compaction markers: rows up to *_upto belong to closed days, rows up to *_done
+        # are deflated. Set when the day changes (_transaction), advanced when idle.
+        self._compact = [int(self.meta(k) or 0) for k in _COMPACT_KEYS]
 
     def close(self) -> None:
         self.db.close()
+
+    @property
+    def compaction_due(self) -> bool:
+        ev_done, ev_upto, rq_done, rq_upto = self._compact
+        return ev_done < ev_upto or rq_done < rq_upto
+
+    def compact(self, limit: int = 200) -> int:
+        """Deflate up to `limit` event bodies and up to `limit` replies of closed days in
+        one transaction; central calls it when idle. Returns the rows rewritten."""
+        ev_done, ev_upto, rq_done, rq_upto = self._compact
+        encode = self.codec.encode
+        cur = self.db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            events = cur.execute(
+                "SELECT seq, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                (ev_done, ev_upto, limit),
+            ).fetchall()
+            ev_rows = [(encode(b.encode()), s) for s, b in events if isinstance(b, str)]
+            cur.executemany("UPDATE events SET body = ? WHERE seq = ?", ev_rows)
+            ev_done = int(events[-1][0]) if len(events) == limit else ev_upto
+            replies = cur.execute(
+                "SELECT rowid, reply FROM requests WHERE rowid > ? AND rowid <= ? "
+                "ORDER BY rowid LIMIT ?",
+                (rq_done, rq_upto, limit),
+            ).fetchall()
+            rq_rows = [(encode(r.encode()), i) for i, r in replies if isinstance(r, str)]
+            cur.executemany("UPDATE requests SET reply = ? WHERE rowid = ?", rq_rows)
+            rq_done = int(replies[-1][0]) if len(replies) == limit else rq_upto
+            cur.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                ((_COMPACT_KEYS[0], str(ev_done)), (_COMPACT_KEYS[2], str(rq_done))),
+            )
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        self._compact = [ev_done, ev_upto, rq_done, rq_upto]
+        self.commits_since_checkpoint += 1
+        return len(ev_rows) + len(rq_rows)
+
+    def _close_days_before(self, cur: sqlite3.Cursor, day: str, rq_upto: int) -> None:
+        """The day moved on: every event of earlier days (with the expiries this
+        transaction wrote for them) and every reply stored before this transaction may be
+        deflated."""
+        row = cur.execute(
+            "SELECT seq FROM events WHERE day < ? ORDER BY day DESC, seq DESC LIMIT 1", (day,)
+        ).fetchone()
+        ev_upto = int(row[0]) if row else 0
+        cur.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            ((_COMPACT_KEYS[1], str(ev_upto)), (_COMPACT_KEYS[3], str(rq_upto))),
+        )
+        self._compact[1], self._compact[3] = ev_upto, rq_upto
 
     def checkpoint(self) -> None:
         """Copy committed WAL pages into the database file, off the request path. PASSIVE
@@ -337,7 +449,7 @@ class Ledger:
             "ORDER BY seq DESC LIMIT 10",
             (d,),
         ).fetchall()[::-1]:
-            hall.recent_calls.append(m.Event.model_validate_json(ev_body[0]))
+            hall.recent_calls.append(m.Event.model_validate_json(self.codec.decode(ev_body[0])))
         supervision = self.meta("supervision")
         if supervision:
             hall.load_supervision(json.loads(supervision))
@@ -368,7 +480,7 @@ class Ledger:
         row = self.db.execute(
             "SELECT reply FROM requests WHERE node_id=? AND id=?", (node_id, request_id)
         ).fetchone()
-        return codec.decode(m.Reply, row[0].encode()) if row else None
+        return codec.decode(m.Reply, self.codec.decode(row[0])) if row else None
 
     def ticket_of_request(self, node_id: str, request_id: str) -> str | None:
         row = self.db.execute(
@@ -395,18 +507,27 @@ class Ledger:
         """One durable transaction that also records the hall's day and last seq."""
         cur = self.db.cursor()
         cur.execute("BEGIN IMMEDIATE")
+        d = day.isoformat()
+        upto = self._compact[1], self._compact[3]
         try:
+            new_day = d != self._day and self._day is not None
+            if new_day:
+                rq_upto = cur.execute("SELECT COALESCE(MAX(rowid), 0) FROM requests").fetchone()
             yield cur
-            rows = [("seq", str(seq)), ("day", day.isoformat())]
+            if new_day:
+                self._close_days_before(cur, d, int(rq_upto[0]))
+            rows = [("seq", str(seq)), ("day", d)]
             published = self.published_seq
             if published != self._published_saved:
                 rows.append(("published_seq", str(published)))
             cur.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", rows)
             cur.execute("COMMIT")
             self._published_saved = published
+            self._day = d
             self.commits_since_checkpoint += 1
         except BaseException:
             cur.execute("ROLLBACK")
+            self._compact[1], self._compact[3] = upto
             raise
 
     def commit(
@@ -514,7 +635,7 @@ class Ledger:
 
     def events_since(self, seq: int, limit: int = 1000) -> list[m.Event]:
         return [
-            m.Event.model_validate_json(body)
+            m.Event.model_validate_json(self.codec.decode(body))
             for (body,) in self.db.execute(
                 "SELECT body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
             )
@@ -523,7 +644,7 @@ class Ledger:
     def event_bodies_since(self, seq: int, limit: int = 1000) -> list[tuple[int, bytes]]:
         """Committed events after `seq` as published (seq, JSON), in seq order."""
         return [
-            (int(s), str(body).encode())
+            (int(s), self.codec.decode(body))
             for s, body in self.db.execute(
                 "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
             )
@@ -586,6 +707,7 @@ class LedgerReader:
                 f"{path} has schema version {self.version}, newer than this Antrian's "
                 f"{SCHEMA_VERSION}: read it with the Antrian version that wrote it"
             )
+        self.codec = Codec(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -639,7 +761,10 @@ class LedgerReader:
             f"SELECT seq, at, day, kind, body FROM events WHERE day = ?{where} ORDER BY seq",
             (day.isoformat(), *kinds),
         ):
-            yield EventRow(int(seq), str(at), date.fromisoformat(d), str(kind), str(body))
+            yield EventRow(int(seq), str(at), date.fromisoformat(d), str(kind), self._text(body))
+
+    def _text(self, body: str | bytes) -> str:
+        return body if isinstance(body, str) else self.codec.decode(body).decode()
 
     def all_tickets(self) -> Iterator[Ticket]:
         """Every ticket of the ledger (for checks that span days)."""
@@ -650,7 +775,7 @@ class LedgerReader:
         for seq, at, d, kind, body in self.db.execute(
             "SELECT seq, at, day, kind, body FROM events ORDER BY seq"
         ):
-            yield EventRow(int(seq), str(at), date.fromisoformat(d), str(kind), str(body))
+            yield EventRow(int(seq), str(at), date.fromisoformat(d), str(kind), self._text(body))
 
 
 def copy_retimed(

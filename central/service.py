@@ -235,6 +235,8 @@ class Central:
                 timeout = COUNTERS_DELAY_S
             elif self.ledger.commits_since_checkpoint:
                 timeout = CHECKPOINT_IDLE_S
+            elif self.ledger.compaction_due:
+                timeout = HALL_IDLE_S
             else:
                 timeout = HALL_IDLE_S if self._hall_dirty else 0.5
             woken = self._wake.wait(timeout=timeout)
@@ -271,6 +273,12 @@ class Central:
                             # Commits stay durable in the WAL; the next idle spell retries.
                             log.error("WAL checkpoint failed (check the disk): %s", exc)
                     idle = quiet >= HALL_IDLE_S
+                    if idle and self.ledger.compaction_due:
+                        try:
+                            # A few ms per call; the next idle spell does the next rows.
+                            self.ledger.compact(limit=50)
+                        except sqlite3.Error as exc:
+                            log.error("ledger compaction failed (check the disk): %s", exc)
                     if idle:
                         self._collector.collect()
                         # The wait estimate's rescan of today's tickets after counters

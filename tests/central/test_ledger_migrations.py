@@ -91,6 +91,7 @@ def test_released_schema_migrates_with_rows_intact(tmp_path: Path, schema: Path)
     for table, rows in before.items():
         assert ledger.db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() == rows
     assert ledger.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert ledger.codec.zdicts == Ledger(tmp_path / "current.sqlite3").codec.zdicts != {}
     rebuilt = ledger.load(CAT, DAY)
     assert rebuilt.seq == hall.seq and rebuilt.next_number == hall.next_number
     assert rebuilt.counter_snapshot("loket-1") == hall.counter_snapshot("loket-1")
