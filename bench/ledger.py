@@ -3,8 +3,11 @@ report and the bytes a ticket takes, at 10k and 1M tickets."""
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -87,6 +90,22 @@ def _report_s(path: Path, start: date, end: date) -> float:
     return best
 
 
+def _report_cli(path: Path, start: date, end: date) -> tuple[float, float]:
+    """`antrian report` over start..end as its own process: (seconds, peak RSS in MB)."""
+    argv = [
+        sys.executable, "-m", "antrian.cli", "report", "--ledger", str(path),
+        "--catalogue", str(bigledger.CATALOGUE), "--from", start.isoformat(),
+        "--to", end.isoformat(),
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - t0
+    if proc.returncode:
+        raise RuntimeError(f"antrian report failed: {proc.stderr[-2000:]}")
+    # ru_maxrss of the children waited for: this one only, the bench starts no other.
+    return took, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     ledgers: dict[int, tuple[Path, int]] = {}
     for size in (SMALL, BIG):
@@ -124,6 +143,21 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         tickets=big_tickets,
         target="<= 1.5x report_1day_s_10k",
         x_10k=round(big_s / small_s, 2),
+    )
+
+    year_end = bigledger.SEED_DAY - timedelta(days=30)
+    one_s, _rss = _report_cli(big, year_end, year_end)
+    year_s, year_rss = _report_cli(big, year_end - timedelta(days=364), year_end)
+    yield result(
+        "report_365d_peak_rss_mb",
+        year_rss,
+        "MB",
+        tickets=big_tickets,
+        target="<= 200",
+        note="antrian report --from .. --to .. (365 days) as a process",
+    )
+    yield result(
+        "report_365d_s", year_s, "s", x_1day=round(year_s / one_s, 1), report_1day_s=round(one_s, 2)
     )
 
     lk = MqttLink(

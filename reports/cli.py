@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from antrian.config import ConfigError
 from central.config import load_catalogue, load_central_config
-from reports._ledger import LedgerError, business_day, read_period
+from reports._ledger import LedgerError, LedgerStream, business_day
 from reports.figures import DEFAULT_TZ, build_report
 from reports.render import empty_notice, to_table, write_csv, write_png, write_xlsx
 
@@ -128,10 +128,10 @@ def run(args: argparse.Namespace) -> int:
         end = args.end or start
         if end - start > timedelta(days=366):
             return _fail("a report covers at most a year; split the range")
-        data = read_period(ledger, start, end)
+        # Read a day at a time: a year's report stays within a Pi's memory (issue 15).
+        report = build_report(LedgerStream(ledger, start, end), start, end, catalogue)
     except (ConfigError, LedgerError) as exc:
         return _fail(str(exc))
-    report = build_report(data, start, end, catalogue)
     if not report.hall.issued and formats != ["table"]:
         # The table says so itself; files would be written without a word.
         print(f"antrian report: {empty_notice(report, args.lang)}", file=sys.stderr)

@@ -13,6 +13,7 @@ another. So per agency and per queue:
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from antrian.catalogue import Catalogue
-from reports._ledger import LedgerData, TicketRecord, TransferRecord
+from reports._ledger import LedgerData, LedgerStream, TicketRecord, TransferRecord
 from reports.ikm import Ikm, ikm
 
 DEFAULT_TZ = ZoneInfo("Asia/Jakarta")
@@ -105,37 +106,53 @@ class Report:
         return self.groups["hall"][0]
 
 
-def _group(
-    level: str,
-    key: str,
-    name: str,
-    issued: int | None,
-    done: list[TicketRecord],
-    transfers: int,
-    transferred_in: int | None,
-    standard_min: Callable[[str], float | None],
-) -> Group:
-    served = [t for t in done if t.status == "served"]
-    waits = [t.wait_s / 60 for t in done if t.wait_s is not None]
-    services = [(t, s / 60) for t in served if (s := service_s(t)) is not None]
-    judged = [(m, std) for t, m in services if (std := standard_min(t.queue)) is not None]
-    return Group(
-        level=level,
-        key=key,
-        name=name,
-        issued=issued,
-        served=len(served),
-        no_show=sum(t.status == "no_show" for t in done),
-        transfers=transfers,
-        transferred_in=transferred_in,
-        not_served=None if issued is None else sum(t.status in NOT_SERVED for t in done),
-        wait_mean_min=mean(waits),
-        wait_p90_min=p90(waits),
-        service_mean_min=mean([m for _, m in services]),
-        service_p90_min=p90([m for _, m in services]),
-        within_standard=sum(m <= std for m, std in judged) / len(judged) if judged else None,
-        satisfaction=ikm(t.rating for t in served if t.rating is not None),
-    )
+class _Tally:
+    """One row's running figures: counts and the minutes percentiles need, not the
+    tickets, so that a year's report holds numbers only (issue 15)."""
+
+    def __init__(self) -> None:
+        self.issued = self.served = self.no_show = self.not_served = 0
+        self.transfers = self.transferred_in = self.judged = self.within = 0
+        self.waits = array("d")  # minutes, every ticket that was called
+        self.services = array("d")  # minutes, served tickets
+        self.ratings = array("b")
+
+    def add(self, t: TicketRecord, standard_min: Callable[[str], float | None]) -> None:
+        if t.wait_s is not None:
+            self.waits.append(t.wait_s / 60)
+        if t.status == "served":
+            self.served += 1
+            if t.rating is not None:
+                self.ratings.append(t.rating)
+            if (s := service_s(t)) is not None:
+                self.services.append(s / 60)
+                if (std := standard_min(t.queue)) is not None:
+                    self.judged += 1
+                    self.within += s / 60 <= std
+        elif t.status == "no_show":
+            self.no_show += 1
+        self.not_served += t.status in NOT_SERVED
+
+    def group(self, level: str, key: str, name: str, issued: bool, received: bool) -> Group:
+        """`issued`: the row counts issued and not-served tickets (queues and above);
+        `received`: it counts transfers in."""
+        return Group(
+            level=level,
+            key=key,
+            name=name,
+            issued=self.issued if issued else None,
+            served=self.served,
+            no_show=self.no_show,
+            transfers=self.transfers,
+            transferred_in=self.transferred_in if received else None,
+            not_served=self.not_served if issued else None,
+            wait_mean_min=mean(self.waits),
+            wait_p90_min=p90(self.waits),
+            service_mean_min=mean(self.services),
+            service_p90_min=p90(self.services),
+            within_standard=self.within / self.judged if self.judged else None,
+            satisfaction=ikm(self.ratings),
+        )
 
 
 def _inversions(seq: list[datetime]) -> int:
@@ -155,39 +172,56 @@ def _inversions(seq: list[datetime]) -> int:
     return count
 
 
+class _FairnessTally:
+    """Fairness added up day by day: a line of tickets never spans two business days."""
+
+    def __init__(self) -> None:
+        self.pairs = self.overtaken = self.tickets = self.priority = 0
+        self.priority_longest: float | None = None
+
+    def add(self, tickets: Iterable[TicketRecord]) -> None:
+        lines: dict[tuple[date, str], list[TicketRecord]] = {}
+        for t in tickets:
+            self.tickets += 1
+            if t.priority:
+                self.priority += 1
+                if t.wait_s is not None:
+                    wait = t.wait_s / 60
+                    longest = self.priority_longest
+                    self.priority_longest = wait if longest is None else max(longest, wait)
+            if not t.priority and not t.transfers and t.first_called_at is not None:
+                lines.setdefault((t.day, t.queue), []).append(t)
+        for line in lines.values():
+            line.sort(key=lambda t: (t.issued_at, t.id))
+            called = [t.first_called_at for t in line if t.first_called_at is not None]
+            self.pairs += _inversions(list(called))
+            later_min: datetime | None = None
+            for c in reversed(called):
+                if later_min is not None and later_min < c:
+                    self.overtaken += 1
+                later_min = c if later_min is None else min(later_min, c)
+
+    def result(self) -> Fairness:
+        return Fairness(
+            overtakes=self.pairs,
+            overtaken_tickets=self.overtaken,
+            priority_tickets=self.priority,
+            priority_share=self.priority / self.tickets if self.tickets else None,
+            priority_longest_wait_min=self.priority_longest,
+        )
+
+
 def fairness(tickets: Iterable[TicketRecord]) -> Fairness:
     """Overtakes among ordinary tickets: priority and transferred tickets may pass by rule."""
-    all_tickets = list(tickets)
-    lines: dict[tuple[date, str], list[TicketRecord]] = {}
-    for t in all_tickets:
-        if not t.priority and not t.transfers and t.first_called_at is not None:
-            lines.setdefault((t.day, t.queue), []).append(t)
-    pairs = overtaken = 0
-    for line in lines.values():
-        line.sort(key=lambda t: (t.issued_at, t.id))
-        called = [t.first_called_at for t in line if t.first_called_at is not None]
-        pairs += _inversions(list(called))
-        later_min: datetime | None = None
-        for c in reversed(called):
-            if later_min is not None and later_min < c:
-                overtaken += 1
-            later_min = c if later_min is None else min(later_min, c)
-    priority = [t for t in all_tickets if t.priority]
-    waits = [t.wait_s / 60 for t in priority if t.wait_s is not None]
-    return Fairness(
-        overtakes=pairs,
-        overtaken_tickets=overtaken,
-        priority_tickets=len(priority),
-        priority_share=len(priority) / len(all_tickets) if all_tickets else None,
-        priority_longest_wait_min=max(waits) if waits else None,
-    )
+    tally = _FairnessTally()
+    tally.add(tickets)
+    return tally.result()
 
 
 def build_report(
-    data: LedgerData, start: date, end: date, catalogue: Catalogue | None = None
+    data: LedgerData | LedgerStream, start: date, end: date, catalogue: Catalogue | None = None
 ) -> Report:
     """Every figure of the report for business days start..end."""
-    tickets = data.tickets
     tz = catalogue.tz if catalogue else DEFAULT_TZ
 
     def queue_name(q: str) -> str:
@@ -218,13 +252,6 @@ def build_report(
         spec = catalogue.queue(q) if catalogue else None
         return float(spec.service_standard_min) if spec else None
 
-    # Only transfers of the period's tickets, so that every row adds up (module docstring).
-    known = {t.id for t in tickets}
-    moves = [tr for tr in data.transfers if tr.ticket_id in known]
-
-    def transfers_by(key: Callable[[TransferRecord], str | None]) -> Counter[str]:
-        return Counter(k for tr in moves if (k := key(tr)) is not None)
-
     def across_agencies(tr: TransferRecord) -> bool:
         return agency_of(tr.from_queue) != agency_of(tr.to_queue)
 
@@ -250,85 +277,80 @@ def build_report(
         "queue": lambda tr: tr.to_queue,
     }
 
-    groups: dict[str, list[Group]] = {
+    # One pass over the period, a day at a time; only each row's numbers are kept.
+    hall = _Tally()
+    rows: dict[str, dict[str, _Tally]] = {level: {} for level in levels}
+    per_day: list[Group] = []
+    per_hour: Counter[int] = Counter()
+    waits_by_agency: dict[str, list[float]] = {}
+    fair = _FairnessTally()
+    days_with_tickets = 0
+    for day in data.by_day():
+        days_with_tickets += 1
+        today = _Tally()
+        # Transfers are only those of the period's tickets (by_day), so every row adds up
+        # (module docstring).
+        today.issued = len(day.tickets)
+        today.transfers = today.transferred_in = len(day.transfers)
+        for t in day.tickets:
+            hall.add(t, standard_min)
+            today.add(t, standard_min)
+            for level, (key_of, _name) in levels.items():
+                if (k := key_of(t)) is not None:
+                    rows[level].setdefault(k, _Tally()).add(t, standard_min)
+            for level, key in issued_key.items():
+                rows[level].setdefault(key(t), _Tally()).issued += 1
+            per_hour[t.issued_at.astimezone(tz).hour] += 1
+            if t.wait_s is not None:
+                name = agency_name(agency_of(t.queue))
+                waits_by_agency.setdefault(name, []).append(t.wait_s / 60)
+        for tr in day.transfers:
+            for level, key_out in out_key.items():
+                if (k := key_out(tr)) is not None:
+                    rows[level].setdefault(k, _Tally()).transfers += 1
+            for level, key_in in in_key.items():
+                if (k := key_in(tr)) is not None:
+                    rows[level].setdefault(k, _Tally()).transferred_in += 1
         # In the whole hall every transfer leaves one queue and enters another: it counts
         # as out and in alike, so the hall's row adds up as the queues' rows do.
+        hall.issued += len(day.tickets)
+        hall.transfers += len(day.transfers)
+        hall.transferred_in += len(day.transfers)
+        fair.add(day.tickets)
+        # Per business day, like the hall's row: how one day compares with the others.
+        iso = day.day.isoformat()
+        per_day.append(today.group("day", iso, iso, issued=True, received=True))
+
+    groups: dict[str, list[Group]] = {
         "hall": [
-            _group(
-                "hall",
-                "hall",
-                catalogue.hall_name if catalogue else "",
-                len(tickets),
-                tickets,
-                len(moves),
-                len(moves),
-                standard_min,
+            hall.group(
+                "hall", "hall", catalogue.hall_name if catalogue else "", issued=True, received=True
             )
         ]
     }
-    for level, (key_of, name_of) in levels.items():
-        done: dict[str, list[TicketRecord]] = {}
-        for t in tickets:
-            k = key_of(t)
-            if k is not None:
-                done.setdefault(k, []).append(t)
-        issued: Counter[str] = Counter()
-        if level in issued_key:
-            issued = Counter(issued_key[level](t) for t in tickets)
-        moved_out = transfers_by(out_key[level])
-        moved_in = transfers_by(in_key[level]) if level in in_key else Counter[str]()
+    for level, (_key, name_of) in levels.items():
         # Officers: names from the roster and bare codes in one alphabetical list, whatever
         # their case ("eko" between "Budi ..." and "Sari ...", not after every name).
         fold = str.casefold if level == "officer" else str
-        keys = sorted(
-            set(done) | set(issued) | set(moved_out) | set(moved_in),
-            key=lambda k: (fold(name_of(k)), k),
-        )
+        keys = sorted(rows[level], key=lambda k: (fold(name_of(k)), k))
         groups[level] = [
-            _group(
-                level,
-                k,
-                name_of(k),
-                issued.get(k, 0) if level in issued_key else None,
-                done.get(k, []),
-                moved_out.get(k, 0),
-                moved_in.get(k, 0) if level in in_key else None,
-                standard_min,
+            rows[level][k].group(
+                level, k, name_of(k), issued=level in issued_key, received=level in in_key
             )
             for k in keys
         ]
 
-    # Per business day, like the hall's row: how one day compares with the others.
-    by_day: dict[date, list[TicketRecord]] = {}
-    for t in tickets:
-        by_day.setdefault(t.day, []).append(t)
-    per_day = []
-    for day, ts in sorted(by_day.items()):
-        ids = {t.id for t in ts}
-        n_moves = sum(tr.ticket_id in ids for tr in moves)
-        per_day.append(
-            _group(
-                "day", day.isoformat(), day.isoformat(), len(ts), ts, n_moves, n_moves, standard_min
-            )
-        )
-
-    per_hour = Counter(t.issued_at.astimezone(tz).hour for t in tickets)
     peak = max(sorted(per_hour), key=lambda h: per_hour[h]) if per_hour else None
-    waits_by_agency: dict[str, list[float]] = {}
-    for t in tickets:
-        if t.wait_s is not None:
-            name = agency_name(agency_of(t.queue))
-            waits_by_agency.setdefault(name, []).append(t.wait_s / 60)
     return Report(
         start=start,
         end=end,
         hall_name=catalogue.hall_name if catalogue else "",
-        days_with_tickets=len({t.day for t in tickets}),
+        days_with_tickets=days_with_tickets,
         days_held=data.days_held,
         per_day=per_day,
         groups=groups,
         per_hour=dict(sorted(per_hour.items())),
         peak_hour=peak,
-        fairness=fairness(tickets),
+        fairness=fair.result(),
         waits_by_agency=dict(sorted(waits_by_agency.items())),
     )
