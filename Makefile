@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test test-slow lint typecheck unit bench demo mosquitto docs clean chaos
+.PHONY: test test-slow lint typecheck unit bench demo mosquitto chromium docs clean chaos
 
 # Every package is linted, formatted and type-checked with the one rule set in pyproject.toml.
 PACKAGES := protocol central antrian edge web hall reports sim provision bench tests
@@ -21,6 +21,9 @@ venv: $(STAMP)
 mosquitto:
 	@sh scripts/ensure-mosquitto.sh
 
+chromium:
+	@sh scripts/ensure-chromium.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(PACKAGES)
@@ -29,12 +32,12 @@ typecheck: $(STAMP)
 	$(BIN)/mypy $(PACKAGES)
 
 # The fast tier; the `slow` tier (crash, chaos, audio capture) runs with `make test-slow`.
-unit: $(STAMP) mosquitto
+unit: $(STAMP) mosquitto chromium
 	$(BIN)/pytest -m "not slow"
 
 test: lint typecheck unit
 
-test-slow: $(STAMP) mosquitto
+test-slow: $(STAMP) mosquitto chromium
 	$(BIN)/pytest -m slow
 
 bench: $(STAMP) mosquitto

@@ -234,6 +234,7 @@ def routes(site: Site) -> list[BaseRoute]:
         done = request.query_params.get("done")
         if done in ACTIONS:
             kw.update(message(request, "done", action=dt(f"action_{done}", lang_of(request))))
+            kw["ok"] = True
         return page(request, "dashboard.html", **kw)
 
     async def action(request: Request) -> Response:
