@@ -30,7 +30,7 @@ from edge import kiosk as kiosk_pkg
 from edge.display.config import DisplayConfig
 from edge.display.node import DisplayNode, Frame
 from edge.kiosk.escpos_decode import decode_text
-from hall.site import HallSite, RuntimeSite, load_yaml_raw
+from hall.site import DEMO_SUPERVISOR, HallSite, RuntimeSite, load_yaml_raw
 from web.config import WebConfig
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,7 @@ class Demo:
                     window=self.window,
                     always_open=True,
                     web_port=_free_port(),
+                    demo_supervisor=True,
                 )
                 try:
                     return self._run(site, headless, stop, started, audio_raw)
@@ -226,6 +227,11 @@ class Demo:
             started.append(web.stop)
             port = load_yaml(web_config, WebConfig).listen_port
             self.out(f"web: the hall page at http://127.0.0.1:{port}/ (log: {web.log_path})")
+            user, _name, password = DEMO_SUPERVISOR
+            self.out(
+                f"web: the supervisors' dashboard at http://127.0.0.1:{port}/dashboard "
+                f"(user {user}, password {password})"
+            )
         keys = KeyMap()
         spools = []
         unkeyed = 0

@@ -12,6 +12,10 @@ import yaml
 from antrian.config import resolve
 from antrian.devbroker import REPO_ROOT
 from provision.configs import SiteConfigs
+from web.accounts import Accounts
+
+# The demo's supervisor account on its dashboard (a development hall on loopback only).
+DEMO_SUPERVISOR = ("demo", "Supervisor Demo", "demo-supervisor")
 
 
 @dataclass
@@ -78,6 +82,7 @@ class HallSite:
         window: tuple[int, int] = (1280, 720),
         always_open: bool = False,
         web_port: int = 0,
+        demo_supervisor: bool = False,
     ) -> RuntimeSite:
         """Write runnable copies of the site's configs under run_dir/configs. `kiosks` etc.
         pick devices by node id (default: all of that role); `always_open` opens the hall
@@ -147,5 +152,9 @@ class HallSite:
             raw["trusted_proxy"] = False
             if web_port:
                 raw["public_url"] = f"http://127.0.0.1:{web_port}"
+            if demo_supervisor:
+                accounts = run_dir / "supervisors.yaml"
+                Accounts({}).with_account(*DEMO_SUPERVISOR).save(accounts)
+                raw["dashboard"] = {**raw.get("dashboard", {}), "supervisors": str(accounts)}
             site.webs.append(write(raw))
         return site

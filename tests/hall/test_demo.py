@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from antrian.devbroker import REPO_ROOT
+from web.accounts import Accounts
 
 
 @pytest.mark.slow
@@ -44,3 +45,8 @@ def test_headless_demo_prints_shows_and_speaks(tmp_path: Path) -> None:
     web_log = (run_dir / "configs" / "web.log").read_text()
     printed = text.split("web: the hall page at ", 1)[1].split()[0]
     assert f"web: serving {printed}" in web_log, web_log
+    # And its dashboard, with the demo's supervisor account it printed.
+    assert "dashboard at http://127.0.0.1:" in text
+    assert "(user demo, password demo-supervisor)" in text
+    accounts = Accounts.load(run_dir / "supervisors.yaml")
+    assert accounts.check("demo", "demo-supervisor") is not None
