@@ -113,7 +113,9 @@ class MqttLink:
         return self.identity.role != "tool"
 
     def start(self) -> None:
-        client_id = f"{self.identity.node_id}-{uuid.uuid4().hex[:8]}"
+        # 128 random bits: another device cannot guess it to take this connection over (the
+        # ACL keeps $SYS, where the broker logs client ids, from devices; docs/deploy.md).
+        client_id = f"{self.identity.node_id}-{uuid.uuid4().hex}"
         c = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=client_id,

@@ -42,6 +42,9 @@ COUNTERS_DELAY_S = 0.002  # after the events: long enough for paho to have writt
 CHECKPOINT_IDLE_S = 0.005  # a checkpoint of a few commits takes ~0.1 ms; gaps are longer
 REFUSAL_LOG_EVERY = 1000
 FLEET_ERRORS_EVERY_S = 1.0
+# A device's session counter grows by one per start; more than this at once is not a
+# restart (issue 13: a status with session 2^64 made the real device's births stale).
+MAX_SESSION_JUMP = 1000
 _NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")  # protocol.messages.Ident
 
 
@@ -427,7 +430,8 @@ class Central:
         if n == 1 or n % REFUSAL_LOG_EVERY == 0:
             more = f" ({n} so far)" if n > 1 else ""
             log.warning(
-                "refused request %r from %s: %s: %s%s",
+                "refused %s %r from %s: %s: %s%s",
+                "status" if kind == "status" else "request",
                 clip(request_id, 64),
                 node,
                 code,
@@ -541,12 +545,34 @@ class Central:
             self.errors["invalid_status"] += 1
             log.warning("malformed status on %s ignored: %s", clip(topic, 120), exc.detail)
             return
-        if status.node_id == CENTRAL_ID:
+        node = self.topics.node_of(topic)
+        if status.node_id != node:
+            # A device may only speak for itself (the ACL gives it its own status topic):
+            # a payload naming another node made phantom rows and poisoned real ones.
+            self._ignore_status(node, "status_spoofed", f"names {status.node_id!r}")
+            return
+        if node == CENTRAL_ID:
+            return
+        grant = self.authz.grants.get(node)
+        if grant is not None and status.role not in (grant.role, "tool"):
+            self._ignore_status(node, "status_wrong_role", f"says {status.role}, is {grant.role}")
+            return
+        old = self.fleet.nodes.get(node)
+        if old is not None and status.session > old.session + MAX_SESSION_JUMP:
+            # A session far ahead would make every later birth of the real device look
+            # stale. A device re-provisioned (remove, add) starts over from its tombstone.
+            self._ignore_status(
+                node, "status_session_jump", f"session {status.session} after {old.session}"
+            )
             return
         entry = self.fleet.apply(status, now)
         if entry is not None:
             batch.fleet_removed = [r for r in batch.fleet_removed if r[0] != entry.node_id]
             batch.fleet.append(entry)
+
+    def _ignore_status(self, node: str, code: str, detail: str) -> None:
+        self.errors[code] += 1
+        self._log_refusal(node, code, "", detail, "status")
 
     # -- publishing (after commit) -------------------------------------------------------
 

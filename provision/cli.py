@@ -148,9 +148,38 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _central_broker(prov: Provisioner, args: argparse.Namespace) -> BrokerSettings:
+    pw = args.password_file or prov.paths.bundles / "central" / PASSWORD_FILE
+    if not Path(pw).is_file():
+        raise ProvisionError(
+            f"no central password at {pw}: nothing changed; pass --password-file "
+            "(on the server: /etc/antrian/mqtt-password), or --keep-retained"
+        )
+    return BrokerSettings(
+        host=args.broker_host, port=args.broker_port, username="central", password_file=str(pw)
+    )
+
+
+def _clear_fleet_row(prov: Provisioner, args: argparse.Namespace) -> int:
+    try:
+        clear_retained(_central_broker(prov, args), prov.site, args.device_id)
+    except ProvisionError as exc:
+        print(f"{exc}: nothing changed", file=sys.stderr)
+        return 1
+    print(
+        f"{args.device_id}: not a device of site {prov.site} (no password, no device file); "
+        "cleared its retained status and config, so central drops its fleet row"
+    )
+    return 0
+
+
 def _remove(args: argparse.Namespace) -> int:
     try:
         prov = Provisioner(args.site, args.configs, args.secrets)
+        if not args.keep_retained and not prov.known(args.device_id):
+            # Not a device of this site, but it may have a row in the fleet (a retained
+            # status from before authorization, or a tool): clearing it removes the row.
+            return _clear_fleet_row(prov, args)
         # Every input is checked before anything changes: an error must mean nothing happened.
         removal = prov.removable(args.device_id, delete_config=args.delete_config)
         if not args.keep_retained:

@@ -340,6 +340,10 @@ class Provisioner:
             )
         return survey
 
+    def known(self, node_id: str) -> bool:
+        """A device file or a password names it."""
+        return self._find(node_id) is not None or self.holds_password(node_id)
+
     def _find(self, node_id: str) -> Device | None:
         return next((d for d in self.configs.devices() if d.node_id == node_id), None)
 

@@ -4,15 +4,16 @@ per device) in front of central, which checks each request against the sender's 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from antrian.cli import main
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, RequestTimeout, now
 from central import Central, load_catalogue
 from central.testing import make_config
-from protocol import Topics, decode
+from protocol import Topics, decode, encode
 from protocol import messages as m
 from provision.delivery import device_configs
 from provision.testing import SITE, SecureSite
@@ -60,6 +61,13 @@ def ask(r: Requester, kind: type[m.RequestBase], **fields: object) -> m.Reply:
     return r.call(kind(request_id=rid, node_id=node, sent_at=now(), **fields), timeout=3)
 
 
+def wait(pred: Callable[[], object], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
 def refused_as_not_allowed(reply: m.Reply) -> bool:
     return reply.refusal is not None and reply.refusal.code == "not_allowed"
 
@@ -105,3 +113,90 @@ def test_a_display_cannot_even_reach_central(secure_site: SecureSite, central: C
         assert "display-hall" not in central.not_allowed
     finally:
         display.link.stop()
+
+
+def _status(node: str, role: m.Role, session: int, online: bool = True) -> bytes:
+    return encode(m.NodeStatus(node_id=node, role=role, online=online, session=session, at=now()))
+
+
+def test_statuses_speak_only_for_their_own_node(secure_site: SecureSite, central: Central) -> None:
+    kiosk = requester(secure_site, "kiosk-lobby", "kiosk")
+    try:
+        before = dict(central.errors)
+        # Its own topic, another node's name, another role: ignored and counted.
+        kiosk.link.publish(T.status("kiosk-lobby"), _status("kiosk-lantai-2", "kiosk", 1))
+        kiosk.link.publish(T.status("kiosk-lobby"), _status("kiosk-lobby", "caller", 7))
+        # A session far ahead would make the real device's births stale: ignored.
+        kiosk.link.publish(T.status("kiosk-lobby"), _status("kiosk-lobby", "kiosk", 2**62))
+        wait(lambda: central.errors["status_session_jump"] > before.get("status_session_jump", 0))
+        assert central.errors["status_spoofed"] == before.get("status_spoofed", 0) + 1
+        assert central.errors["status_wrong_role"] == before.get("status_wrong_role", 0) + 1
+        assert "kiosk-lantai-2" not in central.fleet.nodes
+        entry = central.fleet.nodes["kiosk-lobby"]
+        assert entry.role == "kiosk" and entry.session == 1
+        # The real device's next start is still listed.
+        kiosk.link.publish(T.status("kiosk-lobby"), _status("kiosk-lobby", "kiosk", 2))
+        wait(lambda: central.fleet.nodes["kiosk-lobby"].session == 2)
+    finally:
+        kiosk.link.stop()
+
+
+def test_provision_remove_clears_a_row_of_a_node_that_is_no_device(
+    secure_site: SecureSite, central: Central, tmp_path: Path
+) -> None:
+    admin = MqttLink(settings(secure_site, "central"), T, Identity("probe", "tool", 1))
+    admin.start()
+    assert admin.wait_connected(5)
+    # A row from before (central's user may write any status; a device no longer can).
+    admin.publish(T.status("hantu-1"), _status("hantu-1", "kiosk", 3), retain=True)
+    admin.stop()
+    wait(lambda: "hantu-1" in central.fleet.nodes)
+    pw = tmp_path / "central-password"
+    pw.write_text(secure_site.passwords["central"])
+    root = secure_site.prov.configs.folder.parent
+    code = main(
+        [
+            "provision",
+            "--configs",
+            str(root),
+            "--secrets",
+            str(secure_site.prov.paths.root.parent),
+            "remove",
+            SITE,
+            "hantu-1",
+            "--broker-port",
+            str(secure_site.broker.port),
+            "--password-file",
+            str(pw),
+        ]
+    )
+    assert code == 0
+    wait(lambda: "hantu-1" not in central.fleet.nodes)
+
+
+def test_no_device_can_take_over_another_connection(
+    secure_site: SecureSite, central: Central
+) -> None:
+    """Client ids carry 128 random bits and the ACL hides $SYS (where Mosquitto logs them):
+    a device that connects with central's node id, or any id it could know, does not
+    disconnect central."""
+    seen: list[str] = []
+    kiosk = MqttLink(settings(secure_site, "kiosk-lobby"), T, Identity("central", "tool", 1))
+    kiosk.subscribe("$SYS/#", lambda t, p: seen.append(t))
+    kiosk.start()
+    try:
+        assert kiosk.wait_connected(5)
+        time.sleep(0.5)
+        assert seen == []  # no client ids to learn
+        assert central.link.connected
+        client = central.link._client
+        assert client is not None
+        own_id = client._client_id.decode()
+        assert own_id.startswith("central-") and len(own_id) == len("central-") + 32
+    finally:
+        kiosk.stop()
+    reply = requester(secure_site, "kiosk-lobby", "kiosk")
+    try:
+        assert not refused_as_not_allowed(ask(reply, m.IssueTicket, queue="skck"))
+    finally:
+        reply.link.stop()
