@@ -131,10 +131,15 @@ class _Window:
     """Tickets issued within the last RATE_WINDOW_S, oldest first, counted per queue: all
     of them and the priority ones. Cut at each estimate; tickets issued since are added."""
 
-    def __init__(self, queues: Iterable[str]) -> None:
+    def __init__(self, queues: Iterable[str], pooled: frozenset[str] = frozenset()) -> None:
         self.tickets: deque[tuple[datetime, str, bool]] = deque()
         self.count = dict.fromkeys(queues, 0)
         self.priority = dict(self.count)
+        # Totals over the `pooled` queues, kept as tickets come and go: summing them per
+        # estimate cost a big hall (100 queues taking priority) its catalogue's square.
+        self.pooled = pooled
+        self.pooled_count = 0
+        self.pooled_priority = 0
 
     def add(self, issued_at: datetime, queue: str, priority: bool) -> None:
         entry = (issued_at, queue, priority)
@@ -144,6 +149,9 @@ class _Window:
             self.tickets.append(entry)
         self.count[queue] += 1
         self.priority[queue] += priority
+        if queue in self.pooled:
+            self.pooled_count += 1
+            self.pooled_priority += priority
 
     def cut(self, now: datetime) -> float:
         """Drop what is older than the window; the span the rest covers (seconds)."""
@@ -152,6 +160,9 @@ class _Window:
             _, q, prio = self.tickets.popleft()
             self.count[q] -= 1
             self.priority[q] -= prio
+            if q in self.pooled:
+                self.pooled_count -= 1
+                self.pooled_priority -= prio
         return (now - self.tickets[0][0]).total_seconds() if self.tickets else 0.0
 
     def at(self, now: datetime) -> list[tuple[datetime, str, bool]]:
@@ -187,8 +198,13 @@ class History:
         fresh = self.window.at(now)
         queues = self.priority_queues
         w = self.window
-        n = sum(w.count[q] for q in queues) - sum(q in queues for _, q, _ in fresh)
-        prio = sum(w.priority[q] for q in queues) - sum(p for _, _, p in fresh)
+        if w.pooled is queues:
+            n, prio = w.pooled_count, w.pooled_priority
+        else:
+            n = sum(w.count[q] for q in queues)
+            prio = sum(w.priority[q] for q in queues)
+        n -= sum(q in queues for _, q, _ in fresh)
+        prio -= sum(p for _, _, p in fresh)
         count = w.count[queue] - sum(q == queue for _, q, _ in fresh)
         if n <= 0 or span <= 0:
             return 0.0
@@ -236,10 +252,10 @@ def history(
             # A longer gap is an idle counter, not a handover.
             if 0 <= gap <= MAX_HANDOVER_S:
                 gaps.append(gap)
-    window = _Window(counter_s)
+    prio = frozenset(counter_s if priority_queues is None else priority_queues)
+    window = _Window(counter_s, pooled=prio)
     for entry in sorted(issued):
         window.add(*entry)
-    prio = frozenset(counter_s if priority_queues is None else priority_queues)
     handover = statistics.median(gaps) if gaps else 0.0
     return History(counter_s, handover, window, prio, officers)
 

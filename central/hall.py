@@ -24,8 +24,8 @@ MAX_NUMBER = 9999  # four digits at most on a ticket and in the voice
 LEASE_QUOTA_SHARE = 10
 MAX_UNUSED_LEASED = 100  # per kiosk and queue without a quota
 PACE_RESCAN_S = 30.0  # the pace is rescanned on a request at most this often (hall time)
-ESTIMATE_MAX_AGE_S = 60.0  # a queue's estimate in the hall snapshot, when nothing of it changed
-ESTIMATE_REFRESH_PER_SNAPSHOT = 1  # such old estimates redone per snapshot, oldest first
+ESTIMATE_MAX_AGE_S = 60.0  # a snapshot's estimate nothing changed is redone after this
+ESTIMATE_REFRESH_PER_SNAPSHOT = 1  # such old estimates redone per idle moment, oldest first
 
 
 def number_cap(q: Queue) -> int:
@@ -363,8 +363,8 @@ class Hall:
         took 18 ms here, rebuilt whole).
 
         A queue's wait estimate is redone when its queue or one of its counters changed;
-        otherwise it is kept up to ESTIMATE_MAX_AGE_S (the pace of the rest of the hall
-        moves it a little), and the oldest is redone per snapshot."""
+        otherwise it is kept (the pace of the rest of the hall moves it a little) until
+        refresh_estimates() redoes it."""
         cache = self._snap
         local = self.cat.local(now)
         hall_open = self.cat.hall_open(now)
@@ -392,10 +392,6 @@ class Hall:
                 cache.counters[cid] = (sigs[cid], self.counter_snapshot(cid))
         for qid in queue_ids:
             self._queue_part(qid, now, local, hall_open, force=False)
-        if cache.estimates:
-            oldest = min(cache.estimates, key=lambda qid: cache.estimates[qid][2])
-            if (now - cache.estimates[oldest][2]).total_seconds() > ESTIMATE_MAX_AGE_S:
-                self._queue_part(oldest, now, local, hall_open, force=True)
         return m.HallSnapshot(
             seq=self.seq,
             at=now,
@@ -407,6 +403,21 @@ class Hall:
             recent_calls=list(reversed(self.recent_calls)),
             running_text=self.running_text,
         )
+
+    def refresh_estimates(self, now: datetime, count: int = ESTIMATE_REFRESH_PER_SNAPSHOT) -> int:
+        """Redo up to `count` of the snapshot's estimates older than ESTIMATE_MAX_AGE_S,
+        oldest first (central's worker, when idle); how many it redid."""
+        cache = self._snap
+        old = sorted(
+            (at, qid)
+            for qid, (_sig, _wait, at) in cache.estimates.items()
+            if (now - at).total_seconds() > ESTIMATE_MAX_AGE_S
+        )[:count]
+        if old:
+            local, hall_open = self.cat.local(now), self.cat.hall_open(now)
+            for _at, qid in old:
+                self._queue_part(qid, now, local, hall_open, force=True)
+        return len(old)
 
     def _queue_part(
         self, qid: str, now: datetime, local: datetime, hall_open: bool, force: bool

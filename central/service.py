@@ -285,8 +285,11 @@ class Central:
                     if idle:
                         self._collector.collect()
                         # The wait estimate's rescan of today's tickets after counters
-                        # changed, done here rather than inside the next request.
+                        # changed, and the oldest estimate of the hall snapshot, done here
+                        # rather than inside the next request.
                         self.hall.refresh_pace()
+                        if self.hall.refresh_estimates(self.clock()):
+                            self._hall_dirty = True
                     spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()

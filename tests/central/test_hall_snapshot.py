@@ -106,8 +106,13 @@ def test_an_estimate_nothing_touched_is_redone_within_its_age(large: Any) -> Non
         req = m.IssueTicket(request_id=f"req-{i + 10:08d}", node_id="k", sent_at=at, queue=busy)
         hall.apply(req, at)
         hall.hall_snapshot(at)
-    # Each snapshot redoes the oldest estimate past its age: every queue's comes round.
+    assert hall._snap.estimates[quiet][2] == first  # snapshots redo what changed only
+    for _ in large.queues:
+        at += timedelta(seconds=1)
+        hall.refresh_estimates(at)  # central, when idle: the oldest past its age
     assert hall._snap.estimates[quiet][2] > first
+    hall.refresh_estimates(at, count=len(large.queues))
+    assert hall.refresh_estimates(at) == 0  # none is old any more
 
 
 def test_an_issue_after_a_counter_change_does_not_rescan_todays_tickets(
