@@ -67,6 +67,16 @@ class Fleet:
         self.nodes[status.node_id] = entry
         return entry
 
+    def mark_offline(self, node_id: str, now: datetime, why: str) -> m.FleetEntry | None:
+        """Central's own finding that a node is gone (no will came for it); None when it
+        was not listed online."""
+        old = self.nodes.get(node_id)
+        if old is None or not old.online:
+            return None
+        entry = old.model_copy(update={"online": False, "since": now, "last_error": why})
+        self.nodes[node_id] = entry
+        return entry
+
     def remove(self, node_id: str) -> int | None:
         """Forget a device (`antrian provision remove` cleared its retained status); its
         last session, now its tombstone, or None when it was not listed."""

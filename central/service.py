@@ -45,6 +45,9 @@ FLEET_ERRORS_EVERY_S = 1.0
 # A device's session counter grows by one per start; more than this at once is not a
 # restart (issue 13: a status with session 2^64 made the real device's births stale).
 MAX_SESSION_JUMP = 1000
+# After central (re)connects, how long a node listed online has to announce itself (its
+# retained birth, or a fresh one after a broker restart) before it is marked offline.
+LIVENESS_S = 6.0
 _NODE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")  # protocol.messages.Ident
 
 
@@ -117,6 +120,10 @@ class Central:
         self.authz = Authorizer({})
         self._fleet_errors = 0
         self._fleet_at = 0.0
+        # Liveness (issue 13): the nodes heard from since the connection was last lost, and
+        # when to mark the others offline.
+        self._heard: set[str] = set()
+        self._liveness_due: float | None = None
         self.hall: Hall
         self.ledger: Ledger
         self.fleet: Fleet
@@ -322,8 +329,28 @@ class Central:
         if self.link.connected:
             self._deliver_configs(force=False)
         batch = _Batch()
-        if self._rollover(self.clock(), publish=True, batch=batch):
+        rolled = self._rollover(self.clock(), publish=True, batch=batch)
+        self._check_liveness(batch, self.clock())
+        if batch.fleet:
+            self.ledger.commit([], self.hall.day, self.hall.seq, batch.fleet)
+        if rolled or batch.fleet:
             self._publish(batch)
+
+    def _check_liveness(self, batch: _Batch, now: datetime) -> None:
+        """LIVENESS_S after central (re)connected: a node listed online that said nothing
+        since the connection was lost is offline. The broker keeps no retained messages
+        across its restart, so every node that is really there announces itself again on
+        reconnecting; one that died while the broker was down left no will to publish."""
+        due = self._liveness_due
+        if due is None or time.monotonic() < due or not self.link.connected:
+            return
+        self._liveness_due = None
+        for node, entry in list(self.fleet.nodes.items()):
+            if entry.online and node not in self._heard:
+                gone = self.fleet.mark_offline(node, now, "not back after the broker restarted")
+                if gone is not None:
+                    log.warning("%s did not announce itself after reconnecting: offline", node)
+                    batch.fleet.append(gone)
 
     def _rollover(self, now: datetime, publish: bool, batch: _Batch | None = None) -> bool:
         today = self.catalogue.business_day(now)
@@ -341,6 +368,7 @@ class Central:
         now = self.clock()
         batch = _Batch()
         self._rollover(now, publish=True, batch=batch)
+        self._check_liveness(batch, now)
         day_closed = batch.day_closed
         poisoned: list[tuple[str, str, bytes]] = []
         while True:
@@ -396,10 +424,12 @@ class Central:
                 # Events not yet acknowledged may be lost with the connection.
                 self._confirm_published()
                 self._resend_from_marker()
+                self._heard.clear()
             else:
                 batch.republish = True
                 self._confirm_published()
                 self._resend_from_marker()
+                self._liveness_due = time.monotonic() + LIVENESS_S
         except sqlite3.Error:
             raise  # the ledger, not the message: stop, and let a restart rebuild
         except Exception as exc:
@@ -556,6 +586,7 @@ class Central:
             return
         if node == CENTRAL_ID:
             return
+        self._heard.add(node)
         grant = self.authz.grants.get(node)
         if grant is not None and status.role not in (grant.role, "tool"):
             self._ignore_status(node, "status_wrong_role", f"says {status.role}, is {grant.role}")
