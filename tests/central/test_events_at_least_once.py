@@ -14,8 +14,8 @@ from pathlib import Path
 import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.properties import Properties
 from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from antrian.devbroker import DevBroker
 from antrian.mqtt import BrokerSettings, RequestTimeout
