@@ -88,6 +88,7 @@ class MqttLink:
     on_published: Callable[[int], None] | None = None
     faults: list[str] = field(default_factory=list)
     detail: str | None = None
+    outbox: int | None = None  # a kiosk's outbox depth, reported in its status
     _subs: dict[str, tuple[int, list[Handler]]] = field(default_factory=dict)
     # topic -> its handlers: a node sees the same few topics all day; matching each one
     # against every filter again cost more than the rest of the dispatch.
@@ -197,6 +198,7 @@ class MqttLink:
             config_version=i.config_version,
             faults=list(self.faults),
             detail=self.detail,
+            outbox=self.outbox,
         )
 
     def publish_status(self) -> None:

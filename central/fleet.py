@@ -52,6 +52,10 @@ class Fleet:
         last_error = status.detail if status.faults or status.detail else None
         if last_error is None and old is not None:
             last_error = old.last_error
+        outbox = status.outbox
+        if outbox is None and old is not None and not status.online:
+            # A will carries the depth of its connect: the last reported one is better.
+            outbox = old.outbox
         entry = m.FleetEntry(
             node_id=status.node_id,
             role=status.role,
@@ -61,6 +65,7 @@ class Fleet:
             faults=list(status.faults),
             last_error=last_error,
             config_version=status.config_version,
+            outbox=outbox,
         )
         if old == entry:
             return None

@@ -504,6 +504,11 @@ class NodeStatus(Message):
     config_version: int | None = None
     faults: list[Text] = Field(default_factory=list, description="e.g. paper_out, cover_open")
     detail: Text | None = None
+    outbox: int | None = Field(
+        default=None,
+        ge=0,
+        description="Kiosk: tickets and requests in its outbox that central has not got yet.",
+    )
 
 
 class FleetEntry(Message):
@@ -515,6 +520,9 @@ class FleetEntry(Message):
     faults: list[Text] = Field(default_factory=list)
     last_error: Text | None = None
     config_version: int | None = None
+    outbox: int | None = Field(
+        default=None, ge=0, description="The kiosk's last reported outbox depth."
+    )
 
 
 class FleetSnapshot(Message):

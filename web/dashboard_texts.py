@@ -67,6 +67,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "online": ("Terhubung", "Online"),
     "faults": ("Gangguan", "Faults"),
     "config_version": ("Konfigurasi", "Config"),
+    "outbox": ("Belum terkirim", "Outbox"),
     "yes": ("ya", "yes"),
     "no": ("TIDAK", "NO"),
     "min": ("{n} mnt", "{n} min"),

@@ -84,6 +84,7 @@ class DeviceRow:
     faults: tuple[str, ...]
     config_version: int | None
     last_error: str | None
+    outbox: int | None  # a kiosk's tickets and requests central has not got yet
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def overview(
             faults=tuple(n.faults),
             config_version=n.config_version,
             last_error=n.last_error,
+            outbox=n.outbox,
         )
         for n in (fleet.nodes if fleet else [])
     ]

@@ -31,6 +31,7 @@ LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
 SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
 WORKER_TICK_S = 0.2
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
+OUTBOX_REPORT_S = 5.0  # a changing outbox depth is reported at most this often
 # Delivered settings applied while running (docs/deploy.md, Config delivery). The rest
 # (pins, printer, broker) is bound to the device and comes with its config file.
 LIVE_SETTINGS = (
@@ -85,6 +86,7 @@ class Kiosk:
         self._next_background = 0.0
         self._signal_until = 0.0
         self._faults: list[str] = []
+        self._outbox_reported_at = float("-inf")
         self.outbox: Outbox
         self.link: MqttLink
         self.config_receiver: ConfigReceiver
@@ -102,6 +104,7 @@ class Kiosk:
             identity=Identity(cfg.node_id, "kiosk", session, software=f"antrian {__version__}"),
             on_connection=lambda up: self.loop.put(("link", up)),
         )
+        self.link.outbox = self.outbox.backlog()  # in the first birth already
         self.requester = Requester(self.link)
         self.config_receiver = follow_config(
             self.link, KioskConfig, cfg.node_id, cfg.state_dir, self._apply_config,
@@ -609,6 +612,21 @@ class Kiosk:
         else:
             p.led("offline", "blink" if self._has_backlog() else "off")
         p.led("fault", "blink_fast" if signalling else "on" if fault else "off")
+        self._report_outbox(t)
+
+    def _report_outbox(self, t: float) -> None:
+        """The outbox depth in a fresh birth, for the supervisors' dashboard: at once when
+        it fills or empties, at most every OUTBOX_REPORT_S while it changes (a replay of
+        200 offline tickets must not send 200 statuses)."""
+        depth = self._backlog
+        reported = self.link.outbox
+        if depth == reported:
+            return
+        if depth and reported and t - self._outbox_reported_at < OUTBOX_REPORT_S:
+            return
+        self.link.outbox = depth
+        self._outbox_reported_at = t
+        self.link.publish_status()
 
     def _has_backlog(self) -> bool:
         return self._backlog > 0

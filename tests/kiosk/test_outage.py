@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 import edge.kiosk.node as kiosk_node
 from antrian.devbroker import DevBroker
 from central import Central, load_catalogue
@@ -24,8 +26,12 @@ def _press_spaced(rig: Rig, key: str) -> None:
 
 
 def test_outage_twenty_presses_reconcile(
-    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+    broker: DevBroker,
+    tmp_path: Path,
+    rig_factory: Callable[..., Rig],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(kiosk_node, "OUTBOX_REPORT_S", 0.5)
     config = make_config(broker.port, tmp_path / "central")
     catalogue = load_catalogue(config.catalogue)
     central = Central(config, catalogue)
@@ -44,11 +50,15 @@ def test_outage_twenty_presses_reconcile(
     assert all("Dicetak saat luring (offline)" in t for t in rig.texts())
     box = rig.outbox()
     assert len(box.unreplayed()) == 20
+    # The depth goes out in the kiosk's status (for the dashboard), rate-limited.
+    assert rig.wait_for(lambda: rig.kiosk.link.outbox == 20, 3)
 
     central = Central(config, catalogue)
     central.start()
     try:
         assert rig.wait_for(lambda: box.unreplayed() == [], 10), "outbox not replayed"
+        node_id = rig.config.node_id
+        assert rig.wait_for(lambda: central.fleet.nodes[node_id].outbox == 0, 3)
         tickets = sorted(central.hall.tickets.values(), key=lambda t: t.issued_at)
         assert len(tickets) == 20
         assert all(t.offline and t.status == "waiting" for t in tickets)

@@ -17,7 +17,15 @@ def fleet(*entries: tuple[str, str, bool, list[str]]) -> m.FleetSnapshot:
         at=T0,
         errors_total=0,
         nodes=[
-            m.FleetEntry(node_id=n, role=r, online=on, since=T0, session=1, faults=f)
+            m.FleetEntry(
+                node_id=n,
+                role=r,
+                online=on,
+                since=T0,
+                session=1,
+                faults=f,
+                outbox=7 if r == "kiosk" else None,
+            )
             for n, r, on, f in entries
         ],
     )
@@ -88,6 +96,7 @@ def test_devices_offline_or_with_faults_are_alerts_central_is_not_a_device() -> 
         ("device_offline", "caller-1", "caller"),
     ]
     assert [d.node_id for d in view.devices] == ["central", "kiosk-1", "caller-1", "display-1"]
+    assert [d.outbox for d in view.devices] == [None, 7, None, None]
 
 
 def test_before_the_first_snapshot_nothing_is_claimed() -> None:
