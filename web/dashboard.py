@@ -305,7 +305,7 @@ def routes(site: Site) -> list[BaseRoute]:
             with node.changed.listen() as wake:
                 async for chunk in sse(render(), wake, render):
                     # A session that ended (sign-out, expiry) stops its stream.
-                    if sup.sessions.get(session.token) is None:
+                    if sup.sessions.peek(session.token) is None:
                         return
                     yield chunk
 

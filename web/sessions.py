@@ -53,6 +53,14 @@ class Sessions:
     def get(self, token: str | None) -> Session | None:
         """The live session of this token, its idle timer restarted; None when unknown,
         idle too long or older than a working day."""
+        s = self.peek(token)
+        if s is not None:
+            s.seen = self.clock()
+        return s
+
+    def peek(self, token: str | None) -> Session | None:
+        """As get(), without restarting the idle timer: a live stream left open on an
+        unattended desk must not keep its session alive."""
         if not token:
             return None
         s = self._by_token.get(token)
@@ -62,7 +70,6 @@ class Sessions:
         if now - s.seen > self.idle_s or now - s.created > self.max_age_s:
             del self._by_token[token]
             return None
-        s.seen = now
         return s
 
     def end(self, token: str | None) -> None:

@@ -202,3 +202,7 @@ def test_events_after_the_snapshot_show_on_the_next_page(client: AppClient, node
     page = client.get("/dashboard").text
     row = re.search(r'<tr id="counter-loket-2" data-state="(\w+)"', page)
     assert row and row.group(1) == "paused"
+
+
+def test_the_live_stream_is_for_signed_in_supervisors_only(client: AppClient) -> None:
+    assert client.get("/dashboard/live").status_code == 401

@@ -25,7 +25,9 @@ def test_session_lives_while_used_and_ends_when_idle_or_old() -> None:
     clock.t += 101
     assert sessions.get(s.token) is None  # 301 s old
     s2 = sessions.start("siti", "Siti Aminah")
-    clock.t += 61
+    clock.t += 40
+    assert sessions.peek(s2.token) is s2  # a live stream looks without touching
+    clock.t += 21
     assert sessions.get(s2.token) is None  # idle for 61 s
 
 
