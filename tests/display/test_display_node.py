@@ -202,3 +202,19 @@ def test_healthy_only_while_the_screen_loop_comes_round(
     assert node.healthy()
     node.stopped.set()
     assert not node.healthy()
+
+
+def test_a_supervisors_running_text_replaces_the_boards_own_and_clearing_restores_it(
+    hall: Hall, nodes: list[DisplayNode]
+) -> None:
+    cfg = hall.display_config(running_text="Selamat datang", voice={"enabled": False})
+    node = _start(nodes, DisplayNode(cfg))
+    assert pump(node, lambda: node.state.synced)
+    assert node.board is not None and node.board.running_text == "Selamat datang"
+    text = "Layanan Samsat hari ini sampai pukul 12.00"
+    assert hall.request(m.SetRunningText, text=text, supervisor="siti").ok
+    assert pump(node, lambda: node.board is not None and node.board.running_text == text)
+    assert hall.request(m.SetRunningText, text="", supervisor="siti").ok
+    assert pump(
+        node, lambda: node.board is not None and node.board.running_text == "Selamat datang"
+    )
