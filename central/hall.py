@@ -248,6 +248,7 @@ class Hall:
         # Supervisors' changes for this business day only.
         self.closed_early: set[str] = set()
         self.quota_today: dict[str, int | None] = {}
+        self.surveyed: set[str] = set()  # tickets whose SKM survey was answered today
 
     # -- loading (from the ledger) ------------------------------------------------------
 
@@ -1082,6 +1083,47 @@ class Hall:
             out.counters.append(c)
         return self._answer(out, req, c)
 
+    def lookup(self, req: m.LookupTicket, ticket_id: str | None) -> m.Reply:
+        """A ticket's page asks for it (read-only; the service found it by its token)."""
+        t = self.tickets.get(ticket_id) if ticket_id else None
+        if t is None or t.status == "void":
+            return m.Reply(request_id=req.request_id, ok=False, refusal=refusal("unknown_ticket"))
+        return m.Reply(
+            request_id=req.request_id,
+            ok=True,
+            ticket=self.ticket_info(t),
+            surveyed=t.id in self.surveyed,
+        )
+
+    def survey(self, req: m.SubmitSurvey, ticket_id: str | None, now: datetime) -> Outcome:
+        """A citizen's SKM survey, once per ticket, after service, on the day itself."""
+        try:
+            t = self.tickets.get(ticket_id) if ticket_id else None
+            if t is None or t.status == "void":
+                raise Refused("unknown_ticket")
+            if t.status != "served":
+                raise Refused("not_surveyable")
+            if t.id in self.surveyed:
+                raise Refused("already_surveyed")
+        except Refused as r:
+            return Outcome(reply=m.Reply(request_id=req.request_id, ok=False, refusal=r.refusal))
+        self.surveyed.add(t.id)
+        spec = self.cat.counter(t.counter) if t.counter else None
+        info = self.ticket_info(t)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, ticket=info, surveyed=True))
+        out.events.append(
+            self._event(
+                now,
+                "survey_answered",
+                ticket=info,
+                counter=t.counter,
+                counter_name=spec.name if spec else None,
+                officer=t.officer,
+                answers=list(req.answers),
+            )
+        )
+        return out
+
     def rate(self, req: m.RateService, now: datetime) -> Outcome:
         self._counter(req.counter)
         t = self.tickets.get(req.ticket_id)
@@ -1237,11 +1279,17 @@ class Hall:
         now: datetime,
         voidable: str | None = None,
         lease: Lease | None = None,
+        token_ticket: str | None = None,
     ) -> Outcome:
-        """Apply one request; a refusal comes back as an Outcome with no changes."""
+        """Apply one request; a refusal comes back as an Outcome with no changes.
+        `token_ticket`: the ticket a lookup's or survey's token names (central.tokens)."""
         try:
             if isinstance(req, m.ReplayTicket):
                 out = self.replay(req, now, voidable, lease)
+            elif isinstance(req, m.SubmitSurvey):
+                out = self.survey(req, token_ticket, now)
+            elif isinstance(req, m.LookupTicket):
+                return Outcome(reply=self.lookup(req, token_ticket))
             else:
                 out = self._handlers[type(req)](req, now)
         except Refused as r:

@@ -452,6 +452,12 @@ class Ledger:
             (d,),
         ).fetchall()[::-1]:
             hall.recent_calls.append(m.Event.model_validate_json(self.codec.decode(ev_body[0])))
+        for (ev_body,) in self.db.execute(
+            "SELECT body FROM events WHERE day=? AND kind='survey_answered'", (d,)
+        ):
+            answered = m.Event.model_validate_json(self.codec.decode(ev_body))
+            if answered.ticket is not None:
+                hall.surveyed.add(answered.ticket.ticket_id)
         supervision = self.meta("supervision")
         if supervision:
             hall.load_supervision(json.loads(supervision))

@@ -25,6 +25,7 @@ from central.config import CentralConfig
 from central.fleet import Fleet
 from central.hall import Hall, Outcome
 from central.ledger import Ledger
+from central.tokens import TicketTokens, load_secret
 from protocol import CENTRAL_ID, ProtocolError, Topics, decode, decode_request, encode
 from protocol import messages as m
 from protocol.codec import STATUS_MAX_BYTES, Encoded, clip, request_id_of
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+TOKEN_SECRET_FILE = "ticket-token.key"  # in state_dir: the secret behind ticket page links
 CONFIG_CHECK_S = 5.0
 HALL_IDLE_S = 0.02
 HALL_MIN_INTERVAL_S = 0.5  # consumers follow events; the snapshot is their resync point
@@ -151,6 +153,7 @@ class Central:
         now = self.clock()
         self.ledger = Ledger(self.config.ledger_path)
         self.hall = self.ledger.load(self.catalogue, self.catalogue.business_day(now))
+        self.tokens = TicketTokens(load_secret(self.config.state_dir / TOKEN_SECRET_FILE))
         self._rollover(now, publish=False)
         self.fleet = Fleet(self.ledger.nodes(), self.ledger.removed_nodes())
         if self.config.device_configs is not None and self.device_configs is not None:
@@ -551,9 +554,20 @@ class Central:
                 )
             if req.ticket.lease_id not in self.hall.leases:
                 lease = self.ledger.lease(req.ticket.lease_id)
-        out = self.hall.apply(req, now, voidable, lease)
+        token_ticket = None
+        if isinstance(req, m.LookupTicket | m.SubmitSurvey):
+            token_ticket = self.tokens.find(self.hall, req.token)
+        if isinstance(req, m.LookupTicket):
+            # Read-only: answered now, nothing stored (a ticket page asks often).
+            batch.replies.append((node, self.hall.lookup(req, token_ticket)))
+            return
+        out = self.hall.apply(req, now, voidable, lease, token_ticket)
         if out.reply.refusal is not None:
             self.errors[out.reply.refusal.code] += 1
+        elif isinstance(req, m.IssueTicket) and out.reply.ticket is not None:
+            # The kiosk prints the ticket page's link from this; events never carry it.
+            token = self.tokens.token(out.reply.ticket.ticket_id)
+            out.reply = out.reply.model_copy(update={"page_token": token})
         batch.applied.append((req, out))
         batch.seen[(node, req.request_id)] = out.reply
         for alias in out.aliases:

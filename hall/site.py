@@ -113,10 +113,14 @@ class HallSite:
         # simulation, chaos) is a development hall. tests/provision covers authorization.
         central["authorization"] = False
         site = RuntimeSite(run_dir, port, write(central), catalogue)
+        webs = self.devices("web")
         for _src, raw in self.devices("kiosk"):
             if kiosks is not None and raw["node_id"] not in kiosks:
                 continue
             raw["hardware"] = "simulated"
+            if web_port and webs:
+                # The QR links to this run's web node (docs/kiosk.md, status_url).
+                raw["status_url"] = f"http://127.0.0.1:{web_port}/t/{{token}}"
             raw["printer"] = {
                 "kind": "simulated",
                 "spool_dir": str(run_dir / "printed" / raw["node_id"]),
@@ -145,7 +149,7 @@ class HallSite:
             voice["quiet_hours"] = []  # the demo speaks whenever it runs
             raw["voice"] = voice
             site.displays.append(write(raw))
-        for _src, raw in self.devices("web"):
+        for _src, raw in webs:
             # A free port picked by the caller: 8080 may be taken on a developer's machine.
             raw["listen_port"] = web_port
             raw["listen_host"] = "127.0.0.1"

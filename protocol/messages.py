@@ -74,6 +74,8 @@ RefusalCode = Literal[
     "duplicate_number",
     "ticket_finished",
     "not_allowed",
+    "already_surveyed",
+    "not_surveyable",
 ]
 
 
@@ -257,6 +259,38 @@ class SetRunningText(SupervisorRequest):
     )
 
 
+TicketToken = Annotated[
+    str,
+    Field(
+        min_length=22,
+        max_length=22,
+        pattern=r"^[A-Za-z0-9_-]{22}$",
+        description="A ticket's page token: unguessable, never the ticket's sequential id "
+        "(docs/protocol.md, Ticket pages).",
+    ),
+]
+SURVEY_ELEMENTS = 9  # U1-U9 of PermenPANRB 14/2017
+
+
+class LookupTicket(RequestBase):
+    """The web node asks for a ticket by its page token. Read-only: central answers it at
+    once and stores nothing, so the same id again gets a fresh answer."""
+
+    type: Literal["lookup_ticket"] = "lookup_ticket"
+    token: TicketToken
+
+
+class SubmitSurvey(RequestBase):
+    """A citizen's satisfaction survey (SKM) after service, once per ticket: one answer per
+    element U1-U9 of PermenPANRB 14/2017, 1 (tidak baik) to 4 (sangat baik)."""
+
+    type: Literal["submit_survey"] = "submit_survey"
+    token: TicketToken
+    answers: list[Annotated[int, Field(ge=1, le=4)]] = Field(
+        min_length=SURVEY_ELEMENTS, max_length=SURVEY_ELEMENTS
+    )
+
+
 class LeaseBlock(RequestBase):
     """A kiosk asks for a block of numbers it may issue while cut off from central."""
 
@@ -309,7 +343,9 @@ Request = Annotated[
     | SetQuota
     | TransferTicket
     | EndTicket
-    | SetRunningText,
+    | SetRunningText
+    | LookupTicket
+    | SubmitSurvey,
     Field(discriminator="type"),
 ]
 
@@ -374,6 +410,14 @@ class Reply(Message):
     ticket: TicketInfo | None = None
     lease: LeaseInfo | None = None
     counter: CounterInfo | None = None
+    page_token: TicketToken | None = Field(
+        default=None,
+        description="issue_ticket: the ticket page's token; the kiosk prints "
+        "{public_url}/t/{page_token} in the QR when the site has a web address.",
+    )
+    surveyed: bool | None = Field(
+        default=None, description="lookup_ticket: the ticket's survey was answered."
+    )
 
 
 # ----------------------------------------------------------------------------- events
@@ -399,6 +443,7 @@ EventKind = Literal[
     "quota_changed",
     "ticket_ended",
     "running_text_changed",
+    "survey_answered",
 ]
 
 
@@ -422,6 +467,9 @@ class Event(Message):
     queue: Ident | None = Field(default=None, description="queue_closed/_reopened, quota_changed.")
     quota: int | None = Field(default=None, description="quota_changed: None means no cap.")
     text: Text | None = Field(default=None, description="running_text_changed.")
+    answers: list[int] | None = Field(
+        default=None, description="survey_answered: U1-U9, each 1-4 (PermenPANRB 14/2017)."
+    )
 
 
 # ----------------------------------------------------------------------------- snapshots

@@ -52,6 +52,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Belum ada petugas masuk. Tahan PAUSE untuk masuk.",
         "No officer signed in. Hold PAUSE to sign in.",
     ),
+    "already_surveyed": (
+        "Survei untuk tiket ini sudah diisi. Terima kasih.",
+        "The survey for this ticket was already answered. Thank you.",
+    ),
+    "not_surveyable": (
+        "Survei dapat diisi setelah layanan selesai, pada hari yang sama.",
+        "The survey opens once the service is finished, on the same day.",
+    ),
     "already_rated": ("Layanan ini sudah dinilai.", "This service was already rated."),
     "not_rateable": (
         "Nomor ini belum selesai dilayani di loket ini.",

@@ -54,6 +54,9 @@ PERMISSIONS: dict[str, Permission] = {
     "transfer_ticket": Permission(WEB, "hall"),
     "end_ticket": Permission(WEB, "hall"),
     "set_running_text": Permission(WEB, "hall"),
+    # The web node, for citizens' ticket pages: a ticket found by its page token.
+    "lookup_ticket": Permission(WEB, "hall"),
+    "submit_survey": Permission(WEB, "hall"),
 }
 
 # What `antrian caller signin` (node id signin_id(caller)) may send for its caller.

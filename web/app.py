@@ -14,19 +14,27 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from antrian.catalogue import TIMEZONES
 from web import dashboard
-from web.node import WebNode
-from web.texts import Lang, lang_of, t
+from web.node import CentralUnavailable, WebNode
+from web.texts import SURVEY_ELEMENTS, SURVEY_SCALE, Lang, lang_of, t
+from web.tickets import RateLimiter, Tickets, UnknownTicket, Watch
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +99,33 @@ def hall_view(node: WebNode, lang: Lang) -> dict[str, Any]:
     }
 
 
+def wait_text(minutes: int | None, lang: Lang) -> str:
+    if minutes is None:
+        return t("unknown", lang)
+    if minutes <= 0:
+        return t("soon", lang)
+    return t("minutes", lang, n=minutes)
+
+
+def ticket_view(w: Watch, lang: Lang) -> dict[str, Any]:
+    tk = w.info
+    counter = tk.counter_name or tk.counter or ""
+    status = t(f"st_{tk.status}", lang, counter=counter) if tk.status != "void" else ""
+    i = 0 if lang == "id" else 1
+    return {
+        "tk": tk,
+        "token": w.token,
+        "status_text": status,
+        "counter": counter,
+        "wait": wait_text(tk.estimated_wait_min, lang),
+        "surveyed": w.surveyed,
+        "questions": [q[i] for q in SURVEY_ELEMENTS],
+        "scale": [s[i] for s in SURVEY_SCALE],
+        "chosen": {},
+        "message": None,
+    }
+
+
 class HallFragments:
     """The hall page's main part, rendered once per change and language and shared by
     every live client (1,000 phones must not mean 1,000 renders per call)."""
@@ -137,6 +172,113 @@ def build_app(node: WebNode, start_node: bool = True) -> Starlette:
     )
     site = Site(node, env)
     fragments = HallFragments(site)
+    tickets = Tickets(node)
+    limiter = RateLimiter(node.config.lookups_per_minute)
+
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    async def find(request: Request, token: str) -> Watch | Response:
+        """The watched ticket, or the page to answer instead (404, 429, 503)."""
+        known = tickets.by_token.get(token)
+        if known is None and not limiter.allow(client_of(request)):
+            return site.page("message.html", request, status=429, **message("too_many", request))
+        try:
+            return await tickets.get(token)
+        except UnknownTicket:
+            return site.page("not_found.html", request, status=404)
+        except CentralUnavailable:
+            return site.page(
+                "message.html", request, status=503, refresh=node.config.refresh_s,
+                **message("unavailable", request),
+            )  # fmt: skip
+
+    def message(key: str, request: Request) -> dict[str, str]:
+        lang = lang_of(request.query_params.get("lang"))
+        return {"title": t(f"{key}_title", lang), "text": t(key, lang)}
+
+    async def ticket(request: Request) -> Response:
+        found = await find(request, request.path_params["token"])
+        if isinstance(found, Response):
+            return found
+        lang = lang_of(request.query_params.get("lang"))
+        view = ticket_view(found, lang)
+        if request.query_params.get("survey") == "thanks" and found.surveyed:
+            view["message"] = None
+        return site.page("ticket.html", request, **view)
+
+    async def ticket_live(request: Request) -> Response:
+        found = await find(request, request.path_params["token"])
+        if isinstance(found, Response):
+            return found
+        w = found
+        lang = lang_of(request.query_params.get("lang"))
+        last_alert = w.alert
+        last_key: tuple[int, str] = (-1, "")
+
+        def render() -> bytes | None:
+            nonlocal last_alert, last_key
+            key = (w.version, str(node.away()))
+            if key == last_key:
+                return None
+            last_key = key
+            alert = w.alert > last_alert
+            last_alert = w.alert
+            html = site.render("_ticket_main.html", lang, away=node.away(), **ticket_view(w, lang))
+            data = json.dumps({"html": html, "alert": alert, "v": w.version})
+            return f"event: update\ndata: {data}\n\n".encode()
+
+        async def stream() -> AsyncIterator[bytes]:
+            # Woken by the ticket and by the hall's away banner.
+            with w.changed.listen() as wake, node.changed.listen() as hall_wake:
+
+                async def relay() -> None:
+                    while True:
+                        await hall_wake.wait()
+                        hall_wake.clear()
+                        wake.set()
+
+                relay_task = asyncio.get_running_loop().create_task(relay())
+                try:
+                    async for chunk in sse(render(), wake, render):
+                        yield chunk
+                finally:
+                    relay_task.cancel()
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers=NO_BUFFER)
+
+    async def ticket_survey(request: Request) -> Response:
+        token = request.path_params["token"]
+        found = await find(request, token)
+        if isinstance(found, Response):
+            return found
+        w = found
+        lang = lang_of(request.query_params.get("lang"))
+        body = await request.body()
+        form = parse_qs(body[:4096].decode("utf-8", "replace"))
+        chosen: dict[int, int] = {}
+        for i in range(1, len(SURVEY_ELEMENTS) + 1):
+            value = form.get(f"u{i}", [""])[0]
+            if value in ("1", "2", "3", "4"):
+                chosen[i] = int(value)
+        view = ticket_view(w, lang)
+        if len(chosen) != len(SURVEY_ELEMENTS):
+            tickets.bad_forms += 1
+            view.update(chosen=chosen, message=t("survey_incomplete", lang))
+            return site.page("ticket.html", request, status=400, **view)
+        answers = [chosen[i] for i in range(1, len(SURVEY_ELEMENTS) + 1)]
+        try:
+            reply = await tickets.submit_survey(w, answers, node.new_request_id())
+        except CentralUnavailable:
+            view.update(chosen=chosen, message=t("survey_central_away", lang))
+            return site.page("ticket.html", request, status=503, **view)
+        if reply.ok:
+            return RedirectResponse(f"/t/{token}?lang={lang}&survey=thanks", status_code=303)
+        refusal = reply.refusal
+        text = (refusal.text_id if lang == "id" else refusal.text_en) if refusal else ""
+        view = ticket_view(w, lang)
+        view.update(message=text)
+        return site.page("ticket.html", request, status=409, **view)
 
     async def hall(request: Request) -> Response:
         lang = lang_of(request.query_params.get("lang"))
@@ -163,6 +305,7 @@ def build_app(node: WebNode, start_node: bool = True) -> Starlette:
                 "central": node.central_online,
                 "seq": node.state.seq,
                 "live_clients": len(node.changed),
+                "tickets_watched": len(tickets.by_token),
             },
             status_code=200,
         )
@@ -184,11 +327,15 @@ def build_app(node: WebNode, start_node: bool = True) -> Starlette:
         Route("/", hall),
         Route("/live/hall", hall_live),
         Route("/healthz", health),
+        Route("/t/{token}", ticket),
+        Route("/t/{token}/survey", ticket_survey, methods=["POST"]),
+        Route("/live/t/{token}", ticket_live),
         *dashboard.routes(site),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
     app.state.site = site
+    app.state.tickets = tickets
     return app
 
 

@@ -128,7 +128,8 @@ class KioskConfig(NodeConfig):
     )
     status_url: str | None = Field(
         default=None,
-        description="Put in the QR code with the ticket id; '{ticket_id}' is replaced.",
+        description="Put in the QR code: '{token}' is replaced by the ticket page's token "
+        "(the web node's {public_url}/t/{token}), '{ticket_id}' by the ticket id.",
     )
     footer: list[str] = Field(default_factory=list, max_length=4)
     request_timeout_s: float = Field(

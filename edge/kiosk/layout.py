@@ -67,9 +67,14 @@ class TicketView(BaseModel):
     people_ahead: int | None = None
     estimated_wait_min: int | None = None
     estimated_wait_range: tuple[int, int] | None = None  # printed instead of the minute
+    page_token: str | None = None  # the web node's ticket page (central's issue reply)
 
 
-def qr_data(ticket_id: str, status_url: str | None) -> str:
+def qr_data(ticket_id: str, status_url: str | None, page_token: str | None = None) -> str:
+    if status_url and "{token}" in status_url:
+        # The web node's page by its unguessable token; an offline ticket has none, so
+        # its QR holds only the ticket id, as without a web address.
+        return status_url.replace("{token}", page_token) if page_token else ticket_id
     if status_url:
         return (
             status_url.replace("{ticket_id}", ticket_id)
@@ -114,7 +119,12 @@ def ticket_layout(
         out.append(Line(text("estimated_wait", language, n=view.estimated_wait_min)))
     if view.offline:
         out.append(Line(text("offline", language)))
-    out += [Feed(), Qr(qr_data(view.ticket_id, status_url)), Line(view.ticket_id), Rule()]
+    out += [
+        Feed(),
+        Qr(qr_data(view.ticket_id, status_url, view.page_token)),
+        Line(view.ticket_id),
+        Rule(),
+    ]
     out.append(Line(text("keep", language)))
     out += [Line(to_ascii(f)) for f in footer]
     out.append(Cut())

@@ -320,6 +320,7 @@ class Kiosk:
                 people_ahead=info.people_ahead,
                 estimated_wait_min=info.estimated_wait_min,
                 estimated_wait_range=_wait_range(info),
+                page_token=reply.page_token,
             )
             printing = self.printer_status in self._printable()
             fresh = self.outbox.record_online(rid, info, view, printing)

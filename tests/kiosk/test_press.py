@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from central import Central
 
@@ -101,3 +102,16 @@ def test_healthy_only_while_the_worker_comes_round(rig: Rig, central: Central) -
     assert rig.wait_for(lambda: not rig.kiosk.healthy(), 3)
     assert len(rig.wait_jobs(1)) == 1
     assert rig.wait_for(rig.kiosk.healthy, 3)
+
+
+def test_qr_links_to_the_ticket_page_by_its_token(
+    central: Central, rig_factory: Callable[..., Rig]
+) -> None:
+    rig = rig_factory(status_url="https://antrian.example.go.id/t/{token}")
+    assert rig.wait_for(rig.kiosk.central_up, 5)
+    rig.press("dukcapil")
+    rig.wait_jobs(1)
+    ticket = next(t for t in central.hall.tickets.values())
+    token = central.tokens.token(ticket.id)
+    assert rig.qrs()[0] == [f"https://antrian.example.go.id/t/{token}"]
+    assert ticket.id not in rig.qrs()[0][0]

@@ -8,6 +8,8 @@
   var es = new EventSource(url);
   es.addEventListener("update", function (e) {
     var data = JSON.parse(e.data);
+    // A survey being filled in is not wiped by a refresh of the rest of the page.
+    if (!data.alert && main.querySelector("form input:checked")) return;
     main.innerHTML = data.html;
     if (data.alert) alertCitizen();
   });

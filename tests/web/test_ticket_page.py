@@ -1,0 +1,112 @@
+"""The citizen's ticket page: found by its token, live, the survey once; bad tokens 404."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+
+from protocol import messages as m
+from tests.web.conftest import Hall, WebServer, wait_for
+
+ALL_FOUR = {f"u{i}": "4" for i in range(1, 10)}
+
+
+def issue(hall: Hall, queue: str = "dukcapil") -> tuple[str, m.TicketInfo]:
+    reply = hall.request(m.IssueTicket, queue=queue)
+    assert reply.ok and reply.ticket is not None and reply.page_token is not None
+    return reply.page_token, reply.ticket
+
+
+def test_waiting_ticket_page(hall: Hall, web: WebServer) -> None:
+    assert wait_for(lambda: web.node.central_online)
+    issue(hall)
+    token, ticket = issue(hall)
+    page = httpx.get(f"{web.url}/t/{token}")
+    assert page.status_code == 200, page.text
+    assert ticket.label in page.text and "Menunggu" in page.text
+    assert "Orang di depan Anda" in page.text
+    assert '<td class="n" id="ahead">1</td>' in page.text
+    assert 'http-equiv="refresh"' in page.text  # without JavaScript it reloads itself
+    assert len(page.content) < 50_000
+    # The sequential id is nowhere in the page or its links.
+    assert ticket.ticket_id not in page.text
+    english = httpx.get(f"{web.url}/t/{token}?lang=en")
+    assert "Waiting" in english.text and "People ahead of you" in english.text
+
+
+def test_page_turns_to_called_live_within_2s(hall: Hall, web: WebServer) -> None:
+    assert wait_for(lambda: web.node.central_online)
+    token, _ticket = issue(hall)
+    with (
+        httpx.Client(timeout=5) as client,
+        client.stream("GET", f"{web.url}/live/t/{token}") as stream,
+    ):
+        lines = stream.iter_lines()
+        first = json.loads(next(x for x in lines if x.startswith("data: "))[6:])
+        assert "Menunggu" in first["html"] and not first["alert"]
+        t0 = time.monotonic()
+        assert hall.request(m.CallNext, counter="loket-1").ok
+        for line in lines:
+            if line.startswith("data: "):
+                data = json.loads(line[6:])
+                if "Dipanggil ke Loket 1" in data["html"]:
+                    break
+        assert time.monotonic() - t0 < 2.0
+        assert data["alert"] is True  # the phone vibrates and beeps
+    page = httpx.get(f"{web.url}/t/{token}")
+    assert "Dipanggil ke Loket 1" in page.text and "Silakan menuju Loket 1" in page.text
+
+
+def test_survey_once_after_service(hall: Hall, web: WebServer) -> None:
+    assert wait_for(lambda: web.node.central_online)
+    token, _ticket = issue(hall)
+    assert "U1." not in httpx.get(f"{web.url}/t/{token}").text  # no survey while waiting
+    assert hall.request(m.CallNext, counter="loket-1").ok
+    assert hall.request(m.FinishService, counter="loket-1").ok
+    assert wait_for(lambda: "Selesai" in httpx.get(f"{web.url}/t/{token}").text)
+    page = httpx.get(f"{web.url}/t/{token}")
+    assert "Survei Kepuasan Masyarakat" in page.text and "U9." in page.text
+    incomplete = httpx.post(f"{web.url}/t/{token}/survey", data={"u1": "4", "u2": "9"})
+    assert incomplete.status_code == 400
+    assert "Jawab kesembilan pertanyaan" in incomplete.text
+    sent = httpx.post(f"{web.url}/t/{token}/survey", data=ALL_FOUR, follow_redirects=True)
+    assert sent.status_code == 200 and "Terima kasih" in sent.text
+    assert "<form" not in sent.text
+    again = httpx.post(f"{web.url}/t/{token}/survey", data=ALL_FOUR)
+    assert again.status_code == 409 and "sudah diisi" in again.text
+
+
+def test_unknown_and_malformed_tokens_get_a_plain_404(hall: Hall, web: WebServer) -> None:
+    assert wait_for(lambda: web.node.central_online)
+    for token in ("A" * 22, "short", "x" * 200, "..%2F..%2Fetc"):
+        r = httpx.get(f"{web.url}/t/{token}")
+        assert r.status_code == 404, token
+        assert "Tiket tidak ditemukan atau sudah kedaluwarsa" in r.text
+        assert len(r.content) < 50_000
+
+
+def test_lookups_are_rate_limited_per_address(hall: Hall) -> None:
+    server = hall.web(lookups_per_minute=3).start()
+    try:
+        assert wait_for(lambda: server.node.central_online)
+        codes = [httpx.get(f"{server.url}/t/{'B' * 21}{c}").status_code for c in "abcde"]
+        assert codes[:3] == [404, 404, 404] and codes[3:] == [429, 429]
+        assert "Terlalu banyak permintaan" in httpx.get(f"{server.url}/t/{'C' * 22}").text
+    finally:
+        server.stop()
+
+
+def test_ticket_page_keeps_serving_while_central_is_away(hall: Hall, web: WebServer) -> None:
+    assert wait_for(lambda: web.node.central_online)
+    token, ticket = issue(hall)
+    other, _ = issue(hall)
+    assert httpx.get(f"{web.url}/t/{token}").status_code == 200
+    hall.central.stop()
+    assert wait_for(lambda: not web.node.central_online)
+    page = httpx.get(f"{web.url}/t/{token}")
+    assert page.status_code == 200 and ticket.label in page.text
+    assert "Server pusat antrian sedang tidak tersedia" in page.text
+    unseen = httpx.get(f"{web.url}/t/{other}")
+    assert unseen.status_code == 503 and "dimuat ulang otomatis" in unseen.text
