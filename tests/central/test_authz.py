@@ -62,6 +62,8 @@ def make(kind: str, node: str, own: bool, priority: bool = False) -> m.Request:
         "transfer_ticket": {"label": "A001", "to_queue": "skck", "supervisor": "sari"},
         "end_ticket": {"label": "A001", "supervisor": "sari"},
         "set_running_text": {"text": "", "supervisor": "sari"},
+        "lookup_ticket": {"token": "A" * 22},
+        "submit_survey": {"token": "A" * 22, "answers": [4] * 9},
     }
     extra = extras.get(kind, {"counter": counter})
     return REQUEST.validate_python({"type": kind, **base, **extra})
