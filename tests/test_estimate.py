@@ -95,8 +95,8 @@ def test_priority_arrivals_fade_with_the_horizon() -> None:
 def test_quantiles_of_a_known_mixture() -> None:
     # Either nobody comes (the wait is 20 min) or someone does (30 min), each half.
     f = Forecast(base_s=1200.0, base_var=1.0, arrivals=math.log(2), jump_s=600.0, jump_var=0.0)
-    assert math.isclose(estimate.quantile_s(f, 0.25), 1200.0, abs_tol=5.0)
-    assert math.isclose(estimate.quantile_s(f, 0.75), 1800.0, abs_tol=5.0)
+    assert math.isclose(estimate.quantile_s(f, 0.25, within_s=1.0), 1200.0, abs_tol=1.0)
+    assert math.isclose(estimate.quantile_s(f, 0.75, within_s=1.0), 1800.0, abs_tol=1.0)
 
 
 def test_printed_minute_is_the_mean_and_the_range_holds_most_waits() -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bench.eta import HELD_OUT, SEEDS, shares, simulate, within, without_plan
+from bench.eta import SEEDS, figures, shares, simulate, within, within_strict, without_plan
 from central import estimate
 from central.config import load_catalogue
 from central.hall import Hall
 from central.testing import DEMO_CATALOGUE
 from protocol import messages as m
-from sim import HallDriver, generate_day
+from sim import SITUATIONS, HallDriver, generate_day, situation
 
 CAT = load_catalogue(DEMO_CATALOGUE)
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -20,18 +20,25 @@ def test_within_criterion() -> None:
     assert within(10, 15) and within(10, 5)  # 5 minutes either way
     assert within(40, 50) and not within(40, 51)  # 25 % of the estimate
     assert not within(0, 6)
+    assert within_strict(40, 46) and not within_strict(40, 46.1)  # the 15 %
+    assert within_strict(20, 25) and not within_strict(20, 25.1)
 
 
-def test_estimator_on_bench_and_held_out_seeds() -> None:
-    # The benchmark's days and ten days the estimator's constants were never chosen on.
-    # Measured 0.77 on both (naive 0.36); the 0.80 is not reached: see
-    # docs/reports.md for what the rest costs.
-    for seeds in (SEEDS, HELD_OUT):
-        samples = simulate(CAT, seeds)
-        est, naive = shares(samples)
-        assert len(samples) > 2000
-        assert est >= 0.75
-        assert est > naive + 0.35
+def test_estimator_over_the_five_situations() -> None:
+    # The benchmark's days (the constants were chosen on 5001-5030). Measured: MAE 14.7
+    # minutes against the naive estimate's 46.3, the range holding 0.77 of the waits
+    # (docs/reports.md); the 8 minutes is not reached.
+    every = []
+    for name in SITUATIONS:
+        samples = simulate(CAT, SEEDS, situation(name))
+        f = figures(samples)
+        assert f.mae_min < 0.45 * f.naive_mae_min, name
+        assert 0.68 <= f.coverage <= 0.88, name
+        every.extend(samples)
+    f = figures(every)
+    assert f.tickets > 12000
+    assert f.mae_min < 16 and f.mae_min < 0.35 * f.naive_mae_min
+    assert 0.75 <= f.coverage <= 0.85
 
 
 def test_knowing_the_break_plan_helps() -> None:
