@@ -115,6 +115,8 @@ def simulate(
         hall = Hall(hall_catalogue or catalogue, day.day)
         by_id: dict[str, Sample] = {}
         for req, out in HallDriver(hall, day).run():
+            # Central rescans the pace when idle, which it is between most requests.
+            hall.refresh_pace()
             if isinstance(req, m.IssueTicket) and out.reply.ticket is not None:
                 t = out.reply.ticket
                 assert t.estimated_wait_min is not None

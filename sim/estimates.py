@@ -84,6 +84,7 @@ def replay(events: Iterable[m.Event], catalogue: Catalogue, day: date) -> Replay
         if req is None:
             continue
         out = hall.apply(req, ev.at)
+        hall.refresh_pace()  # as central does when idle, between most requests
         if ev.kind == "ticket_issued":
             t = out.reply.ticket
             if t is None or ev.ticket is None or t.number != ev.ticket.number:

@@ -20,6 +20,7 @@ def test_replaying_a_days_events_gives_the_estimates_the_hall_printed() -> None:
     events: list[m.Event] = []
     printed: dict[str, tuple[int | None, int | None, int | None]] = {}
     for req, out in HallDriver(hall, day).run():
+        hall.refresh_pace()  # central's idle time, as the replay does
         events.extend(out.events)
         t = out.reply.ticket
         if isinstance(req, m.IssueTicket) and t is not None:

@@ -55,6 +55,7 @@ def test_cached_pace_gives_the_estimate_a_fresh_scan_gives() -> None:
     for req, out in HallDriver(hall, day).run():
         if not isinstance(req, (m.IssueTicket, m.FinishService, m.CallNext)) or not out.reply.ok:
             continue
+        hall.refresh_pace()  # central's idle time: the pace follows the changed counters
         for q in ("dukcapil", "skck", "pos"):
             cached = hall.estimate_wait_min(q, len(hall.waiting[q]))
             hall._eta = None
