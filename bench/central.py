@@ -19,7 +19,8 @@ from antrian.mqtt import (
     now,
 )
 from bench.common import BenchContext, percentile, result
-from bench.load import closed_loop
+from bench.devices import write_device_folder
+from bench.load import closed_loop, load_node_id
 from central.config import load_catalogue
 from central.hall import Hall
 from central.ledger import Ledger
@@ -29,10 +30,11 @@ from protocol import messages as m
 
 ISSUE_SAMPLES = 1000
 RESTART_TICKETS = 100_000
+LOAD_CLIENTS = 50
 
 
 def _client(port: int) -> tuple[MqttLink, Requester]:
-    lk = MqttLink(BrokerSettings(port=port), Topics("demo"), Identity("bench-kiosk", "kiosk", 1))
+    lk = MqttLink(BrokerSettings(port=port), Topics("demo"), Identity("kiosk-bench", "kiosk", 1))
     req = Requester(lk)
     lk.start()
     lk.wait_connected(5)
@@ -42,8 +44,8 @@ def _client(port: int) -> tuple[MqttLink, Requester]:
 def _issue(req: Requester, queue: str = "samsat", timeout: float = 2.0) -> m.Reply:
     return req.call(
         m.IssueTicket(
-            request_id=new_request_id("bench-kiosk"),
-            node_id="bench-kiosk",
+            request_id=new_request_id("kiosk-bench"),
+            node_id="kiosk-bench",
             sent_at=now(),
             queue=queue,
         ),
@@ -89,41 +91,65 @@ def _fill_ledger(path: Path, tickets: int) -> None:
     ledger.close()
 
 
+def _issue_and_load(ctx: BenchContext, tmp: Path, authorization: bool) -> Iterator[dict[str, Any]]:
+    """Issue round trip and durable ops/s, with central's authorization on (the site
+    default: each request checked against its sender's device config) or off."""
+    port = ctx.broker.port
+    suffix = "" if authorization else "_authz_off"
+    overrides: dict[str, Any] = {"authorization": authorization}
+    if authorization:
+        overrides["device_configs"] = write_device_folder(
+            tmp / "demo",
+            ["kiosk-bench", *(load_node_id(i) for i in range(LOAD_CLIENTS) if i % 5 != 4)],
+            [load_node_id(i) for i in range(LOAD_CLIENTS) if i % 5 == 4],
+        )
+    config = make_config(port, tmp / "central", **overrides)
+    proc = CentralProcess(config).start()
+    lk, req = _client(port)
+    try:
+        _wait_ready(req)
+        for _ in range(100):
+            _issue(req)
+        samples = []
+        for _ in range(ISSUE_SAMPLES):
+            t0 = time.perf_counter()
+            reply = _issue(req)
+            samples.append((time.perf_counter() - t0) * 1000)
+            assert reply.ok, reply.refusal
+        p99 = percentile(samples, 99)
+        floor = ctx.results.get("mqtt_floor_p99_ms")
+        extra = {"x_floor": round(p99 / floor, 2)} if floor else {}
+        yield result(
+            f"central_issue_p99{suffix}_ms",
+            p99,
+            "ms",
+            authorization=authorization,
+            target="<= 3x mqtt_floor_p99_ms",
+            **extra,
+        )
+        ops = closed_loop(port, LOAD_CLIENTS, 5.0, mode="central")
+        echo = ctx.results.get("mqtt_echo_ops_per_s")
+        extra = {"share_of_echo": round(ops / echo, 3)} if echo else {}
+        yield result(
+            f"central_ops_per_s{suffix}",
+            ops,
+            "ops/s",
+            clients=LOAD_CLIENTS,
+            authorization=authorization,
+            target=">= 1000 and >= 0.25 x mqtt_echo_ops_per_s",
+            **extra,
+        )
+    finally:
+        proc.stop()
+        lk.stop()
+
+
 def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     port = ctx.broker.port
-    with tempfile.TemporaryDirectory(prefix="antrian-bench-") as tmp:
-        config = make_config(port, Path(tmp) / "central")
-        proc = CentralProcess(config).start()
-        lk, req = _client(port)
-        try:
-            _wait_ready(req)
-            for _ in range(100):
-                _issue(req)
-            samples = []
-            for _ in range(ISSUE_SAMPLES):
-                t0 = time.perf_counter()
-                reply = _issue(req)
-                samples.append((time.perf_counter() - t0) * 1000)
-                assert reply.ok
-            p99 = percentile(samples, 99)
-            floor = ctx.results.get("mqtt_floor_p99_ms")
-            extra = {"x_floor": round(p99 / floor, 2)} if floor else {}
-            yield result(
-                "central_issue_p99_ms", p99, "ms", target="<= 3x mqtt_floor_p99_ms", **extra
-            )
-            ops = closed_loop(port, 50, 5.0, mode="central")
-            echo = ctx.results.get("mqtt_echo_ops_per_s")
-            extra = {"share_of_echo": round(ops / echo, 3)} if echo else {}
-            yield result(
-                "central_ops_per_s",
-                ops,
-                "ops/s",
-                clients=50,
-                target=">= 1000 and >= 0.25 x mqtt_echo_ops_per_s",
-                **extra,
-            )
-        finally:
-            proc.stop()
+    for authorization in (True, False):
+        with tempfile.TemporaryDirectory(prefix="antrian-bench-") as tmp:
+            yield from _issue_and_load(ctx, Path(tmp), authorization)
+    lk, req = _client(port)
 
     with tempfile.TemporaryDirectory(prefix="antrian-bench-") as tmp:
         config = make_config(port, Path(tmp) / "central")

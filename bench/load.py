@@ -26,6 +26,12 @@ def _request(node_id: str, i: int, caller: bool) -> bytes:
     return encode(m.IssueTicket(queue=ISSUE_QUEUES[i % len(ISSUE_QUEUES)], **base))
 
 
+def load_node_id(i: int) -> str:
+    """Client i's node id; one in five is an officer pressing NEXT (bench/devices.py gives
+    each its device config when central authorizes)."""
+    return f"caller-load-{i}" if i % 5 == 4 else f"kiosk-load-{i}"
+
+
 def closed_loop(port: int, clients: int, seconds: float, mode: Mode, site: str = "demo") -> float:
     """Replies per second over `seconds`, after a one-second warm-up."""
     topics = Topics(site)
@@ -35,7 +41,7 @@ def closed_loop(port: int, clients: int, seconds: float, mode: Mode, site: str =
     links: list[MqttLink] = []
     starters: list[Callable[[], None]] = []
     for i in range(clients):
-        node_id = f"load-{i}"
+        node_id = load_node_id(i)
         caller = mode == "central" and i % 5 == 4  # one in five is an officer pressing NEXT
         lk = MqttLink(BrokerSettings(port=port), topics, Identity(node_id, "tool", 1))
         if mode == "echo":
