@@ -58,6 +58,7 @@ class NodeLoop:
         self.error: BaseException | None = None  # what `setup` raised
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._again = False  # run the timers again once the inbox is served, not idle
 
     def start(
         self,
@@ -91,6 +92,15 @@ class NodeLoop:
         self.call_soon(lambda: done.set_result(fn()))
         return done.result(timeout)
 
+    def again(self) -> None:
+        """On the loop's thread: run the timers again right after what waits in the inbox,
+        rather than after a tick (long work done in slices: its next slice)."""
+        self._again = True
+
+    def pending(self) -> bool:
+        """Something waits in the inbox: long work yields to it (a press during a replay)."""
+        return not self._inbox.empty()
+
     def came_round(self) -> None:
         """Long work inside one item (a replayed backlog) is progress, not a hang."""
         self.watch.came_round()
@@ -113,17 +123,22 @@ class NodeLoop:
         try:
             while True:
                 self.watch.came_round()
+                again, self._again = self._again, False
                 try:
-                    item = self._inbox.get(timeout=self.tick_s)
+                    item = self._inbox.get_nowait() if again else self._inbox.get(
+                        timeout=self.tick_s)  # fmt: skip
                 except queue.Empty:
                     item = None
                 if item is _STOP:
                     break
                 try:
                     if item is None:
-                        if self.idle is not None:
-                            self.idle()
-                        self.collector.collect()  # nothing came for a tick: collect now
+                        # Nothing came for a tick: collect now. (Work done in slices is
+                        # not an idle moment.)
+                        if not again:
+                            if self.idle is not None:
+                                self.idle()
+                            self.collector.collect()
                     elif isinstance(item, _Call):
                         item.fn()
                     else:

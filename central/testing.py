@@ -31,6 +31,26 @@ def make_config(
     )
 
 
+def unbounded_catalogue(tmp: Path) -> Path:
+    """The demo catalogue without daily quotas and with two more queues, written to `tmp`:
+    central lets one kiosk hold at most 100 unused numbers per queue, so 1,000 offline
+    tickets from one kiosk need eleven queues' leases (the demo has nine, five with quotas)."""
+    raw = yaml.safe_load(DEMO_CATALOGUE.read_text(encoding="utf-8"))
+    for q in raw["queues"]:
+        q.pop("daily_quota", None)
+        q.pop("last_ticket", None)
+    raw["queues"] += [
+        {"id": "legalisir", "prefix": "K", "agency": "dukcapil", "name": "Legalisir",
+         "services": ["kk"], "service_standard_min": 5},
+        {"id": "pbb", "prefix": "L", "agency": "samsat", "name": "PBB",
+         "services": ["pkb"], "service_standard_min": 5},
+    ]  # fmt: skip
+    raw["counters"][0]["queues"] += ["legalisir", "pbb"]
+    path = tmp / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def write_config(config: CentralConfig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(config.model_dump(mode="json", exclude_none=True)))

@@ -32,6 +32,10 @@ SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
 WORKER_TICK_S = 0.2
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
 OUTBOX_REPORT_S = 5.0  # a changing outbox depth is reported at most this often
+# The backlog goes to central in slices: a slice ends when a press (or any news) waits, or
+# after this many tickets or this long, and the next one follows right after what waited.
+REPLAY_SLICE = 50
+REPLAY_SLICE_S = 0.05
 # Delivered settings applied while running (docs/deploy.md, Config delivery). The rest
 # (pins, printer, broker) is bound to the device and comes with its config file.
 LIVE_SETTINGS = (
@@ -85,6 +89,7 @@ class Kiosk:
         self._next_poll = 0.0
         self._next_background = 0.0
         self._signal_until = 0.0
+        self._sliced = False  # a slice of the backlog ended with more of it left
         self._faults: list[str] = []
         self._outbox_reported_at = float("-inf")
         self.outbox: Outbox
@@ -215,9 +220,13 @@ class Kiosk:
             pending += int(self._backlog > 0)
         elif self.central_up():
             self._next_background = t + BACKGROUND_S
+            self._sliced = False
             pending += self._resolve_intents()
             pending += self._replay()
             self._top_up_leases()
+            if self._sliced:
+                self._next_background = t  # the next slice, once what waits is served
+                self.loop.again()
         elif self._backlog:
             pending += 1
         self._show()
@@ -481,12 +490,26 @@ class Kiosk:
 
     # -- background work while central is up ----------------------------------------------
 
+    def _slice_ends(self, started: float, done: int) -> bool:
+        """Between two requests of a backlog: yield to a press that waits, and keep each
+        slice short. Each slice does at least one, so that presses never starve it."""
+        self.loop.came_round()  # a long backlog is progress, not a hang
+        if done and (
+            self.loop.pending()
+            or done >= REPLAY_SLICE
+            or self.monotonic() - started >= REPLAY_SLICE_S
+        ):
+            self._sliced = True
+        return self._sliced
+
     def _resolve_intents(self) -> int:
         """Requests sent before a crash: ask again with the same id; central answers with
         the ticket it issued (then we print it) or issues it now."""
         left = 0
-        for intent in self.outbox.intents():
-            self.loop.came_round()  # a long backlog is progress, not a hang
+        started = self.monotonic()
+        for done, intent in enumerate(self.outbox.intents()):
+            if self._slice_ends(started, done):
+                return left + 1
             reply = self._call(
                 m.IssueTicket(
                     request_id=intent.request_id,
@@ -507,8 +530,10 @@ class Kiosk:
     def _replay(self) -> int:
         """Hand offline tickets to central, oldest first, each with a request id derived from
         the ticket id so that a retry is the same request."""
-        for stored in self.outbox.unreplayed():
-            self.loop.came_round()  # a long backlog is progress, not a hang
+        started = self.monotonic()
+        for done, stored in enumerate(self.outbox.unreplayed(REPLAY_SLICE + 1)):
+            if self._slice_ends(started, done):
+                return 1
             reply = self._call(
                 m.ReplayTicket(
                     request_id=replay_request_id(stored.ticket_id),

@@ -291,8 +291,9 @@ class Outbox:
     def unprinted(self) -> list[StoredTicket]:
         return self._select("printed_at IS NULL")
 
-    def unreplayed(self) -> list[StoredTicket]:
-        return self._select("replayed_at IS NULL")
+    def unreplayed(self, limit: int = -1) -> list[StoredTicket]:
+        """The oldest tickets central has not got yet, at most `limit` (-1: all)."""
+        return self._select("replayed_at IS NULL", limit=limit)
 
     def tickets(self) -> list[StoredTicket]:
         return self._select("1 = 1")
@@ -301,12 +302,14 @@ class Outbox:
         found = self._select("ticket_id = ?", (ticket_id,))
         return found[0] if found else None
 
-    def _select(self, where: str, args: tuple[object, ...] = ()) -> list[StoredTicket]:
+    def _select(
+        self, where: str, args: tuple[object, ...] = (), limit: int = -1
+    ) -> list[StoredTicket]:
         rows = self._db.execute(
             "SELECT ticket_id, origin, queue, number, business_day, priority, issued_at, "
             "lease_id, origin_request_id, view, print_attempts, printed_at, replayed_at "
-            f"FROM tickets WHERE {where} ORDER BY issued_at, seq",
-            args,
+            f"FROM tickets WHERE {where} ORDER BY issued_at, seq LIMIT ?",
+            (*args, limit),
         ).fetchall()
         return [
             StoredTicket(
