@@ -13,6 +13,7 @@ import pytest
 from antrian.cli import main
 from antrian.devbroker import DevBroker, free_port
 from antrian.mqtt import MAX_PAYLOAD_BYTES, BrokerSettings, Identity, MqttLink
+from antrian.status_cli import render
 from central import Central, load_catalogue
 from central.fleet import Fleet
 from central.testing import make_config
@@ -108,3 +109,27 @@ def test_an_oversized_payload_is_refused_before_the_broker_drops_the_link(
         assert link.connected
     finally:
         link.stop()
+
+
+def test_status_exits_non_zero_without_a_fleet_snapshot(
+    broker: DevBroker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["status", "--site", "demo", "--port", str(broker.port), "--wait", "1"])
+    assert code == 1
+    assert "no fleet snapshot received" in capsys.readouterr().out
+
+
+def test_status_lists_devices_never_seen_and_refusals_per_node() -> None:
+    at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    entry = m.FleetEntry(node_id="kiosk-1", role="kiosk", online=True, since=at, session=3)
+    fleet = m.FleetSnapshot(
+        at=at,
+        nodes=[entry],
+        errors_total=5,
+        not_allowed={"kiosk-1": 4},
+        never_seen=["caller-loket-2"],
+    )
+    out = render(None, fleet, at)
+    assert "caller-loket-2" in out and "NEVER" in out and "never seen" in out
+    assert "kiosk-1: 4 requests refused" in out
+    assert "5 bad messages" in out
