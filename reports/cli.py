@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from antrian.config import ConfigError
 from central.config import load_catalogue, load_central_config
+from reports import skm
 from reports._ledger import LedgerError, LedgerStream, business_day
 from reports.figures import DEFAULT_TZ, build_report
-from reports.render import empty_notice, to_table, write_csv, write_png, write_xlsx
+from reports.render import empty_notice, stem, to_table, write_csv, write_png, write_xlsx
 
 if TYPE_CHECKING:
     from antrian.catalogue import Catalogue
@@ -130,6 +131,8 @@ def run(args: argparse.Namespace) -> int:
             return _fail("a report covers at most a year; split the range")
         # Read a day at a time: a year's report stays within a Pi's memory (issue 15).
         report = build_report(LedgerStream(ledger, start, end), start, end, catalogue)
+        # The web survey's SKM beside the counter buttons' IKM (docs/reports.md).
+        surveys = skm.read_surveys(ledger, start, end)
     except (ConfigError, LedgerError) as exc:
         return _fail(str(exc))
     if not report.hall.issued and formats != ["table"]:
@@ -139,9 +142,12 @@ def run(args: argparse.Namespace) -> int:
     for fmt in formats:
         if fmt == "table":
             sys.stdout.write(to_table(report, args.lang))
+            sys.stdout.write("\n".join(skm.to_lines(surveys, args.lang)) + "\n")
             continue
         try:
             paths = writers[fmt](report, args.lang, args.out)
+            if fmt == "csv":
+                paths = [*paths, skm.write_csv(surveys, args.lang, args.out, stem(report))]
         except OSError as exc:
             return _fail(f"cannot write the {fmt} files to {args.out}: {exc.strerror or exc}")
         for path in paths:

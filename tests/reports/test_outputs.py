@@ -207,6 +207,7 @@ def test_cli_with_ledger_and_catalogue(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "laporan-2026-11-23-fairness.csv",
         "laporan-2026-11-23-per-hour.csv",
+        "laporan-2026-11-23-skm.csv",  # the web survey's SKM (none in this ledger)
         "laporan-2026-11-23.csv",
         "laporan-2026-11-23.xlsx",
     ]
