@@ -443,7 +443,8 @@ class Hall:
             and (q.last_ticket is None or local.time() < q.last_ticket)
         )
         oldest = min((lane[0][0] for lane in (w.priority, w.normal) if lane), default=None)
-        sig = (is_open, waiting, len(w.priority), issued, wait, quota, oldest)
+        closed_early = qid in self.closed_early  # also when closed anyway (after hours)
+        sig = (is_open, closed_early, waiting, len(w.priority), issued, wait, quota, oldest)
         part = cache.queues.get(qid)
         if part is None or part[0] != sig:
             cache.queues[qid] = (
@@ -461,7 +462,7 @@ class Hall:
                     estimated_wait_low_min=wait.low_min,
                     estimated_wait_high_min=wait.high_min,
                     oldest_waiting_at=oldest,
-                    closed_early=qid in self.closed_early,
+                    closed_early=closed_early,
                     quota=quota,
                     quota_left=None if quota is None else max(0, quota - issued),
                 ),

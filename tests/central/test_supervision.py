@@ -3,7 +3,7 @@ refuses without changing anything, and what survives a restart or a new day."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +276,16 @@ def test_queue_snapshot_says_since_when_the_longest_waiting_ticket_waits() -> No
     assert queue_snap(hall, "skck").oldest_waiting_at == T0
     call(hall, "loket-3", T0 + timedelta(minutes=5))
     assert queue_snap(hall, "skck").oldest_waiting_at is None
+
+
+def test_closing_a_queue_after_its_last_ticket_still_shows_who_closed_it() -> None:
+    raw = CAT.model_dump()
+    for q in raw["queues"]:
+        if q["id"] == "skck":
+            q["last_ticket"] = time(8, 0)  # T0 is 09:00 WIB: closed anyway
+    hall = Hall(type(CAT).model_validate(raw), DAY)
+    before = queue_snap(hall, "skck")
+    assert (before.open, before.closed_early) == (False, False)
+    sup(hall, m.CloseQueue, queue="skck")
+    after = queue_snap(hall, "skck")
+    assert (after.open, after.closed_early) == (False, True)
