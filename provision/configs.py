@@ -493,8 +493,13 @@ class SiteConfigs:
                         queues,
                         "queue",
                     )
-        elif device.role == "display" and cfg.counter is not None:
-            need(("counter",), cfg.counter, counters, "counter")
+        elif device.role == "display":
+            if cfg.counter is not None:
+                need(("counter",), cfg.counter, counters, "counter")
+            for i, cid in enumerate(cfg.counters or []):
+                need(("counters", i), cid, counters, "counter")
+            for i, qid in enumerate(cfg.queues or []):
+                need(("queues", i), qid, queues, "queue")
         return problems
 
 

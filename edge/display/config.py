@@ -78,6 +78,14 @@ class DisplayConfig(NodeConfig):
     running_text: str = Field(default="", max_length=2000)
     timezone: Literal["WIB", "WITA", "WIT"] = "WIB"
     blink_s: float = Field(default=8.0, ge=0, le=120, description="How long a new call blinks.")
+    counters: list[str] | None = Field(
+        default=None,
+        description="A zone board (one floor or cluster): the counters it shows and whose "
+        "calls it shows and speaks. None: every counter.",
+    )
+    queues: list[str] | None = Field(
+        default=None, description="A zone board: the queues it shows. None: every queue."
+    )
     screen: Screen = Field(default_factory=Screen)
     voice: Voice = Field(default_factory=Voice)
 

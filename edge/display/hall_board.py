@@ -10,6 +10,7 @@ partial frame leaves exactly the pixels a full one would.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,6 +39,32 @@ from edge.screen.theme import (
 R = pygame.Rect
 
 
+# Minimum text sizes, as glyph heights (digits, capitals) in parts of the screen's short
+# side (1080 px on a landscape or portrait 1080p screen): read from across a hall.
+NUMBER_MIN = 0.04  # a counter's current number
+LABEL_MIN = 0.025  # queue labels and waiting counts, counter names, page indicators
+TEXT_FLOOR_PX = 18  # nothing smaller at any size (an estimate, a 720p label)
+PAGE_S = 8.0  # seconds each page of counters or queues stays when they do not all fit
+
+PAGE_WORD = {"id": "Halaman", "en": "Page"}
+
+
+def min_text(size: tuple[int, int], share: float) -> int:
+    """Glyph height in px for a minimum given as a share of the short side."""
+    return max(TEXT_FLOOR_PX, round(min(size) * share))
+
+
+def queue_cell_min_h(label_px: int, small_px: int) -> int:
+    """A queue's cell: title and count at the label size, the estimate at the floor, each
+    line's glyphs 80 % of its share (36, 36, 28 %) of the inner cell."""
+    return round(max(label_px / (0.8 * 0.36 * 0.9), small_px / (0.8 * 0.28 * 0.9)))
+
+
+def counter_cell_min_h(number_px: int) -> int:
+    """A counter's cell: its number half the inner cell's height."""
+    return round(number_px / (0.5 * 0.9))
+
+
 @dataclass(frozen=True)
 class HallLayout:
     header: R
@@ -49,37 +76,92 @@ class HallLayout:
     latest_title: R
     latest_number: R
     latest_counter: R
-    table: R
-    queues: R
+    table: R  # the counters' grid
+    table_pages: R  # "Halaman 1/3" under it, when it pages
+    queues: R  # the queues' grid
+    queue_pages: R
     ticker: R
+    number_px: int  # minimum glyph heights at this size
+    label_px: int
+    small_px: int
 
 
 def hall_layout(size: tuple[int, int]) -> HallLayout:
+    """Landscape: the latest call on the left (as large as the demo board always had it),
+    counters and then queues on the right. Portrait: the latest call on top, then the
+    counters, the queues, the ticker."""
     w, h = size
-    pad = h // 60
-    header_h = h * 11 // 100
-    ticker_h = h * 7 // 100
-    queues_h = h * 12 // 100
+    number_px, label_px = min_text(size, NUMBER_MIN), min_text(size, LABEL_MIN)
+    small_px = TEXT_FLOOR_PX
+    pad = min(size) // 60
+    header_h = min(size) * (11 if w >= h else 18) // 100
+    ticker_h = min(size) * 7 // 100
     body_top = header_h + pad
-    body_h = h - header_h - ticker_h - queues_h - 3 * pad
-    latest_w = w * 55 // 100
-    latest = R(pad, body_top, latest_w - pad, body_h)
-    title_h = body_h * 15 // 100
-    counter_h = body_h * 22 // 100
+    body_h = h - header_h - ticker_h - 2 * pad
+    pages_h = round(label_px * 1.6)
+    # Two rows of queues at their minimum size, with their page line.
+    queue_row = queue_cell_min_h(label_px, small_px)
+    if w >= h:
+        band = 2 * queue_row + pages_h
+        latest_w = w * 55 // 100
+        latest = R(pad, body_top, latest_w - pad, body_h - band - pad)
+        table = R(latest_w + pad, body_top, w - latest_w - 2 * pad, latest.h - pages_h)
+        table_pages = R(table.x, table.bottom, table.w, pages_h)
+        queues = R(pad, latest.bottom + pad, w - 2 * pad, 2 * queue_row)
+        queue_pages = R(pad, queues.bottom, queues.w, pages_h)
+    else:
+        latest = R(pad, body_top, w - 2 * pad, body_h * 28 // 100)
+        rest_top = latest.bottom + pad
+        rest_h = body_top + body_h - rest_top
+        table = R(pad, rest_top, w - 2 * pad, (rest_h - 2 * pages_h - pad) * 55 // 100)
+        table_pages = R(pad, table.bottom, table.w, pages_h)
+        queues = R(pad, table_pages.bottom + pad, table.w,
+                   body_top + body_h - pages_h - table_pages.bottom - pad)  # fmt: skip
+        queue_pages = R(pad, queues.bottom, table.w, pages_h)
+    title_h = latest.h * 13 // 100
+    counter_h = latest.h * 20 // 100
+    if w >= h:
+        hall_name = R(pad, 0, w * 58 // 100, header_h)
+        date = R(w * 62 // 100, 0, w * 25 // 100, header_h * 55 // 100)
+        clock = R(w * 87 // 100, 0, w * 13 // 100 - pad, header_h)
+        indicator = R(w * 62 // 100, header_h * 58 // 100, w * 25 // 100, header_h * 35 // 100)
+    else:
+        # Narrow: the hall's name on a line of its own, the date and clock under it.
+        half = header_h // 2
+        hall_name = R(pad, 0, w - 2 * pad, half)
+        date = R(pad, half, w * 45 // 100, half)
+        indicator = R(w * 47 // 100, half + half // 8, w * 28 // 100, half * 3 // 4)
+        clock = R(w * 76 // 100, half, w * 24 // 100 - pad, half)
     return HallLayout(
         header=R(0, 0, w, header_h),
-        hall_name=R(pad, 0, w * 58 // 100, header_h),
-        date=R(w * 62 // 100, 0, w * 25 // 100, header_h * 55 // 100),
-        clock=R(w * 87 // 100, 0, w * 13 // 100 - pad, header_h),
-        indicator=R(w * 62 // 100, header_h * 58 // 100, w * 25 // 100, header_h * 35 // 100),
+        hall_name=hall_name,
+        date=date,
+        clock=clock,
+        indicator=indicator,
         latest=latest,
         latest_title=R(latest.x, latest.y, latest.w, title_h),
-        latest_number=R(latest.x, latest.y + title_h, latest.w, body_h - title_h - counter_h),
+        latest_number=R(latest.x, latest.y + title_h, latest.w, latest.h - title_h - counter_h),
         latest_counter=R(latest.x, latest.bottom - counter_h, latest.w, counter_h),
-        table=R(latest_w + pad, body_top, w - latest_w - 2 * pad, body_h),
-        queues=R(pad, body_top + body_h + pad, w - 2 * pad, queues_h),
+        table=table,
+        table_pages=table_pages,
+        queues=queues,
+        queue_pages=queue_pages,
         ticker=R(0, h - ticker_h, w, ticker_h),
+        number_px=number_px,
+        label_px=label_px,
+        small_px=small_px,
     )
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """A piece of text as drawn: its ink (the pixels its glyphs cover) and glyph height."""
+
+    text: str
+    ink: R
+    glyph_px: float
+    color: Color
+    role: str  # what it is: "counter_number", "queue_label", ... ("" for the rest)
 
 
 @dataclass
@@ -136,14 +218,26 @@ class _Cell:
     fg: Color
     bg: Color
     outlined: bool
+    name_px: int  # glyph heights: at least the layout's minimums
+    number_px: int
+    number_w: int  # room kept for the widest label of the hall
+    stacked: bool = False  # the name above the number, not beside it
 
 
 @dataclass(frozen=True)
 class _Queue:
     slot: tuple[int, int, int, int]
-    agency: str
-    text: str  # "A · 12 menunggu"
-    wait: str  # "± 25 menit": the wait a ticket taken now can expect; "" when none
+    title: str  # "A · KTP-EL": the prefix and the queue's short title
+    text: str  # "12 MENUNGGU"
+    wait: str  # "15-25 menit": the wait a ticket taken now can expect; "" when none
+    label_px: int
+    small_px: int
+
+
+@dataclass(frozen=True)
+class _Pages:
+    text: str  # "Halaman 2/4", "" on a single page
+    px: int
 
 
 # A region: its id, its rect, its spec, how to draw the spec, and whether that covers the
@@ -156,7 +250,12 @@ Region = tuple[tuple[Any, ...], R, object, Callable[[pygame.Surface, HallLayout,
 class HallBoard:
     painter: TextPainter
     running_text: str = ""
+    # A zone board (one floor, one cluster) shows only these; None: the whole hall.
+    counters: frozenset[str] | None = None
+    queues: frozenset[str] | None = None
     _drawn: dict[tuple[Any, ...], object] = field(default_factory=dict, repr=False)
+    _boxes: dict[tuple[Any, ...], list[TextBox]] = field(default_factory=dict, repr=False)
+    _region: tuple[Any, ...] = field(default=(), repr=False)
     _size: tuple[int, int] | None = field(default=None, repr=False)
     _panels: dict[tuple[tuple[int, int], Color], pygame.Surface] = field(
         default_factory=dict, repr=False
@@ -165,6 +264,7 @@ class HallBoard:
     def render(self, surface: pygame.Surface, state: BoardState, view: HallView) -> None:
         """A full frame (the ticker strip is left blank: see render_ticker)."""
         self._drawn.clear()
+        self._boxes.clear()
         if surface.get_size() != self._size:
             self._panels.clear()
         self._size = surface.get_size()
@@ -192,7 +292,10 @@ class HallBoard:
                 # Whatever lay inside it is painted over: draw it again as well.
                 for inner in [k for k in self._drawn if k[: len(rid)] == rid]:
                     del self._drawn[inner]
+                    self._boxes.pop(inner, None)
                 self._drawn[rid] = spec
+                self._boxes[rid] = []
+                self._region = rid
                 # Clipped, so that a region drawn alone leaves the same pixels as in a
                 # full frame, and nothing outside it changes.
                 surface.set_clip(rect)
@@ -204,20 +307,51 @@ class HallBoard:
             surface.set_clip(clip)
         return drawn
 
+    def text_boxes(self) -> list[TextBox]:
+        """Every piece of text on the screen now, as drawn (for tests and the self-test)."""
+        return [b for boxes in self._boxes.values() for b in boxes]
+
+    def _text(self, surface: pygame.Surface, text: str, size: int, color: Color, rect: R,
+              align: str = "center", bg: Color | None = None, role: str = "") -> None:  # fmt: skip
+        """Draw through the painter and keep the text's ink box."""
+        at = self.painter.draw(surface, text, size, color, rect, align=align, bg=bg)
+        ink = self.painter.render(text, size, color, bg).get_bounding_rect().move(at.topleft)
+        glyph = size * self.painter.digit_ratio
+        box = TextBox(text, ink.clip(rect), glyph, color, role)
+        self._boxes.setdefault(self._region, []).append(box)
+
+    def _fit(self, text: str, glyph_px: float, min_px: float, width: float) -> tuple[str, int]:
+        """`text` at up to `glyph_px`, shrunk to fit `width` but never under `min_px`:
+        what still does not fit is cut at a word, or a letter, with an ellipsis."""
+        p = self.painter
+        size = p.fit(text, glyph_px, width)
+        floor = math.ceil(min_px / p.digit_ratio)
+        if size >= floor:
+            return text, size
+        font = p.font(floor)
+        if font.size(text)[0] <= width:
+            return text, floor
+        cut = text
+        while cut and font.size(cut.rstrip() + "\u2026")[0] > width:
+            cut = cut[:-1]
+        return (cut.rstrip() + "\u2026") if cut else "", floor
+
     def _regions(self, lay: HallLayout, state: BoardState, view: HallView) -> Iterator[Region]:
         name = (view.hall_name or state.hall_name or "").upper()
         header = _Header(name, format_date(view.now, view.language), view.now.strftime("%H:%M"),
                          view.away)  # fmt: skip
         yield ("header",), lay.header, header, self._draw_header, True
         yield ("latest",), lay.latest, self._latest_spec(state, view), self._draw_latest, True
-        cells = self._cells(lay, state, view)
+        cells, pages = self._cells(lay, state, view)
         yield ("table",), lay.table, tuple(c.slot for c in cells), _nothing, False
         for i, cell in enumerate(cells):
             yield ("table", i), R(cell.slot), cell, self._draw_cell, False
-        queues = self._queue_specs(lay, state, view.language)
+        yield ("table_pages",), lay.table_pages, pages, self._draw_table_pages, False
+        queues, qpages = self._queue_specs(lay, state, view)
         yield ("queues",), lay.queues, tuple(q.slot for q in queues), _nothing, False
         for i, q in enumerate(queues):
             yield ("queues", i), R(q.slot), q, self._draw_queue, False
+        yield ("queue_pages",), lay.queue_pages, qpages, self._draw_queue_pages, False
 
     # -- header ---------------------------------------------------------------------
 
@@ -225,19 +359,23 @@ class HallBoard:
         p = self.painter
         surface.fill(PANEL, lay.header)
         if spec.name:
-            size = p.fit(spec.name, lay.hall_name.height * 0.42, lay.hall_name.width)
-            p.draw(surface, spec.name, size, TEXT, lay.hall_name, align="left")
-        p.draw(surface, spec.date, p.fit(spec.date, lay.date.height * 0.45, lay.date.width),
-               MUTED, lay.date, align="right")  # fmt: skip
-        p.draw(surface, spec.clock, p.fit(spec.clock, lay.clock.height * 0.5, lay.clock.width),
-               TEXT, lay.clock, align="right")  # fmt: skip
+            name, size = self._fit(spec.name, lay.hall_name.height * 0.42, lay.label_px,
+                                   lay.hall_name.width)  # fmt: skip
+            self._text(surface, name, size, TEXT, lay.hall_name, align="left")
+        date, size = self._fit(spec.date, lay.date.height * 0.45, lay.small_px, lay.date.width)
+        self._text(surface, date, size, MUTED, lay.date, align="right")
+        self._text(surface, spec.clock, p.fit(spec.clock, lay.clock.height * 0.5,
+                   lay.clock.width), TEXT, lay.clock, align="right")  # fmt: skip
         if spec.away:
             draw_offline_marker(surface, p, lay.indicator, spec.away)
 
     # -- the latest call --------------------------------------------------------------
 
     def _latest_spec(self, state: BoardState, view: HallView) -> _Latest:
-        latest = state.recent_calls[0] if state.recent_calls else None
+        latest = next(
+            (e for e in state.recent_calls if self.counters is None or e.counter in self.counters),
+            None,
+        )
         flash = latest is not None and latest.seq in view.flashing and view.flash_on
         bg, fg, number_fg = (FLASH_BG, FLASH_FG, FLASH_FG) if flash else (PANEL, TEXT, NUMBER)
         label = latest.ticket.label if latest and latest.ticket else "-"
@@ -249,13 +387,13 @@ class HallBoard:
         surface.blit(self._panel(surface, lay.latest.size, spec.bg), lay.latest)
         # The number is opaque on the panel's colour: a third of the cost of a transparent
         # one, and it is the largest thing drawn when a call arrives.
-        p.draw(surface, spec.label, self._number_size(lay, spec.label), spec.number_fg,
-               lay.latest_number, bg=spec.bg)  # fmt: skip
-        p.draw(surface, spec.title, p.fit(spec.title, lay.latest_title.h * 0.45,
-               lay.latest_title.w), spec.fg, lay.latest_title)  # fmt: skip
-        if spec.counter is not None:
-            p.draw(surface, spec.counter, p.fit(spec.counter, lay.latest_counter.h * 0.5,
-                   lay.latest_counter.w * 0.92), spec.fg, lay.latest_counter)  # fmt: skip
+        self._text(surface, spec.label, self._number_size(lay, spec.label), spec.number_fg,
+                   lay.latest_number, bg=spec.bg, role="latest_number")  # fmt: skip
+        self._text(surface, spec.title, p.fit(spec.title, lay.latest_title.h * 0.45,
+                   lay.latest_title.w), spec.fg, lay.latest_title)  # fmt: skip
+        if spec.counter:
+            self._text(surface, spec.counter, p.fit(spec.counter, lay.latest_counter.h * 0.5,
+                       lay.latest_counter.w * 0.92), spec.fg, lay.latest_counter)  # fmt: skip
 
     def _number_size(self, lay: HallLayout, label: str) -> int:
         return self.painter.fit(label, lay.latest_number.h * 0.78, lay.latest_number.w * 0.92)
@@ -288,20 +426,40 @@ class HallBoard:
 
     # -- counters -------------------------------------------------------------------
 
-    def _cells(self, lay: HallLayout, state: BoardState, view: HallView) -> list[_Cell]:
-        counters = [c for c in state.counters.values() if c.state != "closed"]
+    def _cells(
+        self, lay: HallLayout, state: BoardState, view: HallView
+    ) -> tuple[list[_Cell], _Pages]:
+        counters = [
+            c
+            for c in state.counters.values()
+            if c.state != "closed" and (self.counters is None or c.counter in self.counters)
+        ]
         if not counters:
-            return []
-        columns = 1 if len(counters) <= 10 else 2
-        rows = -(-len(counters) // columns)
-        col_w = lay.table.w // columns
-        row_h = min(lay.table.h // max(rows, 1), lay.table.h // 6)
+            return [], _Pages("", lay.label_px)
+        p = self.painter
+        number_font = p.font(p.size_for_height(lay.number_px))
+        prefixes = {q.prefix for q in state.queues.values()} | {"A"}
+        number_w = max(number_font.size(f"{prefix}888")[0] for prefix in prefixes)
+        name_w = max(p.font(p.size_for_height(lay.label_px)).size(c.name)[0] for c in counters)
+        # The number half the inner cell's height, the whole name beside it; or, when
+        # that puts more counters on a page, the name above the number.
+        side_h = counter_cell_min_h(lay.number_px)
+        gap = max(side_h // 8, 6)
+        side = _grid(len(counters), lay.table, name_w + number_w + 3 * gap + side_h // 10 + 2,
+                     side_h, lay.table.h // 6)  # fmt: skip
+        stack_h = round((lay.label_px + lay.number_px) / (0.8 * 0.9))
+        stack = _grid(len(counters), lay.table, max(name_w, number_w) + 2 * gap + stack_h // 10 + 2,
+                      stack_h, lay.table.h // 5)  # fmt: skip
+        stacked = stack[0] * stack[1] > side[0] * side[1] and len(counters) > side[0] * side[1]
+        cols, rows, cell_w, cell_h = stack if stacked else side
+        page, pages = _page(len(counters), cols * rows, view.now)
+        shown = counters[page * cols * rows : (page + 1) * cols * rows]
         hot = {e.counter: e.seq for e in state.recent_calls[: view.highlight]}
         newest_first = {e.counter for e in state.recent_calls[:1]}
         cells = []
-        for i, c in enumerate(counters):
+        for i, c in enumerate(shown):
             col, row = divmod(i, rows)
-            slot = (lay.table.x + col * col_w, lay.table.y + row * row_h, col_w, row_h)
+            slot = (lay.table.x + col * cell_w, lay.table.y + row * cell_h, cell_w, cell_h)
             seq = hot.get(c.counter)
             blinking = seq is not None and seq in view.flashing and view.flash_on
             if c.state == "paused":
@@ -313,40 +471,83 @@ class HallBoard:
             cells.append(_Cell(slot, c.name, text, height, color,
                                fg=FLASH_FG if blinking else TEXT,
                                bg=FLASH_BG if blinking else PANEL,
-                               outlined=seq is not None and not blinking))  # fmt: skip
-        return cells
+                               outlined=seq is not None and not blinking,
+                               name_px=lay.label_px, number_px=lay.number_px,
+                               number_w=number_w, stacked=stacked))  # fmt: skip
+        return cells, _Pages(_pages_text(page, pages, view.language), lay.label_px)
 
     def _draw_cell(self, surface: pygame.Surface, lay: HallLayout, spec: _Cell) -> None:
-        p = self.painter
         row_h = spec.slot[3]
-        cell = R(spec.slot).inflate(-row_h // 10, -row_h // 10)
+        cell = R(spec.slot).inflate(-max(row_h // 10, 2), -max(row_h // 10, 2))
         pygame.draw.rect(surface, spec.bg, cell, border_radius=cell.h // 8)
         if spec.outlined:
             pygame.draw.rect(surface, NUMBER, cell, width=max(cell.h // 16, 2),
                              border_radius=cell.h // 8)  # fmt: skip
-        name_r = R(cell.x + cell.h // 4, cell.y, cell.w * 55 // 100, cell.h)
-        num_r = R(cell.centerx, cell.y, cell.w // 2 - cell.h // 4, cell.h)
-        p.draw(surface, spec.name, p.fit(spec.name, cell.h * 0.36, name_r.w), spec.fg, name_r,
-               align="left")  # fmt: skip
-        size = p.fit(spec.text, cell.h * spec.text_height, num_r.w)
-        p.draw(surface, spec.text, size, spec.color, num_r, align="right")
+        gap = max(row_h // 8, 6)
+        if spec.stacked:
+            inner = cell.inflate(-2 * gap, -max(cell.h // 10, 2))
+            name_h = inner.h * spec.name_px // (spec.name_px + spec.number_px)
+            name_r = R(inner.x, inner.y, inner.w, name_h)
+            num_r = R(inner.x, name_r.bottom, inner.w, inner.h - name_h)
+            name, size = self._fit(spec.name, name_r.h * 0.8, spec.name_px, name_r.w)
+            self._text(surface, name, size, spec.fg, name_r, align="left", role="counter_name")
+            floor = spec.number_px if spec.text_height >= 0.5 else spec.name_px
+            text, size = self._fit(spec.text, num_r.h * 0.8, floor, num_r.w)
+            self._text(surface, text, size, spec.color, num_r, align="right", role="counter_number")
+            return
+        num_w = min(spec.number_w, cell.w - 2 * gap)
+        num_r = R(cell.right - gap - num_w, cell.y, num_w, cell.h)
+        name_r = R(cell.x + gap, cell.y, max(num_r.x - gap - cell.x - gap, 1), cell.h)
+        name, size = self._fit(spec.name, max(cell.h * 0.36, spec.name_px), spec.name_px,
+                               name_r.w)  # fmt: skip
+        self._text(surface, name, size, spec.fg, name_r, align="left", role="counter_name")
+        want = max(cell.h * spec.text_height, spec.number_px if spec.text_height >= 0.5
+                   else spec.name_px)  # fmt: skip
+        floor = spec.number_px if spec.text_height >= 0.5 else spec.name_px
+        text, size = self._fit(spec.text, want, floor, num_r.w)
+        self._text(surface, text, size, spec.color, num_r, align="right", role="counter_number")
+
+    def _draw_table_pages(self, surface: pygame.Surface, lay: HallLayout, spec: _Pages) -> None:
+        self._draw_pages(surface, lay.table_pages, spec)
+
+    def _draw_queue_pages(self, surface: pygame.Surface, lay: HallLayout, spec: _Pages) -> None:
+        self._draw_pages(surface, lay.queue_pages, spec)
+
+    def _draw_pages(self, surface: pygame.Surface, rect: R, spec: _Pages) -> None:
+        if spec.text:
+            size = self.painter.size_for_height(spec.px)
+            self._text(surface, spec.text, size, MUTED, rect, align="right", role="pages")
 
     # -- queues ---------------------------------------------------------------------
 
-    def _queue_specs(self, lay: HallLayout, state: BoardState, language: Language) -> list[_Queue]:
-        queues = list(state.queues.values())
+    def _queue_specs(
+        self, lay: HallLayout, state: BoardState, view: HallView
+    ) -> tuple[list[_Queue], _Pages]:
+        language = view.language
+        queues = [q for q in state.queues.values() if self.queues is None or q.queue in self.queues]
         if not queues:
-            return []
-        cell_w = lay.queues.w // len(queues)
-        x, y, h = lay.queues.x, lay.queues.y, lay.queues.h
+            return [], _Pages("", lay.label_px)
+        p = self.painter
+        label_font = p.font(p.size_for_height(lay.label_px))
+        waiting = word("waiting", language).lower()
+        # Room for the count and about twelve letters of a title ("Perpanjangan").
+        min_w = round(max(label_font.size(f"888 {waiting}")[0],
+                          label_font.size("Perpanjangan")[0]) / 0.85)  # fmt: skip
+        min_h = queue_cell_min_h(lay.label_px, lay.small_px)
+        cols, rows, cell_w, cell_h = _grid(len(queues), lay.queues, min_w, min_h,
+                                           max(min_h, lay.queues.h // 2))  # fmt: skip
+        page, pages = _page(len(queues), cols * rows, view.now)
+        shown = queues[page * cols * rows : (page + 1) * cols * rows]
         per_agency: dict[str, int] = {}
         for q in queues:
             per_agency[q.agency] = per_agency.get(q.agency, 0) + 1
         specs = []
-        for i, q in enumerate(queues):
+        for i, q in enumerate(shown):
+            row, col = divmod(i, cols)
+            slot = (lay.queues.x + col * cell_w, lay.queues.y + row * cell_h, cell_w, cell_h)
             # Two queues of one agency (Dukcapil A and AK) would read the same: name them.
             title = q.agency if per_agency[q.agency] == 1 else q.name
-            text = f"{q.prefix} \u00b7 {q.waiting} {word('waiting', language).lower()}"
+            text = f"{q.waiting} {waiting}"
             if not q.open:
                 wait = word("closed", language)
             elif q.waiting and q.estimated_wait_min is not None and q.estimated_wait_min < 1:
@@ -358,22 +559,25 @@ class HallBoard:
                 wait = f"\u00b1 {q.estimated_wait_min} {word('minutes', language)}"
             else:
                 wait = ""
-            specs.append(_Queue((x + i * cell_w, y, cell_w, h), title.upper(), text, wait))
-        return specs
+            specs.append(_Queue(slot, f"{q.prefix} \u00b7 {title}", text, wait,
+                                lay.label_px, lay.small_px))  # fmt: skip
+        return specs, _Pages(_pages_text(page, pages, language), lay.label_px)
 
     def _draw_queue(self, surface: pygame.Surface, lay: HallLayout, spec: _Queue) -> None:
-        p = self.painter
-        cell = R(spec.slot).inflate(-lay.queues.h // 12, 0)
-        title_h = lay.queues.h * 30 // 100
-        main_h = lay.queues.h * 38 // 100
+        cell = R(spec.slot).inflate(-max(spec.slot[3] // 20, 2), -max(spec.slot[3] // 20, 2))
         pygame.draw.rect(surface, PANEL, cell, border_radius=cell.h // 10)
-        top = R(cell.x, cell.y, cell.w, title_h)
-        p.draw(surface, spec.agency, p.fit(spec.agency, title_h * 0.5, cell.w * 0.9), MUTED, top)
-        middle = R(cell.x, cell.y + title_h, cell.w, main_h)
-        p.draw(surface, spec.text, p.fit(spec.text, main_h * 0.6, cell.w * 0.9), TEXT, middle)
+        inner = cell.inflate(-max(cell.w // 14, 4), -max(cell.h // 20, 2))
+        title_h, main_h = inner.h * 36 // 100, inner.h * 36 // 100
+        top = R(inner.x, inner.y, inner.w, title_h)
+        title, size = self._fit(spec.title, title_h * 0.8, spec.label_px, inner.w)
+        self._text(surface, title, size, MUTED, top, align="left", role="queue_label")
+        middle = R(inner.x, top.bottom, inner.w, main_h)
+        text, size = self._fit(spec.text, main_h * 0.8, spec.label_px, inner.w)
+        self._text(surface, text, size, TEXT, middle, align="left", role="queue_count")
         if spec.wait:
-            low = R(cell.x, middle.bottom, cell.w, cell.bottom - middle.bottom)
-            p.draw(surface, spec.wait, p.fit(spec.wait, low.h * 0.55, cell.w * 0.9), MUTED, low)
+            low = R(inner.x, middle.bottom, inner.w, inner.bottom - middle.bottom)
+            wait, size = self._fit(spec.wait, low.h * 0.8, spec.small_px, inner.w)
+            self._text(surface, wait, size, MUTED, low, align="left", role="queue_wait")
 
     # -- running text ---------------------------------------------------------------
 
@@ -404,6 +608,29 @@ class HallBoard:
 
 
 _NONE = object()  # never equal to a spec: the region was not drawn yet
+
+
+def _grid(n: int, area: R, min_w: int, min_h: int, max_h: int) -> tuple[int, int, int, int]:
+    """(columns, rows, cell width, cell height) for `n` cells of at least min_w x min_h in
+    `area`: the fewest columns that hold them all, else as many as fit, and pages."""
+    cols_max = max(1, area.w // max(min_w, 1))
+    rows_max = max(1, area.h // max(min_h, 1))
+    if n <= cols_max * rows_max:
+        cols = -(-n // rows_max)
+        rows = -(-n // cols)
+    else:
+        cols, rows = cols_max, rows_max
+    return cols, rows, area.w // cols, max(min(area.h // rows, max_h), min(min_h, area.h))
+
+
+def _page(n: int, per_page: int, now: datetime) -> tuple[int, int]:
+    """(page shown now, pages): pages turn every PAGE_S, the same on every board."""
+    pages = max(1, -(-n // max(per_page, 1)))
+    return int(now.timestamp() // PAGE_S) % pages, pages
+
+
+def _pages_text(page: int, pages: int, language: Language) -> str:
+    return f"{PAGE_WORD[language]} {page + 1}/{pages}" if pages > 1 else ""
 
 
 def _nothing(surface: pygame.Surface, lay: HallLayout, spec: object) -> None:

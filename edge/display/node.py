@@ -131,7 +131,12 @@ class DisplayNode:
         pygame.mouse.set_visible(False)
         font = str(self._path(cfg.screen.font)) if cfg.screen.font else None
         self.painter = TextPainter(font)
-        self.board = HallBoard(self.painter, cfg.running_text)
+        self.board = HallBoard(
+            self.painter,
+            cfg.running_text,
+            counters=frozenset(cfg.counters) if cfg.counters is not None else None,
+            queues=frozenset(cfg.queues) if cfg.queues is not None else None,
+        )
 
         faults: list[str] = []
         if cfg.voice.enabled:
@@ -353,9 +358,12 @@ class DisplayNode:
         mono = time.monotonic()
         wall = self.clock()
         mine = self.config.counter if self.config.mode == "counter" else None
+        zone = self.config.counters
         for call in update.calls:
             if mine and call.counter != mine:
                 continue
+            if zone is not None and call.counter not in zone:
+                continue  # another zone's board shows and speaks it
             self._flash_until[call.seq] = mono + self.config.blink_s
             self._dirty = True
             if self.announcer is not None:

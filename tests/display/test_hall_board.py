@@ -206,20 +206,22 @@ def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPa
     state = _state()
     board = HallBoard(painter)
     lay = hall_layout(SIZE)
-    before = board._queue_specs(lay, state, "id")
-    assert [(q.agency, q.text, q.wait) for q in before] == [
-        ("DUKCAPIL", "A \u00b7 5 menunggu", ""),
-        ("SAMSAT", "D \u00b7 2 menunggu", ""),
-        ("BPJS", "B \u00b7 0 menunggu", ""),
-    ]
     view = HallView(now=NOW, hall_name=None)
+    en = HallView(now=NOW, hall_name=None, language="en")
+
+    def specs(v: HallView) -> list[tuple[str, str, str]]:
+        return [(q.title, q.text, q.wait) for q in board._queue_specs(lay, state, v)[0]]
+
+    assert specs(view) == [
+        ("A \u00b7 Dukcapil", "5 menunggu", ""),
+        ("D \u00b7 Samsat", "2 menunggu", ""),
+        ("B \u00b7 Bpjs", "0 menunggu", ""),
+    ]
     _waits(11, 25)(state, view)
-    dukcapil = board._queue_specs(lay, state, "id")[0]
-    assert (dukcapil.text, dukcapil.wait) == ("A \u00b7 5 menunggu", "\u00b1 25 menit")
-    english = board._queue_specs(lay, state, "en")[0]
-    assert (english.text, english.wait) == ("A \u00b7 5 waiting", "\u00b1 25 min")
+    assert specs(view)[0][1:] == ("5 menunggu", "\u00b1 25 menit")
+    assert specs(en)[0][1:] == ("5 waiting", "\u00b1 25 min")
     _waits(12, 0)(state, view)  # a counter is free
-    assert board._queue_specs(lay, state, "id")[0].wait == "segera dilayani"
+    assert specs(view)[0][2] == "segera dilayani"
     # Central's range (issue 17), when it sends one, stands in for the single minute.
     queues = [
         q.model_copy(
@@ -234,5 +236,5 @@ def test_queue_strip_shows_waiting_and_the_wait_for_a_new_ticket(painter: TextPa
         for q in state.queues.values()
     ]
     state.apply_snapshot(hall(13, counters=list(state.counters.values()), queues=queues))
-    assert board._queue_specs(lay, state, "id")[0].wait == "15-30 menit"
-    assert board._queue_specs(lay, state, "en")[0].wait == "15-30 min"
+    assert specs(view)[0][2] == "15-30 menit"
+    assert specs(en)[0][2] == "15-30 min"
