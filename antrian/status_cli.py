@@ -101,7 +101,9 @@ def render(central: m.NodeStatus | None, fleet: m.FleetSnapshot | None, now: dat
     lines.append(f"{head}  faults / last error")
     for n in fleet.nodes:
         state = "online" if n.online else "OFFLINE"
-        note = ", ".join(n.faults) or (n.last_error or "")
+        # A kiosk's outbox that does not empty while central is up: a refused replay.
+        outbox = [f"outbox {n.outbox}"] if n.outbox else []
+        note = ", ".join([*n.faults, *outbox]) or (n.last_error or "")
         # The config version the device runs: after `provision` delivers a new one, every
         # device should show it here.
         version = f"v{n.config_version}" if n.config_version is not None else "-"

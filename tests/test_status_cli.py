@@ -133,3 +133,13 @@ def test_status_lists_devices_never_seen_and_refusals_per_node() -> None:
     assert "caller-loket-2" in out and "NEVER" in out and "never seen" in out
     assert "kiosk-1: 4 requests refused" in out
     assert "5 bad messages" in out
+
+
+def test_status_shows_a_kiosks_outbox_beside_its_faults() -> None:
+    at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    entry = m.FleetEntry(
+        node_id="kiosk-1", role="kiosk", online=True, since=at, session=3,
+        faults=["paper_low"], outbox=12,
+    )  # fmt: skip
+    out = render(None, m.FleetSnapshot(at=at, nodes=[entry], errors_total=0), at)
+    assert "paper_low, outbox 12" in out
