@@ -21,7 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "web": ("web.cli", "serve ticket pages, the public hall page and the supervisors' dashboard"),
     "provision": ("provision.cli", "device configs, credentials, ACLs and certificates"),
     "report": ("reports.cli", "reports for hall managers from central's ledger"),
-    "ledger": ("central.ledger_cli", "back up and check central's ledger (also while it runs)"),
+    "ledger": (
+        "central.ledger_cli",
+        "back up, check and archive central's ledger (also while it runs)",
+    ),
     "demo": ("hall.cli", "run a whole simulated hall on this machine (make demo)"),
     "chaos": ("hall.chaos_cli", "seeded fault injection over a simulated hall (make chaos)"),
     "simulate": ("hall.simulate_cli", "play a generated MPP day through the real nodes, fast"),

@@ -22,6 +22,13 @@ class CentralConfig(NodeConfig):
         "because a Pi without a real-time clock may run a little off.",
     )
     batch_max: int = Field(default=256, ge=1, le=10000)
+    archive_after_days: int | None = Field(
+        default=None,
+        ge=1,
+        description="Retention of the live ledger: `antrian ledger archive --config` moves "
+        "business days older than this into monthly archive files beside the ledger "
+        "(docs/operations.md). None: keep every day in the ledger.",
+    )
     device_configs: Path | None = Field(
         default=None,
         description="Site folder whose device configs central delivers, retained and "

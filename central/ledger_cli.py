@@ -1,20 +1,21 @@
-"""`antrian ledger`: back up and check central's ledger, also while central runs."""
+"""`antrian ledger`: back up, check and archive central's ledger, also while central runs."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 from antrian.config import ConfigError
-from central.config import load_central_config
-from central.ledger import LedgerError, LedgerReader, backup, check
+from central.config import CentralConfig, load_central_config
+from central.ledger import LedgerError, LedgerReader, archive, backup, check
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "ledger",
-        help="back up and check central's ledger (also while central runs)",
+        help="back up, check and archive central's ledger (also while central runs)",
         description="Tools for central's SQLite ledger. Example: antrian ledger backup "
         "/mnt/usb/ledger-2026-12-03.sqlite3 --config /etc/antrian/central.yaml",
     )
@@ -37,6 +38,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _source(c)
     c.set_defaults(func=run_check)
+    a = actions.add_parser(
+        "archive",
+        help="move closed business days into monthly archive files (reports still read them)",
+        description="Move every business day before --before (or, with --config, older than "
+        "its archive_after_days) out of the ledger into archive/ledger-YYYY-MM.sqlite3 "
+        "beside it. antrian report reads them as before. The open business day is never "
+        "moved; safe to interrupt and run again, also while central runs.",
+    )
+    a.add_argument(
+        "--before",
+        type=date.fromisoformat,
+        help="first day to keep, YYYY-MM-DD (default: archive_after_days from --config)",
+    )
+    _source(a)
+    a.set_defaults(func=run_archive)
 
 
 def _source(p: argparse.ArgumentParser) -> None:
@@ -48,10 +64,14 @@ def _source(p: argparse.ArgumentParser) -> None:
 def _ledger_path(args: argparse.Namespace) -> Path:
     if args.ledger is not None:
         return Path(args.ledger)
+    return _config(args).ledger_path
+
+
+def _config(args: argparse.Namespace) -> CentralConfig:
     if not args.config.is_file():
         raise ConfigError(f"{args.config} not found: check the --config path")
     cfg, _catalogue = load_central_config(args.config)
-    return cfg.ledger_path
+    return cfg
 
 
 def _fail(message: str) -> int:
@@ -103,4 +123,28 @@ def run_check(args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     print(f"{path}: ok; {summary}")
+    return 0
+
+
+def run_archive(args: argparse.Namespace) -> int:
+    try:
+        path = _ledger_path(args)
+        before = args.before
+        if before is None:
+            keep = _config(args).archive_after_days if args.config else None
+            if keep is None:
+                return _fail("give --before YYYY-MM-DD, or --config with archive_after_days set")
+            with LedgerReader(path) as ledger:
+                today = ledger.business_day()
+            if today is None:
+                print(f"{path}: no business day yet, nothing to archive")
+                return 0
+            before = today - timedelta(days=keep)
+        moved = archive(path, before)
+    except (ConfigError, LedgerError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot write the archive: {exc.strerror or exc}")
+    if not moved:
+        print(f"{path}: no day before {before} to archive")
     return 0

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from central.ledger import LedgerError, LedgerReader
+from central.ledger import History, LedgerError, LedgerReader
 
 __all__ = [
     "DayRecords",
@@ -93,15 +93,16 @@ class LedgerStream:
     def __init__(self, path: Path, start: date, end: date) -> None:
         self.path, self.start, self.end = path, start, end
         self.agency_of_queue: dict[str, str] = {}
-        with LedgerReader(path) as ledger:  # a missing or foreign ledger fails here
-            self.days_held = tuple(ledger.days_held())
+        with History(path) as history:  # a missing or foreign ledger fails here
+            self.days_held = tuple(history.days_held())
 
     def by_day(self) -> Iterator[DayRecords]:
-        with LedgerReader(self.path) as ledger:
+        with History(self.path) as history:
             day = self.start
             while day <= self.end:
                 transfers: list[TransferRecord] = []
-                tickets = _read_day(ledger, day, transfers, self.agency_of_queue)
+                reader = history.reader_for(day)
+                tickets = _read_day(reader, day, transfers, self.agency_of_queue)
                 if tickets:
                     ids = {t.id for t in tickets}
                     yield DayRecords(day, tickets, [tr for tr in transfers if tr.ticket_id in ids])
@@ -119,12 +120,12 @@ def read_period(path: Path, start: date, end: date) -> LedgerData:
     tickets: list[TicketRecord] = []
     transfers: list[TransferRecord] = []
     agency_of_queue: dict[str, str] = {}
-    with LedgerReader(path) as ledger:
+    with History(path) as history:
         day = start
         while day <= end:
-            tickets.extend(_read_day(ledger, day, transfers, agency_of_queue))
+            tickets.extend(_read_day(history.reader_for(day), day, transfers, agency_of_queue))
             day += timedelta(days=1)
-        days_held = tuple(ledger.days_held())
+        days_held = tuple(history.days_held())
     return LedgerData(tickets, transfers, agency_of_queue, days_held)
 
 
