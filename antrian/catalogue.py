@@ -44,6 +44,13 @@ class Queue(_Strict):
     last_ticket: time | None = Field(default=None, description="No tickets after this time.")
     priority_allowed: bool = True
     service_standard_min: int = Field(default=15, ge=1, le=480)
+    wait_standard_min: int | None = Field(
+        default=None,
+        ge=1,
+        le=480,
+        description="The longest wait the service standard promises (minutes from taking "
+        "the ticket to the call); reports show the share of tickets called within it.",
+    )
 
 
 class Break(_Strict):

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from antrian.catalogue import Catalogue
 from reports._ledger import LedgerData, LedgerStream, TicketRecord, TransferRecord
-from reports.ikm import Ikm, ikm
+from reports.ikm import Ikm, ikm, minimum_sample
 
 DEFAULT_TZ = ZoneInfo("Asia/Jakarta")
 LEVELS = ("hall", "agency", "queue", "counter", "officer")
@@ -71,11 +71,35 @@ class Group:
     service_p90_min: float | None
     within_standard: float | None  # share of served tickets, None without a standard
     satisfaction: Ikm | None
+    wait_max_min: float | None = None
+    standard_min: float | None = None  # the SOP's service minutes (service rows)
+    wait_standard_min: float | None = None  # the promised longest wait (service rows)
+    # Share of called tickets called within their service's wait standard; None where no
+    # ticket's service has one.
+    within_wait_standard: float | None = None
 
     @property
     def no_show_share(self) -> float | None:
         called = self.served + self.no_show
         return self.no_show / called if called else None
+
+    @property
+    def ikm_coverage(self) -> float | None:
+        """Ratings per citizen served: the IKM's sample as a share of its population."""
+        if self.satisfaction is None or not self.served:
+            return None
+        return self.satisfaction.ratings / self.served
+
+    @property
+    def ikm_minimum(self) -> int:
+        """The ratings PermenPANRB 14/2017 asks for from this many citizens served."""
+        return minimum_sample(self.served)
+
+    @property
+    def ikm_sample_short(self) -> bool:
+        """Rated, but by fewer citizens than the regulation's sample."""
+        s = self.satisfaction
+        return s is not None and s.ratings < self.ikm_minimum
 
 
 @dataclass(frozen=True)
@@ -113,13 +137,22 @@ class _Tally:
     def __init__(self) -> None:
         self.issued = self.served = self.no_show = self.not_served = 0
         self.transfers = self.transferred_in = self.judged = self.within = 0
+        self.wait_judged = self.wait_within = 0
         self.waits = array("d")  # minutes, every ticket that was called
         self.services = array("d")  # minutes, served tickets
         self.ratings = array("b")
 
-    def add(self, t: TicketRecord, standard_min: Callable[[str], float | None]) -> None:
+    def add(
+        self,
+        t: TicketRecord,
+        standard_min: Callable[[str], float | None],
+        wait_standard_min: Callable[[str], float | None] = lambda q: None,
+    ) -> None:
         if t.wait_s is not None:
             self.waits.append(t.wait_s / 60)
+            if (limit := wait_standard_min(t.queue)) is not None:
+                self.wait_judged += 1
+                self.wait_within += t.wait_s / 60 <= limit
         if t.status == "served":
             self.served += 1
             if t.rating is not None:
@@ -133,9 +166,21 @@ class _Tally:
             self.no_show += 1
         self.not_served += t.status in NOT_SERVED
 
-    def group(self, level: str, key: str, name: str, issued: bool, received: bool) -> Group:
+    def group(
+        self,
+        level: str,
+        key: str,
+        name: str,
+        issued: bool,
+        received: bool,
+        standards: tuple[float | None, float | None] = (None, None),
+    ) -> Group:
         """`issued`: the row counts issued and not-served tickets (queues and above);
-        `received`: it counts transfers in."""
+        `received`: it counts transfers in; `standards`: the row's service and wait
+        standards (a service's row). An officer's row shows no wait: the waits of the
+        tickets an officer called say when the officer worked (the morning rush), not
+        how the officer works."""
+        waits = array("d") if level == "officer" else self.waits
         return Group(
             level=level,
             key=key,
@@ -146,12 +191,20 @@ class _Tally:
             transfers=self.transfers,
             transferred_in=self.transferred_in if received else None,
             not_served=self.not_served if issued else None,
-            wait_mean_min=mean(self.waits),
-            wait_p90_min=p90(self.waits),
+            wait_mean_min=mean(waits),
+            wait_p90_min=p90(waits),
             service_mean_min=mean(self.services),
             service_p90_min=p90(self.services),
             within_standard=self.within / self.judged if self.judged else None,
             satisfaction=ikm(self.ratings),
+            wait_max_min=max(waits) if waits else None,
+            standard_min=standards[0],
+            wait_standard_min=standards[1],
+            within_wait_standard=(
+                self.wait_within / self.wait_judged
+                if self.wait_judged and level != "officer"
+                else None
+            ),
         )
 
 
@@ -252,6 +305,10 @@ def build_report(
         spec = catalogue.queue(q) if catalogue else None
         return float(spec.service_standard_min) if spec else None
 
+    def wait_standard_min(q: str) -> float | None:
+        spec = catalogue.queue(q) if catalogue else None
+        return float(spec.wait_standard_min) if spec and spec.wait_standard_min else None
+
     def across_agencies(tr: TransferRecord) -> bool:
         return agency_of(tr.from_queue) != agency_of(tr.to_queue)
 
@@ -293,11 +350,11 @@ def build_report(
         today.issued = len(day.tickets)
         today.transfers = today.transferred_in = len(day.transfers)
         for t in day.tickets:
-            hall.add(t, standard_min)
-            today.add(t, standard_min)
+            hall.add(t, standard_min, wait_standard_min)
+            today.add(t, standard_min, wait_standard_min)
             for level, (key_of, _name) in levels.items():
                 if (k := key_of(t)) is not None:
-                    rows[level].setdefault(k, _Tally()).add(t, standard_min)
+                    rows[level].setdefault(k, _Tally()).add(t, standard_min, wait_standard_min)
             for level, key in issued_key.items():
                 rows[level].setdefault(key(t), _Tally()).issued += 1
             per_hour[t.issued_at.astimezone(tz).hour] += 1
@@ -335,7 +392,14 @@ def build_report(
         keys = sorted(rows[level], key=lambda k: (fold(name_of(k)), k))
         groups[level] = [
             rows[level][k].group(
-                level, k, name_of(k), issued=level in issued_key, received=level in in_key
+                level,
+                k,
+                name_of(k),
+                issued=level in issued_key,
+                received=level in in_key,
+                standards=(standard_min(k), wait_standard_min(k))
+                if level == "queue"
+                else (None, None),
             )
             for k in keys
         ]

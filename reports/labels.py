@@ -33,11 +33,22 @@ _LABELS: dict[str, tuple[str, str]] = {
     "col.transfers": ("dialihkan keluar", "transferred out"),
     "col.transferred_in": ("dialihkan masuk", "transferred in"),
     "col.not_served": ("tidak terlayani", "not served"),
-    "col.wait_mean": ("rerata tunggu (mnt)", "mean wait (min)"),
+    "col.wait_mean": ("rata-rata tunggu (mnt)", "mean wait (min)"),
     "col.wait_p90": ("P90 tunggu (mnt)", "P90 wait (min)"),
-    "col.service_mean": ("rerata layanan (mnt)", "mean service (min)"),
+    "col.service_mean": ("rata-rata layanan (mnt)", "mean service (min)"),
     "col.service_p90": ("P90 layanan (mnt)", "P90 service (min)"),
     "col.within_standard": ("sesuai standar (%)", "within standard (%)"),
+    "col.standard": ("standar layanan/SOP (mnt)", "service standard/SOP (min)"),
+    "col.wait_max": ("tunggu terlama (mnt)", "longest wait (min)"),
+    "col.wait_standard": ("standar waktu tunggu (mnt)", "waiting-time standard (min)"),
+    "col.within_wait_standard": (
+        "dipanggil dalam standar tunggu (%)",
+        "called within the waiting standard (%)",
+    ),
+    "col.no_show_share": ("tidak hadir (%)", "no-show (%)"),
+    "col.ikm_coverage": ("cakupan penilaian (%)", "ratings coverage (%)"),
+    "col.ikm_minimum": ("sampel minimum IKM", "IKM minimum sample"),
+    "ikm.short": ("sampel kurang", "sample too small"),
     "col.ratings": ("jumlah penilaian", "ratings"),
     "col.ikm": ("IKM", "IKM"),
     "col.grade": ("mutu", "grade"),
@@ -86,6 +97,23 @@ _LABELS: dict[str, tuple[str, str]] = {
     "note.wait": (
         "Tunggu tiket yang dialihkan (semua tahap) dihitung pada layanan yang menyelesaikannya.",
         "A transferred ticket's wait (every leg) counts for the service that finished it.",
+    ),
+    "note.ikm": (
+        "IKM menurut PermenPANRB No. 14 Tahun 2017: rata-rata penilaian (1-4) x 25. "
+        "Cakupan: penilaian per warga yang dilayani. Sampel minimum menurut tabel Krejcie "
+        "dan Morgan yang dirujuk peraturan itu (mis. 80 dari 100, 278 dari 1.000 yang "
+        "dilayani); mutu dari sampel yang lebih kecil ditandai 'sampel kurang' dan hanya "
+        "petunjuk.",
+        "IKM per PermenPANRB No. 14/2017: the mean rating (1-4) x 25. Coverage: ratings per "
+        "citizen served. Minimum sample from the Krejcie and Morgan table the regulation "
+        "refers to (e.g. 80 of 100, 278 of 1,000 served); a grade from a smaller sample is "
+        "marked 'sample too small' and is only a hint.",
+    ),
+    "note.officer": (
+        "Per petugas tidak ada waktu tunggu: tunggu tiket yang dipanggil seorang petugas "
+        "mencerminkan jam kerjanya (pagi yang ramai), bukan cara kerjanya.",
+        "No waits per officer: the waits of the tickets an officer called reflect when the "
+        "officer worked (the busy morning), not how.",
     ),
     "sheet.notes": ("Catatan", "Notes"),
     "row.hall": ("mal", "hall"),

@@ -24,10 +24,17 @@ GROUP_COLUMNS = (
     "col.transfers",
     "col.wait_mean",
     "col.wait_p90",
+    "col.wait_max",
+    "col.wait_standard",
+    "col.within_wait_standard",
     "col.service_mean",
     "col.service_p90",
+    "col.standard",
     "col.within_standard",
+    "col.no_show_share",
     "col.ratings",
+    "col.ikm_coverage",
+    "col.ikm_minimum",
     "col.ikm",
     "col.grade",
     # Beside the other counts would read better, but the first columns of the terminal
@@ -52,9 +59,16 @@ def _r(x: float | None, digits: int = 1) -> float | None:
     return None if x is None else round(x, digits)
 
 
+def _pct(x: float | None) -> float | None:
+    return None if x is None else round(100 * x, 1)
+
+
 def group_row(g: Group, lang: Lang) -> list[Cell]:
     s = g.satisfaction
     grade = None if s is None else f"{s.grade} {s.label_id if lang == 'id' else s.label_en}"
+    if grade is not None and g.ikm_sample_short:
+        # PermenPANRB 14/2017's minimum sample not reached: the grade is only a hint.
+        grade = f"{grade} ({label('ikm.short', lang)})"
     return [
         g.name or label("level.hall", lang),
         g.issued,
@@ -63,10 +77,17 @@ def group_row(g: Group, lang: Lang) -> list[Cell]:
         g.transfers,
         _r(g.wait_mean_min),
         _r(g.wait_p90_min),
+        _r(g.wait_max_min),
+        _r(g.wait_standard_min, 0),
+        _pct(g.within_wait_standard),
         _r(g.service_mean_min),
         _r(g.service_p90_min),
-        None if g.within_standard is None else round(100 * g.within_standard, 1),
+        _r(g.standard_min, 0),
+        _pct(g.within_standard),
+        _pct(g.no_show_share),
         s.ratings if s else 0,
+        _pct(g.ikm_coverage),
+        g.ikm_minimum if g.served else None,
         s.score if s else None,
         grade,
         g.transferred_in,
@@ -120,7 +141,13 @@ def empty_notice(report: Report, lang: Lang) -> str:
 
 
 def notes(lang: Lang) -> list[str]:
-    return [label("note.p90", lang), label("note.sum", lang), label("note.wait", lang)]
+    return [
+        label("note.p90", lang),
+        label("note.sum", lang),
+        label("note.wait", lang),
+        label("note.ikm", lang),
+        label("note.officer", lang),
+    ]
 
 
 def _hour(h: int | None) -> str | None:

@@ -204,3 +204,41 @@ def test_a_streamed_period_gives_the_same_report_as_one_read_at_once(tmp_path: P
     assert streamed == at_once
     one_day = build_report(LedgerStream(path, last, last), last, last, CAT)
     assert one_day.hall.issued == at_once.per_day[-1].issued
+
+
+def test_longest_wait_standards_and_the_ikm_sample(ledger: Path) -> None:
+    r = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    h = r.hall
+    assert h.wait_max_min == pytest.approx(55)  # B001: 10 at SKCK + 45 at SIM
+    a = _row(r.groups["queue"], "dukcapil")
+    # The catalogue's SOP (10 min) and waiting standard (60 min) beside the shares.
+    assert (a.standard_min, a.wait_standard_min) == (10, 60)
+    assert a.within_wait_standard == 1.0  # waits 2 to 50 minutes
+    assert a.no_show_share == pytest.approx(1 / 5)
+    # SIM has no waiting standard: its tickets are not judged against one.
+    sim = _row(r.groups["queue"], "sim")
+    assert sim.wait_standard_min is None and sim.within_wait_standard is None
+    # The hall's agencies and the hall itself show no SOP of their own.
+    assert h.standard_min is None and h.wait_standard_min is None
+    # Four ratings of six served: coverage 2/3; of six citizens the regulation's table
+    # asks all six, so the score is marked as from too small a sample.
+    assert h.ikm_coverage == pytest.approx(4 / 6)
+    assert h.ikm_minimum == 6 and h.ikm_sample_short
+
+
+def test_an_officers_row_shows_no_wait(ledger: Path) -> None:
+    # The waits of an officer's tickets measure the time of day the officer worked.
+    r = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
+    for g in r.groups["officer"]:
+        assert g.wait_mean_min is None and g.wait_p90_min is None and g.wait_max_min is None
+        assert g.within_wait_standard is None
+    assert any(g.wait_mean_min is not None for g in r.groups["counter"])
+
+
+def test_minimum_sample_follows_krejcie_and_morgan() -> None:
+    from reports.ikm import minimum_sample
+
+    # Rows of Krejcie and Morgan's table (1970), which PermenPANRB 14/2017 refers to.
+    table = {10: 10, 50: 44, 100: 80, 200: 132, 500: 217, 1000: 278, 10000: 370}
+    assert {n: minimum_sample(n) for n in table} == table
+    assert minimum_sample(0) == 0 and minimum_sample(10**7) == 384

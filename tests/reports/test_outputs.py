@@ -41,7 +41,8 @@ def test_csv_opens_with_the_csv_module(ledger: Path, tmp_path: Path) -> None:
         "1",
         "0",
     )
-    assert hall["IKM"] == "81.25" and hall["mutu"] == "B Baik"
+    # Four ratings of the day's citizens: fewer than PermenPANRB 14/2017's sample.
+    assert hall["IKM"] == "81.25" and hall["mutu"] == "B Baik (sampel kurang)"
     assert {r["tingkat"] for r in rows} == {"mal", "instansi", "layanan", "loket", "petugas"}
     with hours.open(encoding="utf-8-sig", newline="") as f:
         assert list(csv.reader(f)) == [
@@ -80,7 +81,7 @@ def test_xlsx_opens_with_openpyxl(ledger: Path, tmp_path: Path) -> None:
     assert services[0][:3] == ("name", "issued", "served")
     dukcapil = next(r for r in services if r[0] == "A KTP-el, KK, Akta")
     assert dukcapil[1:5] == (5, 4, 1, 0)
-    assert dukcapil[12:] == ("A Very good", 0, 0)
+    assert dukcapil[-3:] == ("A Very good (sample too small)", 0, 0)
     summary = [r for r in wb["Summary"].iter_rows(values_only=True) if any(r)]
     assert summary[1][:2] == ("Period", "2026-11-23")
     assert summary[2][:2] == ("Days with tickets", 1)
@@ -328,7 +329,7 @@ def _two_days(ledger: Path) -> Report:
 def test_a_range_has_a_row_per_day(ledger: Path, tmp_path: Path) -> None:
     report = _two_days(ledger)
     expected_id = [
-        ["tanggal", "diambil", "dilayani", "tidak hadir", "rerata tunggu (mnt)"],
+        ["tanggal", "diambil", "dilayani", "tidak hadir", "rata-rata tunggu (mnt)"],
         ["2026-11-23", "7", "6", "1", "25.1"],
         ["2026-11-24", "6", "6", "0", "26.8"],
     ]
@@ -343,7 +344,7 @@ def test_a_range_has_a_row_per_day(ledger: Path, tmp_path: Path) -> None:
     with paths[-1].open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert [r[:5] for r in rows] == expected_id
-    assert rows[1][6:] == ["81.25", "B Baik"]
+    assert rows[1][6:] == ["81.25", "B Baik (sampel kurang)"]
     (xlsx,) = write_xlsx(report, "en", tmp_path)
     wb = load_workbook(xlsx, read_only=True)
     assert "Per day" in wb.sheetnames
