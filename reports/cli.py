@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import replace
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +33,16 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"{text} is not a day of the calendar: that month has no day {text[8:]}"
         ) from None
+
+
+def _month(text: str) -> date:
+    if not re.fullmatch(r"\d{4}-\d{2}", text) or not 1 <= int(text[5:]) <= 12:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: use YYYY-MM, e.g. 2026-11")
+    return date(int(text[:4]), int(text[5:]), 1)
+
+
+def _month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def _fail(message: str) -> int:
@@ -83,6 +94,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="one business day, YYYY-MM-DD (default: today in the hall's time zone)",
     )
     when.add_argument("--from", dest="start", type=_day, help="first day of a range")
+    when.add_argument(
+        "--month",
+        type=_month,
+        help="a calendar month, YYYY-MM, with the previous month beside it per agency and service",
+    )
     p.add_argument("--to", dest="end", type=_day, help="last day of the range (with --from)")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--config", type=Path, help="central's YAML: its ledger and catalogue")
@@ -103,6 +119,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.end and args.month:
+        return _fail("--to goes with --from, not --month: antrian report --month 2026-11 ...")
     if args.end and not args.start:
         return _fail("--to needs --from: antrian report --from 2026-11-01 --to 2026-11-30 ...")
     if args.start and args.end and args.end < args.start:
@@ -125,12 +143,17 @@ def run(args: argparse.Namespace) -> int:
             if args.catalogue and not args.catalogue.is_file():
                 return _fail(f"{args.catalogue} not found: check the --catalogue path")
             catalogue = load_catalogue(args.catalogue) if args.catalogue else None
-        start = args.start or args.date or _today(catalogue, ledger)
-        end = args.end or start
+        start = args.month or args.start or args.date or _today(catalogue, ledger)
+        end = _month_end(start) if args.month else (args.end or start)
         if end - start > timedelta(days=366):
             return _fail("a report covers at most a year; split the range")
         # Read a day at a time: a year's report stays within a Pi's memory (issue 15).
         report = build_report(LedgerStream(ledger, start, end), start, end, catalogue)
+        if args.month:
+            p_end = start - timedelta(days=1)
+            p_start = p_end.replace(day=1)
+            before = build_report(LedgerStream(ledger, p_start, p_end), p_start, p_end, catalogue)
+            report = replace(report, previous=before)
         # The web survey's SKM beside the counter buttons' IKM (docs/reports.md).
         surveys = skm.read_surveys(ledger, start, end)
     except (ConfigError, LedgerError) as exc:

@@ -124,6 +124,8 @@ class Report:
     waits_by_agency: dict[str, list[float]] = field(default_factory=dict)  # minutes
     days_held: tuple[date, ...] = ()  # every day of the whole ledger with tickets
     per_day: list[Group] = field(default_factory=list)  # level "day", key the ISO date
+    # A monthly report's previous month (`antrian report --month`), shown beside it.
+    previous: Report | None = None
 
     @property
     def hall(self) -> Group:

@@ -115,6 +115,11 @@ _LABELS: dict[str, tuple[str, str]] = {
         "No waits per officer: the waits of the tickets an officer called reflect when the "
         "officer worked (the busy morning), not how.",
     ),
+    "sheet.compare": ("Banding bulan lalu", "Previous month"),
+    "compare.title": ("Dibanding bulan sebelumnya", "Compared with the previous month"),
+    "col.this": ("bulan ini", "this month"),
+    "col.previous": ("bulan lalu", "previous month"),
+    "file.compare": ("banding", "compare"),
     "sheet.notes": ("Catatan", "Notes"),
     "row.hall": ("mal", "hall"),
     "row.agency": ("instansi", "agency"),

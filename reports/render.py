@@ -120,6 +120,49 @@ def day_rows(report: Report, lang: Lang) -> list[list[Cell]]:
     return rows
 
 
+# The figures a month is compared on, each shown for this month and the previous one.
+COMPARE_COLUMNS = (
+    "col.issued",
+    "col.served",
+    "col.no_show_share",
+    "col.wait_mean",
+    "col.wait_max",
+    "col.within_wait_standard",
+    "col.within_standard",
+    "col.ikm",
+)
+
+
+def compare_header(lang: Lang) -> list[str]:
+    this, prev = label("col.this", lang), label("col.previous", lang)
+    cols = [label("col.level", lang), label("col.name", lang)]
+    for c in COMPARE_COLUMNS:
+        cols += [f"{label(c, lang)} {this}", f"{label(c, lang)} {prev}"]
+    return cols
+
+
+def compare_rows(report: Report, lang: Lang) -> list[list[Cell]]:
+    """Per agency and service, this period's figures beside the previous month's (a row
+    only in one of the two periods shows '-' for the other)."""
+    prev = report.previous
+    if prev is None:
+        return []
+    at = {c: i for i, c in enumerate(GROUP_COLUMNS)}
+    rows: list[list[Cell]] = []
+    for level in ("hall", "agency", "queue"):
+        now = {g.key: g for g in report.groups[level]}
+        before = {g.key: g for g in prev.groups[level]}
+        for key in [*now, *(k for k in before if k not in now)]:
+            a = group_row(now[key], lang) if key in now else None
+            b = group_row(before[key], lang) if key in before else None
+            name = (a or b or [key])[0]
+            row: list[Cell] = [label(f"row.{level}", lang), name]
+            for c in COMPARE_COLUMNS:
+                row += [a[at[c]] if a else None, b[at[c]] if b else None]
+            rows.append(row)
+    return rows
+
+
 def hour_rows(report: Report) -> list[list[Cell]]:
     return [[_hour(h), n] for h, n in report.per_hour.items()]
 
@@ -154,7 +197,9 @@ def _hour(h: int | None) -> str | None:
     return None if h is None else f"{h:02d}:00-{h + 1:02d}:00"
 
 
-def period_text(report: Report, lang: Lang) -> str:
+def period_text(report: Report | None, lang: Lang) -> str:
+    if report is None:
+        return ""
     if report.start == report.end:
         return report.start.isoformat()
     return f"{report.start.isoformat()} {label('to', lang)} {report.end.isoformat()}"
@@ -212,6 +257,9 @@ def to_table(report: Report, lang: Lang) -> str:
         out += _table(
             [label(c, lang) for c in DAY_COLUMNS], days, ikm_at=DAY_COLUMNS.index("col.ikm")
         )
+    if compare := compare_rows(report, lang):
+        out += ["", f"{label('compare.title', lang)} ({period_text(report.previous, lang)})"]
+        out += _table(compare_header(lang), compare)
     out += ["", *notes(lang)]
     out += ["", label("sheet.hours", lang)]
     top = max(report.per_hour.values())
@@ -256,6 +304,11 @@ def write_csv(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
         fair, [[label("col.item", lang), label("col.value", lang)], *fairness_rows(report, lang)]
     )
     written = [groups, hours, fair]
+    if compare := compare_rows(report, lang):
+        path = out_dir / _file(report, "compare", lang, "csv")
+        header_row: list[Cell] = list(compare_header(lang))
+        _write_csv(path, [header_row, *compare])
+        written.append(path)
     if days := day_rows(report, lang):
         per_day = out_dir / _file(report, "days", lang, "csv")
         _write_csv(per_day, [[label(c, lang) for c in DAY_COLUMNS], *days])
@@ -321,6 +374,9 @@ def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     if days := day_rows(report, lang):
         ws = wb.create_sheet(label("sheet.days", lang))
         table(ws, [label(c, lang) for c in DAY_COLUMNS], days)
+    if compare := compare_rows(report, lang):
+        ws = wb.create_sheet(label("sheet.compare", lang))
+        table(ws, compare_header(lang), compare)
     ws = wb.create_sheet(label("sheet.hours", lang))
     table(ws, [label("col.hour", lang), label("col.tickets", lang)], hour_rows(report))
     ws = wb.create_sheet(label("sheet.fairness", lang))

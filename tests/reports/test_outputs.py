@@ -14,7 +14,7 @@ from PIL import Image
 
 from antrian.cli import main
 from central.testing import DEMO_CATALOGUE
-from reports import Report, build_report, read_period
+from reports import LedgerStream, Report, build_report, read_period
 from reports.render import to_table, write_csv, write_png, write_xlsx
 
 from .scripted_day import CAT, CAT_ROSTER, DAY, write_scripted_day
@@ -356,3 +356,59 @@ def test_a_range_has_a_row_per_day(ledger: Path, tmp_path: Path) -> None:
     single = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
     assert "Per hari" not in to_table(single, "id")
     assert len(write_csv(single, "id", tmp_path / "one")) == 3
+
+
+def test_month_report_shows_the_previous_month_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+
+    from central.config import load_catalogue
+    from central.hall import Hall
+    from central.ledger import Ledger
+    from sim.day import generate_day
+    from sim.driver import play
+
+    cat = load_catalogue(DEMO_CATALOGUE)
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    days = [date(2026, 10, 30), date(2026, 11, 2), date(2026, 11, 3)]
+    for i, day in enumerate(days):
+        hall = Hall(cat, day, int(ledger.meta("seq") or 0))
+        ledger.commit(play(hall, generate_day(cat, day, 40 + i)), hall.day, hall.seq)
+    ledger.close()
+    args = ["report", "--ledger", str(path), "--catalogue", str(DEMO_CATALOGUE)]
+    assert main([*args, "--month", "2026-11"]) == 0
+    text = capsys.readouterr().out
+    assert "Periode: 2026-11-01 s.d. 2026-11-30" in text
+    assert "Dibanding bulan sebelumnya (2026-10-01 s.d. 2026-10-31)" in text
+    november = build_report(
+        LedgerStream(path, date(2026, 11, 1), date(2026, 11, 30)),
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+        cat,
+    )
+    october = build_report(
+        LedgerStream(path, date(2026, 10, 1), date(2026, 10, 31)),
+        date(2026, 10, 1),
+        date(2026, 10, 31),
+        cat,
+    )
+    assert november.hall.issued and october.hall.issued
+    (out_dir := tmp_path / "out").mkdir()
+    assert main([*args, "--month", "2026-11", "--format", "csv", "--out", str(out_dir)]) == 0
+    compare = out_dir / "laporan-2026-11-01_2026-11-30-banding.csv"
+    with compare.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:4] == ["tingkat", "nama", "diambil bulan ini", "diambil bulan lalu"]
+    hall = next(r for r in rows if r[0] == "mal")
+    assert hall[2:4] == [str(november.hall.issued), str(october.hall.issued)]
+    dukcapil = next(r for r in rows if r[1] == "A KTP-el, KK, Akta")
+    q_now = next(g for g in november.groups["queue"] if g.key == "dukcapil")
+    q_before = next(g for g in october.groups["queue"] if g.key == "dukcapil")
+    assert dukcapil[2:4] == [str(q_now.issued), str(q_before.issued)]
+
+
+def test_month_argument_is_checked() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--ledger", "x.sqlite3", "--month", "2026-13"])
+    assert exc.value.code == 2
