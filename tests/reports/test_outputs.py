@@ -400,8 +400,8 @@ def test_month_report_shows_the_previous_month_beside_it(
     with compare.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0][:4] == ["tingkat", "nama", "diambil bulan ini", "diambil bulan lalu"]
-    hall = next(r for r in rows if r[0] == "mal")
-    assert hall[2:4] == [str(november.hall.issued), str(october.hall.issued)]
+    hall_row = next(r for r in rows if r[0] == "mal")
+    assert hall_row[2:4] == [str(november.hall.issued), str(october.hall.issued)]
     dukcapil = next(r for r in rows if r[1] == "A KTP-el, KK, Akta")
     q_now = next(g for g in november.groups["queue"] if g.key == "dukcapil")
     q_before = next(g for g in october.groups["queue"] if g.key == "dukcapil")
