@@ -42,8 +42,9 @@ class Speech:
     """How calls are worded; from the display config."""
 
     english: bool = False
-    max_age_s: float = 60.0
-    gap_ms: int = 0
+    max_age_s: float = 30.0
+    gap_ms: int = 60
+    comma_ms: int = 350  # "nomor antrian A dua belas, silakan menuju loket tiga"
     after_chime_ms: int = 250
     between_languages_ms: int = 500
     counter_words: Mapping[str, str] = field(default_factory=dict)  # counter id -> phrase
@@ -64,16 +65,25 @@ def slug(word: str) -> str:
 
 
 def phrase_words(phrase: str, language: str) -> list[str]:
-    """Clip names for a phrase: words by name, numbers as number words ('Loket 3')."""
+    """Clip names for a phrase: words by name, numbers as number words ('Loket 3'), and a
+    word mixing digits and letters read out in runs, letters spelled ('15A' -> lima belas
+    a): there is no clip '15a', and a call must never stop at "silakan menuju loket"."""
     words: list[str] = []
     for raw in phrase.split():
         w = slug(raw)
         if not w:
             continue
-        if w.isdigit() and int(w) <= MAX_NUMBER:
-            words += number_words(int(w), language)
-        else:
-            words.append(w)
+        runs = re.findall(r"[0-9]+|[a-z]+|_", w)
+        mixed = any(r.isdigit() for r in runs) and any(r.isalpha() for r in runs)
+        for run in runs if mixed or w.isdigit() else [w]:
+            if run == "_":
+                continue
+            if run.isdigit() and int(run) <= MAX_NUMBER:
+                words += number_words(int(run), language)
+            elif mixed:
+                words += list(run)
+            else:
+                words.append(run)
     return words
 
 
@@ -101,9 +111,12 @@ def script_for(event: m.Event, speech: Speech, has_clip: HasClip) -> tuple[Part,
         # A hall may record a counter's whole name as one clip: counter-<id>.
         whole = f"counter-{counter_id}"
         counter = [whole] if has_clip(lang, whole) else phrase_words(phrase, lang)
-        words = [intro, *label_words(event.ticket, lang), go_to, *counter]
+        words = [intro, *label_words(event.ticket, lang), ",", go_to, *counter]
         for j, w in enumerate(words):
-            if j and speech.gap_ms:
+            if w == ",":
+                parts.append(Pause(speech.comma_ms))
+                continue
+            if j and words[j - 1] != "," and speech.gap_ms:
                 parts.append(Pause(speech.gap_ms))
             parts.append(Clip(lang, w))
     return tuple(parts)
@@ -120,16 +133,22 @@ class Announcer:
     spoken: int = 0
     stale: int = 0
     duplicates: int = 0
+    # The highest seq offered before this board (re)started: a call at or below it was
+    # heard then, and is not spoken again after a restart however recent it is.
+    heard_upto: int = 0
+    on_heard: Callable[[int], None] | None = None  # keeps the new high mark (state dir)
     _seen: set[int] = field(default_factory=set)
     _seen_order: deque[int] = field(default_factory=deque)
 
     def offer(self, event: m.Event, now: datetime) -> Outcome:
         if event.kind not in CALL_KINDS or event.ticket is None:
             return "ignored"
-        if event.seq in self._seen:
+        if event.seq in self._seen or event.seq <= self.heard_upto:
             self.duplicates += 1
             return "duplicate"
         self._remember(event.seq)
+        if self.on_heard is not None:
+            self.on_heard(event.seq)
         # After an outage the board shows old calls, but speaking them would send people
         # to counters that have long moved on.
         if (now - event.at).total_seconds() > self.speech.max_age_s:

@@ -54,9 +54,19 @@ class Voice(_Strict):
     volume: float = Field(default=0.9, ge=0.0, le=1.0)
     quiet_hours: list[QuietHours] = Field(default_factory=list)
     max_age_s: float = Field(
-        default=60.0, gt=0, description="Older calls (e.g. after an outage) are shown, not spoken."
+        default=30.0,
+        gt=0,
+        description="Older calls (e.g. after an outage or a restart) are shown, not spoken.",
     )
-    gap_ms: int = Field(default=0, ge=0, le=1000, description="Silence between words.")
+    gap_ms: int = Field(
+        default=60,
+        ge=0,
+        le=1000,
+        description="Silence between words ('antrian a', not 'antriana').",
+    )
+    comma_ms: int = Field(
+        default=350, ge=0, le=2000, description="Silence at the comma before 'silakan menuju'."
+    )
     counter_words: dict[str, str] = Field(
         default_factory=dict,
         description="Counter id -> how to speak its name, e.g. 'loket dukcapil 2'.",

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,28 @@ MAX_IDLE_WAIT_S = 0.25  # keeps the window responsive to quit keys
 # and the clip set are bound to the device's config file.
 LIVE_SETTINGS = ("running_text", "language", "hall_name", "blink_s")
 LIVE_VOICE = ("volume", "quiet_hours")
+HEARD_FILE = "heard_seq"  # the last call offered to the announcer, for after a restart
+
+
+def _heard_upto(path: Path, max_age_s: float) -> int:
+    """The last call offered before a restart, if that was recent enough to matter: an
+    older call is too old to speak anyway (and central's seq may have started again)."""
+    try:
+        if time.time() - path.stat().st_mtime > max_age_s:
+            return 0
+        return int(path.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def _keep_heard(path: Path, seq: int) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(str(seq))
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("could not keep the last call heard in %s: %s", path, exc)
 
 
 @dataclass(frozen=True)
@@ -147,9 +170,12 @@ class DisplayNode:
                     english=cfg.voice.english,
                     max_age_s=cfg.voice.max_age_s,
                     gap_ms=cfg.voice.gap_ms,
+                    comma_ms=cfg.voice.comma_ms,
                     counter_words=cfg.voice.counter_words,
                 ),
                 self.speaker.has_clip,
+                heard_upto=_heard_upto(cfg.state_dir / HEARD_FILE, cfg.voice.max_age_s),
+                on_heard=partial(_keep_heard, cfg.state_dir / HEARD_FILE),
             )
         self.snapshot_cache = SnapshotCache(cfg.state_dir / "last_hall.json")
         cached = self.snapshot_cache.load()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from edge.display.announcer import Announcer, Clip, Pause, Speech, script_for
+import pytest
+
+from edge.display.announcer import Announcer, Clip, Pause, Speech, phrase_words, script_for
 from tests.display.display_messages import T0, event
 
 
@@ -43,11 +45,49 @@ def test_counter_words_and_whole_name_clips() -> None:
     assert _words(recorded).endswith("silakan_menuju counter-loket-7")
 
 
-def test_gap_between_words_when_configured() -> None:
+def test_gap_between_words_and_a_pause_at_the_comma() -> None:
     script = script_for(event(5, "ticket_called", "A1", "loket-1"), Speech(gap_ms=80),
                         lambda v, n: False)  # fmt: skip
-    pauses = [p for p in script[2:] if isinstance(p, Pause)]
-    assert pauses and all(p.ms == 80 for p in pauses)
+    between = [
+        (a, b, c)
+        for a, b, c in zip(script[2:], script[3:], script[4:], strict=False)
+        if isinstance(a, Clip) and isinstance(c, Clip)
+    ]
+    # "nomor antrian a satu, silakan menuju loket satu": a gap between any two words, the
+    # comma's longer pause before "silakan menuju", none run together.
+    assert [(a.name, b, c.name) for a, b, c in between] == [
+        ("nomor_antrian", Pause(80), "a"),
+        ("a", Pause(80), "satu"),
+        ("satu", Pause(350), "silakan_menuju"),
+        ("silakan_menuju", Pause(80), "loket"),
+        ("loket", Pause(80), "satu"),
+    ]
+    assert Speech().gap_ms > 0 and Speech().comma_ms > Speech().gap_ms  # by default too
+
+
+@pytest.mark.parametrize(
+    ("name", "spoken"),
+    [
+        ("Loket 15A", "loket lima belas a"),
+        ("Loket 38B", "loket tiga puluh delapan b"),
+        ("Drive Thru 1", "drive thru satu"),
+        ("Tim Teknis", "tim teknis"),
+        ("Loket 2-B", "loket dua b"),
+    ],
+)
+def test_counter_names_with_letters_are_spelled(name: str, spoken: str) -> None:
+    assert " ".join(phrase_words(name, "id")) == spoken
+
+
+def test_a_call_heard_before_a_restart_is_not_spoken_again() -> None:
+    kept: list[int] = []
+    before = Announcer(Speech(), lambda v, n: True, on_heard=kept.append)
+    now = T0 + timedelta(seconds=10)
+    assert before.offer(event(7, "ticket_called", "A007", "loket-1"), now) == "queued"
+    assert kept == [7]
+    after = Announcer(Speech(), lambda v, n: True, heard_upto=kept[-1])
+    assert after.offer(event(7, "ticket_called", "A007", "loket-1"), now) == "duplicate"
+    assert after.offer(event(8, "ticket_called", "A008", "loket-2"), now) == "queued"
 
 
 def test_burst_of_ten_calls_plays_in_order_one_at_a_time() -> None:
