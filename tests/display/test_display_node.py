@@ -89,7 +89,10 @@ def test_call_is_heard_chime_then_words_in_order(
         assert abs(ms - TONES[name][2]) <= 40, (name, ms)
     sound = [i for i, n in enumerate(track) if n is not None]
     span_ms = (sound[-1] - sound[0] + 1) * 20
-    expected = 200 + 250 + 6 * 120  # chime, pause after it, six words
+    voice = cfg.voice
+    # Chime, the pause after it, six words, a gap between words and the comma's pause
+    # ("... a satu, silakan menuju loket satu").
+    expected = 200 + 250 + 6 * 120 + 4 * voice.gap_ms + voice.comma_ms
     assert abs(span_ms - expected) <= 60, span_ms
 
 
