@@ -16,6 +16,7 @@ from central.config import load_catalogue, load_central_config
 from reports import skm
 from reports._ledger import LedgerError, LedgerStream, business_day
 from reports.figures import DEFAULT_TZ, build_report
+from reports.productivity import officer_times, with_productivity
 from reports.render import empty_notice, stem, to_table, write_csv, write_png, write_xlsx
 
 if TYPE_CHECKING:
@@ -149,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
             return _fail("a report covers at most a year; split the range")
         # Read a day at a time: a year's report stays within a Pi's memory (issue 15).
         report = build_report(LedgerStream(ledger, start, end), start, end, catalogue)
+        report = with_productivity(report, officer_times(ledger, start, end))
         if args.month:
             p_end = start - timedelta(days=1)
             p_start = p_end.replace(day=1)

@@ -77,6 +77,11 @@ class Group:
     # Share of called tickets called within their service's wait standard; None where no
     # ticket's service has one.
     within_wait_standard: float | None = None
+    # Officers' rows, from the event log (reports.productivity): hours signed in, minutes
+    # paused while signed in, tickets served per hour at work.
+    signed_in_h: float | None = None
+    paused_min: float | None = None
+    tickets_per_h: float | None = None
 
     @property
     def no_show_share(self) -> float | None:

@@ -49,6 +49,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "col.ikm_coverage": ("cakupan penilaian (%)", "ratings coverage (%)"),
     "col.ikm_minimum": ("sampel minimum IKM", "IKM minimum sample"),
     "ikm.short": ("sampel kurang", "sample too small"),
+    "col.signed_in_h": ("jam bertugas", "hours signed in"),
+    "col.paused_min": ("jeda (mnt)", "paused (min)"),
+    "col.tickets_per_h": ("tiket per jam kerja", "tickets per working hour"),
     "col.ratings": ("jumlah penilaian", "ratings"),
     "col.ikm": ("IKM", "IKM"),
     "col.grade": ("mutu", "grade"),
@@ -114,6 +117,14 @@ _LABELS: dict[str, tuple[str, str]] = {
         "mencerminkan jam kerjanya (pagi yang ramai), bukan cara kerjanya.",
         "No waits per officer: the waits of the tickets an officer called reflect when the "
         "officer worked (the busy morning), not how.",
+    ),
+    "note.productivity": (
+        "Per petugas: jam bertugas dari masuk (sign-in) sampai keluar di loket; jeda: menit "
+        "loket dijeda selama petugas bertugas; tiket per jam kerja: dilayani / (jam "
+        "bertugas - jeda).",
+        "Per officer: hours from sign-in to sign-out at a counter; paused: minutes the "
+        "counter was paused while they were signed in; tickets per working hour: served / "
+        "(hours signed in - paused).",
     ),
     "sheet.compare": ("Banding bulan lalu", "Previous month"),
     "compare.title": ("Dibanding bulan sebelumnya", "Compared with the previous month"),

@@ -37,6 +37,9 @@ GROUP_COLUMNS = (
     "col.ikm_minimum",
     "col.ikm",
     "col.grade",
+    "col.signed_in_h",
+    "col.paused_min",
+    "col.tickets_per_h",
     # Beside the other counts would read better, but the first columns of the terminal
     # table are parsed by tests/hall/test_simulate.py: the two come last everywhere.
     "col.transferred_in",
@@ -90,6 +93,9 @@ def group_row(g: Group, lang: Lang) -> list[Cell]:
         g.ikm_minimum if g.served else None,
         s.score if s else None,
         grade,
+        _r(g.signed_in_h),
+        _r(g.paused_min, 0),
+        _r(g.tickets_per_h),
         g.transferred_in,
         g.not_served,
     ]
@@ -190,6 +196,7 @@ def notes(lang: Lang) -> list[str]:
         label("note.wait", lang),
         label("note.ikm", lang),
         label("note.officer", lang),
+        label("note.productivity", lang),
     ]
 
 

@@ -242,3 +242,49 @@ def test_minimum_sample_follows_krejcie_and_morgan() -> None:
     table = {10: 10, 50: 44, 100: 80, 200: 132, 500: 217, 1000: 278, 10000: 370}
     assert {n: minimum_sample(n) for n in table} == table
     assert minimum_sample(0) == 0 and minimum_sample(10**7) == 384
+
+
+def test_officers_time_and_tickets_per_hour(ledger: Path) -> None:
+    from reports.productivity import officer_times, with_productivity
+
+    times = officer_times(ledger, DAY, DAY)
+    # Signed in at 07:55; the day at each counter ends with its last event there.
+    assert times["budi"].signed_in_s == 42 * 60  # loket-1 until 08:37
+    assert times["sari"].signed_in_s == 114 * 60  # loket-2 until 09:49
+    assert times["eko"].signed_in_s == 115 * 60  # loket-3 until 09:50
+    assert all(t.paused_s == 0 for t in times.values())
+    r = with_productivity(build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT), times)
+    budi = _row(r.groups["officer"], "budi")
+    assert budi.served == 2 and budi.tickets_per_h == pytest.approx(2 / 0.7)
+    assert budi.signed_in_h == pytest.approx(0.7) and budi.paused_min == 0
+
+
+def test_paused_minutes_count_for_the_officer_signed_in(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from protocol import messages as m
+    from reports.productivity import officer_times
+
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    hall = Hall(CAT, DAY)
+
+    def send(kind: type[m.RequestBase], hh: int, mm: int, **kw: object) -> None:
+        when = datetime(DAY.year, DAY.month, DAY.day, hh, mm, tzinfo=CAT.tz)
+        req = kind(
+            request_id=f"req-{hall.seq:04d}-{hh:02d}{mm:02d}", node_id="c", sent_at=when, **kw
+        )
+        out = hall.apply(req, when)  # type: ignore[arg-type]
+        assert out.reply.ok
+        ledger.commit([(req, out)], hall.day, hall.seq)  # type: ignore[list-item]
+
+    send(m.SignIn, 8, 0, counter="loket-1", officer="budi")
+    send(m.PauseCounter, 10, 0, counter="loket-1")
+    send(m.ResumeCounter, 10, 20, counter="loket-1")
+    send(m.SignIn, 12, 0, counter="loket-1", officer="sari")  # handover
+    send(m.PauseCounter, 14, 0, counter="loket-1")
+    send(m.SignOut, 14, 30, counter="loket-1")
+    ledger.close()
+    times = officer_times(path, DAY, DAY)
+    assert times["budi"].signed_in_s == 4 * 3600 and times["budi"].paused_s == 20 * 60
+    assert times["sari"].signed_in_s == 2.5 * 3600 and times["sari"].paused_s == 30 * 60
