@@ -81,7 +81,7 @@ def test_xlsx_opens_with_openpyxl(ledger: Path, tmp_path: Path) -> None:
     assert services[0][:3] == ("name", "issued", "served")
     dukcapil = next(r for r in services if r[0] == "A KTP-el, KK, Akta")
     assert dukcapil[1:5] == (5, 4, 1, 0)
-    assert dukcapil[-3:] == ("A Very good (sample too small)", 0, 0)
+    assert dukcapil[-6:] == ("A Very good (sample too small)", None, None, None, 0, 0)
     summary = [r for r in wb["Summary"].iter_rows(values_only=True) if any(r)]
     assert summary[1][:2] == ("Period", "2026-11-23")
     assert summary[2][:2] == ("Days with tickets", 1)
