@@ -16,11 +16,11 @@ from antrian.mqtt import Identity, MqttLink, Requester, RequestTimeout, new_requ
 from antrian.runtime import NodeLoop, follow_config, live
 from antrian.session import next_session
 from edge.kiosk.config import TIMEZONES, KioskConfig
+from edge.kiosk.core import Accept, CoreSettings, Ignore, KioskCore, Refuse
 from edge.kiosk.gate import Press, PressGate
 from edge.kiosk.hardware import Panel, Printer, PrinterStatus
 from edge.kiosk.layout import Element, TicketView, slip_layout, ticket_layout
 from edge.kiosk.outbox import LeaseExhausted, Outbox, StoredTicket, replay_request_id
-from edge.kiosk.texts import has, text
 from protocol import CENTRAL_ID, Topics, decode
 from protocol import messages as m
 
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 SUSPECT_S = 3.0  # after a timeout, issue offline at once for this long, then probe again
 LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
-SIGNAL_S = 3.0  # how long a refusal's LED pattern shows
 WORKER_TICK_S = 0.2
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
 OUTBOX_REPORT_S = 5.0  # a changing outbox depth is reported at most this often
@@ -70,8 +69,11 @@ class Kiosk:
         self.monotonic = monotonic
         self.tz = ZoneInfo(TIMEZONES[config.timezone])
         self.topics = Topics(config.site)
-        self.gate = PressGate(config.press.repeat_guard_s, config.press.priority_window_s)
-        self.printer_status = PrinterStatus.UNKNOWN
+        self.core = KioskCore(
+            CoreSettings(config.language, config.accept_on_paper_low, config.refusal_slip),
+            PressGate(config.press.repeat_guard_s, config.press.priority_window_s),
+        )
+        self.gate = self.core.gate
         self.ready = threading.Event()
         self.idle = threading.Event()  # nothing left to print, replay or resolve
         self.counters: dict[str, int] = {
@@ -80,7 +82,6 @@ class Kiosk:
             "exhausted": 0,
             "malformed": 0,  # junk on a subscribed topic (replies: requester.malformed)
         }
-        self.last_refusal: str | None = None
         # One worker takes presses, central's news and timers in order (items: kind, what).
         self.loop = NodeLoop("kiosk-worker", self._handle, self._tick, WORKER_TICK_S, self._idle)
         self._central_online: bool | None = None
@@ -88,7 +89,6 @@ class Kiosk:
         self._lease_retry: dict[str, float] = {}
         self._next_poll = 0.0
         self._next_background = 0.0
-        self._signal_until = 0.0
         self._sliced = False  # a slice of the backlog ended with more of it left
         self._faults: list[str] = []
         self._outbox_reported_at = float("-inf")
@@ -129,6 +129,14 @@ class Kiosk:
         self.outbox.close()
         self.config_receiver.cache.close()
 
+    @property
+    def printer_status(self) -> PrinterStatus:
+        return self.core.printer_status
+
+    @property
+    def last_refusal(self) -> str | None:
+        return self.core.last_refusal
+
     def healthy(self) -> bool:
         """The worker runs and came round its loop lately (it does every 0.2 s when idle):
         systemd's watchdog restarts a kiosk whose worker hangs, e.g. in a printer driver."""
@@ -149,6 +157,7 @@ class Kiosk:
         self.config = live(self.config, new, LIVE_SETTINGS)
         self.gate.repeat_guard_s = new.press.repeat_guard_s
         self.gate.priority_window_s = new.press.priority_window_s
+        self.core.settings = CoreSettings(new.language, new.accept_on_paper_low, new.refusal_slip)
         bound = ("node_id", "site", "broker", "state_dir", *LIVE_SETTINGS)
         rest = [k for k in KioskConfig.model_fields if k not in bound]
         differ = [k for k in rest if getattr(new, k) != getattr(self.config, k)]
@@ -263,18 +272,19 @@ class Kiosk:
         # An OK from the last poll (every printer.poll_s, and during each request) is
         # trusted: querying the printer here would put its USB round trip before the
         # request. A fault is asked again, so the first press after a fix works.
-        if self.printer_status not in self._printable() and self._fault_blocks():
+        if not self.core.printable():
+            self._poll_printer()
+        decision = self.core.press(key, at)
+        if isinstance(decision, Ignore):
             self.counters["presses_ignored"] += 1
-            self.panel.beep(2)
-            return
-        press = self.gate.pressed(key, at)
-        if press is None:
-            self.counters["presses_ignored"] += 1
-            self._show()
+            if decision.beeps:
+                self.panel.beep(decision.beeps)
+            else:
+                self._show()
             return
         self._show()
         try:
-            self._issue(press)
+            self._issue(decision.press)
         finally:
             self.gate.done(self.monotonic())
             self._show()
@@ -315,41 +325,21 @@ class Kiosk:
         self._issue_offline(press, wall, origin)
 
     def _online_reply(self, rid: str, reply: m.Reply, queue_id: str) -> None:
-        if reply.ok and reply.ticket is not None:
+        answer = self.core.answered(reply, queue_id, self._hall_name(), self.tz, self.monotonic())
+        if isinstance(answer, Accept):
             info = reply.ticket
-            view = TicketView(
-                ticket_id=info.ticket_id,
-                label=info.label,
-                hall_name=self._hall_name(),
-                agency=info.agency,
-                queue_name=info.queue_name,
-                issued_at=info.issued_at.astimezone(self.tz),
-                priority=info.priority,
-                offline=info.offline,
-                people_ahead=info.people_ahead,
-                estimated_wait_min=info.estimated_wait_min,
-                estimated_wait_range=_wait_range(info),
-                page_token=reply.page_token,
-            )
-            printing = self.printer_status in self._printable()
-            fresh = self.outbox.record_online(rid, info, view, printing)
+            assert info is not None
+            fresh = self.outbox.record_online(rid, info, answer.view, answer.printing)
             log.info("ticket recorded %s %s online", info.label, info.ticket_id)
-            if fresh and printing:
-                self._print_recorded(info.ticket_id, view, attempts=1)
+            if fresh and answer.printing:
+                self._print_recorded(info.ticket_id, answer.view, attempts=1)
             elif not fresh:
                 stored = self.outbox.ticket(info.ticket_id)
                 if stored is not None and not stored.printed:
                     self._print(stored)
             return
         self.outbox.drop_intent(rid)
-        refusal = reply.refusal
-        code = refusal.code if refusal else "refused_other"
-        reason = (
-            (refusal.text_id if self.config.language == "id" else refusal.text_en)
-            if (refusal)
-            else ""
-        )
-        self._refuse(queue_id, code, reason)
+        self._refused(answer)
 
     def _issue_offline(self, press: Press, wall: datetime, origin: str | None) -> None:
         button = self.config.button(press.queue)
@@ -388,32 +378,26 @@ class Kiosk:
         self._print(stored)
 
     def _refuse(self, queue_id: str, code: str, reason: str) -> None:
+        self._refused(self.core.refuse(queue_id, code, reason, self.monotonic()))
+
+    def _refused(self, refusal: Refuse) -> None:
         self.counters["refusals"] += 1
-        self.last_refusal = code
-        lang = self.config.language
-        if not reason:
-            reason = text(code if has(code) else "refused_other", lang)
-        log.info("refused %s: %s (%s)", queue_id, code, reason)
-        self._signal_until = self.monotonic() + SIGNAL_S
+        log.info("refused %s: %s (%s)", refusal.queue, refusal.code, refusal.reason)
         self.panel.beep(1)
-        if self.config.refusal_slip and self.printer_status in self._printable():
-            slip = slip_layout(self._hall_name(), self._queue_names(queue_id)[1], reason, lang)
-            self._write(slip)
+        if refusal.slip:
+            queue_name = self._queue_names(refusal.queue)[1]
+            lang = self.config.language
+            self._write(slip_layout(self._hall_name(), queue_name, refusal.reason, lang))
 
     # -- printing -----------------------------------------------------------------------
 
-    def _printable(self) -> tuple[PrinterStatus, ...]:
-        if self.config.accept_on_paper_low:
-            return (PrinterStatus.OK, PrinterStatus.PAPER_LOW)
-        return (PrinterStatus.OK,)
-
     def _fault_blocks(self) -> bool:
         self._poll_printer()
-        return self.printer_status not in self._printable()
+        return not self.core.printable()
 
     def _print(self, stored: StoredTicket) -> bool:
         """Print one recorded ticket; False leaves it for the reprint on recovery."""
-        if self.printer_status not in self._printable():
+        if not self.core.printable():
             return False
         attempts = self.outbox.print_attempt(stored.ticket_id)
         return self._print_recorded(stored.ticket_id, stored.view, attempts)
@@ -449,7 +433,7 @@ class Kiosk:
 
     def _print_pending(self) -> int:
         pending = self.outbox.unprinted()
-        if pending and self.printer_status in self._printable():
+        if pending and self.core.printable():
             for stored in pending:
                 if not self._print(stored):
                     break
@@ -468,11 +452,10 @@ class Kiosk:
     def _set_printer_status(self, status: PrinterStatus) -> None:
         if status is self.printer_status:
             return
-        was_ok = self.printer_status in self._printable()
-        self.printer_status = status
+        beeps = self.core.printer(status)
         log.info("printer status: %s", status.value)
-        if was_ok and status not in self._printable():
-            self.panel.beep(3)
+        if beeps:
+            self.panel.beep(beeps)
         self._publish_faults()
 
     def _publish_faults(self) -> None:
@@ -625,19 +608,8 @@ class Kiosk:
 
     def _show(self) -> None:
         t = self.monotonic()
-        fault = self.printer_status not in self._printable()
-        signalling = t < self._signal_until
-        p = self.panel
-        p.led("busy", "on" if self.gate.busy else "off")
-        if fault or self.gate.busy:
-            p.led("ready", "off")
-        else:
-            p.led("ready", "blink" if self.gate.priority_armed(t) else "on")
-        if not self.central_up():
-            p.led("offline", "on")
-        else:
-            p.led("offline", "blink" if self._has_backlog() else "off")
-        p.led("fault", "blink_fast" if signalling else "on" if fault else "off")
+        for name, mode in self.core.lights(t, self.central_up(), self._has_backlog()).items():
+            self.panel.led(name, mode)
         self._report_outbox(t)
 
     def _report_outbox(self, t: float) -> None:
@@ -660,8 +632,3 @@ class Kiosk:
     @property
     def _backlog(self) -> int:
         return self.outbox.backlog()
-
-
-def _wait_range(info: m.TicketInfo) -> tuple[int, int] | None:
-    lo, hi = info.estimated_wait_low_min, info.estimated_wait_high_min
-    return (lo, hi) if lo is not None and hi is not None else None
