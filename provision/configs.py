@@ -422,6 +422,32 @@ class SiteConfigs:
             if idle:
                 listed = ", ".join(idle)
                 notes.append(f"no caller serves counter(s) {listed}: nobody can call there")
+        notes += self._voice_notes(survey, catalogue)
+        return notes
+
+    def _voice_notes(self, survey: Survey, catalogue: Catalogue) -> list[str]:
+        """A speaking display whose clip folder is here (the demo's, a set being prepared)
+        and lacks words its calls need: the catalogue's counter names, its counter_words."""
+        clips = importlib.import_module("edge.display.clips")
+        notes = []
+        for d in survey.devices:
+            cfg = survey.valid.get(d.node_id)
+            if d.role != "display" or cfg is None or not cfg.voice.enabled:
+                continue
+            folder = cfg.voice.clips if cfg.voice.clips.is_absolute() else (
+                d.path.parent / cfg.voice.clips).resolve()  # fmt: skip
+            if not folder.is_dir():
+                continue
+            names = [c.name for c in catalogue.counters] + list(cfg.voice.counter_words.values())
+            languages = ["id", "en"] if cfg.voice.english else ["id"]
+            missing = clips.missing_clips(folder, languages, names)
+            if missing:
+                shown = ", ".join(missing[:12]) + (", ..." if len(missing) > 12 else "")
+                notes.append(
+                    f"{d.node_id}: {len(missing)} voice clip(s) missing from {folder}: {shown}; "
+                    f"calls that need them stop short (antrian voice build --out {folder} "
+                    f"--catalogue {self.folder / 'catalogue.yaml'})"
+                )
         return notes
 
     def catalogue(self) -> Catalogue | None:

@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import pygame
+import yaml
 
+from antrian.catalogue import Catalogue
 from antrian.config import ConfigError, load_yaml, resolve
 from antrian.delivery import cached_config_version
 from antrian.runtime import run_node
 from edge.display.announcer import slug
-from edge.display.clips import VoiceBuildError, build_clip_set
+from edge.display.clips import VoiceBuildError, build_clip_set, name_words
 from edge.display.config import DisplayConfig
 from edge.display.node import DisplayNode
 from edge.display.selftest import run_selftest
@@ -72,6 +74,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     b.add_argument("--out", type=Path, help="clip set folder (default: the config's voice.clips)")
     b.add_argument("--config", type=Path, help="a display config: its clip folder, languages "
                    "and counter words")  # fmt: skip
+    b.add_argument("--catalogue", type=Path, help="the hall's catalogue, for the words of "
+                   "its counter names (default: the config's site folder's)")  # fmt: skip
     b.add_argument("--english", action="store_true", help="also build the English words")
     b.add_argument("--word", action="append", default=[], help="an extra word, e.g. dukcapil")
     b.add_argument("--overwrite", action="store_true", help="replace existing clips")
@@ -118,20 +122,43 @@ def _selftest(cfg: DisplayConfig, config_path: Path, seconds: float | None) -> i
     return 1 if report.problems else 0
 
 
+def site_catalogue(config: Path) -> Path | None:
+    """catalogue.yaml of the site folder a device file is in (firmware_configs/<site>/, or
+    its devices/display/ for a layered site)."""
+    for folder in list(config.resolve().parents)[:3]:
+        if (folder / "catalogue.yaml").is_file():
+            return folder / "catalogue.yaml"
+    return None
+
+
 def run_voice_build(args: argparse.Namespace) -> int:
+    """Every word the display's calls can need: the default set, its counter_words, and
+    the words of the catalogue's counter names."""
     out: Path | None = args.out
     english: bool = args.english
     words: dict[str, str] = {slug(w): w for w in args.word}
+    names: list[str] = []
+    catalogue: Path | None = args.catalogue
     if args.config:
         try:
             cfg = load_yaml(args.config, DisplayConfig)
         except ConfigError as exc:
-            log.error("%s", exc)
+            log.error("%s (a layered site's device file: give --out and --catalogue)", exc)
             return 2
         out = out or resolve(args.config, cfg.voice.clips)
         english = english or cfg.voice.english
-        for phrase in cfg.voice.counter_words.values():
-            words.update({slug(w): w for w in phrase.split() if not slug(w).isdigit()})
+        names += cfg.voice.counter_words.values()
+        catalogue = catalogue or site_catalogue(args.config)
+    if catalogue is not None:
+        try:
+            cat = Catalogue.model_validate(yaml.safe_load(catalogue.read_text("utf-8")))
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            log.error("%s: %s", catalogue, exc)
+            return 2
+        names += [c.name for c in cat.counters]
+        print(f"{len(cat.counters)} counter names from {catalogue}")
+    for lang in ("id", "en") if english else ("id",):
+        words.update(name_words(names, lang))
     if out is None:
         log.error("say where to write the clips: --out DIR or --config FILE")
         return 2

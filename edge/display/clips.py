@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from edge.display.announcer import phrase_words
 from edge.display.numbers import all_number_words
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,30 @@ def default_words(language: str) -> dict[str, str]:
     return words
 
 
+def name_words(names: Iterable[str], language: str) -> dict[str, str]:
+    """Clip name -> text for the words of counter names ("Drive Thru 1", "Tim Teknis") that
+    the default set does not have: numbers and letters it has."""
+    known = default_words(language)
+    out: dict[str, str] = {}
+    for name in names:
+        for w in phrase_words(name, language):
+            if w not in known:
+                out[w] = w.replace("_", " ")
+    return out
+
+
+def missing_clips(root: Path, languages: Iterable[str], names: Iterable[str] = ()) -> list[str]:
+    """The clips ("id/drive") a call can need that `root` lacks: the chime, every default
+    word, and the words of these counter names."""
+    names = list(names)
+    missing = [] if clip_path(root, "", "chime").exists() else ["chime"]
+    for lang in languages:
+        for w in {**default_words(lang), **name_words(names, lang)}:
+            if not clip_path(root, lang, w).exists():
+                missing.append(f"{lang}/{w}")
+    return missing
+
+
 def write_wav(path: Path, samples: array[int], rate: int = RATE) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with wave.open(str(path), "wb") as w:
@@ -111,7 +136,7 @@ def build_clip_set(
     """Generate the default clip set offline: every word with espeak-ng, plus the chime.
 
     Existing clips are kept unless `overwrite`, so human recordings dropped in survive.
-    `extra_words` (clip name -> Indonesian text) adds words of counter names.
+    `extra_words` (clip name -> text) adds words of counter names.
     """
     exe = shutil.which(espeak)
     if exe is None:
@@ -126,8 +151,9 @@ def build_clip_set(
         written.append(chime)
     for lang in languages:
         words = default_words(lang)
-        if lang == "id" and extra_words:
-            words.update(extra_words)
+        if extra_words:
+            # Words of counter names, in either language ("drive thru", "tim teknis").
+            words.update({k: v for k, v in extra_words.items() if k not in words})
         for name, text in words.items():
             path = clip_path(out, lang, name)
             if path.exists() and not overwrite:

@@ -25,7 +25,7 @@ from antrian.runtime import LOOP_STALL_S, follow_config, live
 from antrian.session import next_session
 from edge.display.announcer import COMMON, Announcement, Announcer, Speech, phrase_words, slug
 from edge.display.audio import AudioUnavailable, PygameSpeaker, SilentSpeaker, Speaker
-from edge.display.clips import VoiceBuildError, build_clip_set, default_words
+from edge.display.clips import VoiceBuildError, build_clip_set, default_words, name_words
 from edge.display.config import TIMEZONES, DisplayConfig
 from edge.display.hall_board import HallBoard, HallView
 from edge.display.snapshot_cache import STORE_EVERY_S, SnapshotCache
@@ -45,6 +45,7 @@ MAX_IDLE_WAIT_S = 0.25  # keeps the window responsive to quit keys
 # and the clip set are bound to the device's config file.
 LIVE_SETTINGS = ("running_text", "language", "hall_name", "blink_s")
 LIVE_VOICE = ("volume", "quiet_hours")
+VOICE_FAULT = "voice_clips_missing"
 HEARD_FILE = "heard_seq"  # the last call offered to the announcer, for after a restart
 
 
@@ -106,6 +107,8 @@ class DisplayNode:
         self.state = BoardState()
         self.inbox: queue.SimpleQueue[tuple[str, bytes]] = queue.SimpleQueue()
         self.speaker = speaker
+        self.missing_clips: list[str] = []  # clips a call may need that the set lacks
+        self._clip_names: list[str] | None = None
         self.announcer: Announcer | None = None
         self.link: MqttLink | None = None
         self.screen: pygame.Surface | None = None
@@ -177,6 +180,7 @@ class DisplayNode:
                 heard_upto=_heard_upto(cfg.state_dir / HEARD_FILE, cfg.voice.max_age_s),
                 on_heard=partial(_keep_heard, cfg.state_dir / HEARD_FILE),
             )
+        self._check_clips([], faults)
         self.snapshot_cache = SnapshotCache(cfg.state_dir / "last_hall.json")
         cached = self.snapshot_cache.load()
         if cached is not None:
@@ -354,6 +358,7 @@ class DisplayNode:
                 snap = decode(m.HallSnapshot, payload)
                 self._apply(self.state.apply_snapshot(snap))
                 self._keep(snap)
+                self._check_clips([c.name for c in snap.counters])
             elif topic == t.status("central"):
                 if not payload:
                     return  # a cleared retained status
@@ -369,6 +374,39 @@ class DisplayNode:
             if self.malformed <= 10 or self.malformed % 100 == 0:
                 log.warning("malformed message on %s ignored (%d so far): %s", topic,
                             self.malformed, exc)  # fmt: skip
+
+    def _check_clips(self, names: list[str], faults: list[str] | None = None) -> None:
+        """Every word a call can need has its clip: else the call stops short ("silakan
+        menuju loket" and nothing). A missing clip is a fault in the node's status, named
+        in the log, until a clip set that has it is installed and the board restarts."""
+        if self.announcer is None or self.speaker is None:
+            return
+        names = sorted(set(names) | set(self.config.voice.counter_words.values()))
+        if names == self._clip_names and faults is None:
+            return
+        self._clip_names = names
+        speaker = self.speaker
+        languages = ["id", "en"] if self.config.voice.english else ["id"]
+        needed = [(COMMON, "chime")] + [
+            (lang, w)
+            for lang in languages
+            for w in {**default_words(lang), **name_words(names, lang)}
+        ]
+        missing = [f"{v}/{w}" if v else w for v, w in needed if not speaker.has_clip(v, w)]
+        if missing == self.missing_clips:
+            return
+        self.missing_clips = missing
+        target = faults if faults is not None else (self.link.faults if self.link else [])
+        if missing:
+            log.warning("voice: %d clip(s) missing from %s: %s (antrian voice build "
+                        "--config ... builds them)", len(missing), self.config.voice.clips,
+                        ", ".join(missing[:20]))  # fmt: skip
+            if VOICE_FAULT not in target:
+                target.append(VOICE_FAULT)
+        elif VOICE_FAULT in target:
+            target.remove(VOICE_FAULT)
+        if faults is None and self.link is not None:
+            self.link.publish_status()
 
     def _running_text(self) -> None:
         """A supervisor's running text (from central) wins over the configured one."""

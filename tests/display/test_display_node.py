@@ -14,7 +14,7 @@ from antrian.loopwatch import LoopWatch
 from antrian.runtime import LOOP_STALL_S
 from edge.display.audio import PygameSpeaker, SilentSpeaker
 from edge.display.hall_board import hall_layout
-from edge.display.node import DisplayNode, Frame
+from edge.display.node import VOICE_FAULT, DisplayNode, Frame
 from edge.screen.theme import NUMBER, OFFLINE
 from protocol import messages as m
 from tests.display.conftest import RATE, TONES, Hall, pump, write_tone_clips
@@ -221,3 +221,19 @@ def test_a_supervisors_running_text_replaces_the_boards_own_and_clearing_restore
     assert pump(
         node, lambda: node.board is not None and node.board.running_text == "Selamat datang"
     )
+
+
+def test_a_missing_clip_is_a_fault_in_the_boards_status(
+    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(tmp_path / "audio.raw"))
+    clips = write_tone_clips(tmp_path / "voice")
+    # The tone set has a few words only; "drive" is in no set at all.
+    voice = {"clips": str(clips), "build_if_missing": False,
+             "counter_words": {"loket-1": "Loket Drive 1"}}  # fmt: skip
+    node = _start(nodes, DisplayNode(hall.display_config(voice=voice)))
+    assert node.link is not None and VOICE_FAULT in node.link.faults
+    assert "id/drive" in node.missing_clips and "id/dua" in node.missing_clips
+    assert "id/loket" not in node.missing_clips
+    assert pump(node, lambda: node.state.synced)
