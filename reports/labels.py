@@ -141,6 +141,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "file.days": ("per-hari", "per-day"),
     "file.fairness": ("keadilan", "fairness"),
     "file.waits": ("tunggu", "waits"),
+    "file.level.hall": ("ringkasan", "summary"),
+    "file.level.agency": ("instansi", "agencies"),
+    "file.level.queue": ("layanan", "services"),
+    "file.level.officer": ("petugas", "officers"),
 }
 
 

@@ -6,7 +6,7 @@ import csv
 import logging
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reports.figures import LEVELS, Group, Report
 from reports.labels import Lang, label
@@ -431,4 +431,59 @@ def write_png(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     fig.savefig(waits_path)
     plt.close(fig)
-    return [hours_path, waits_path]
+    figures = []
+    if report.hall.issued:
+        # The same figures as the tables, as pictures a report upward can paste in.
+        for level in ("hall", "agency", "queue", "officer"):
+            rows = [group_row(g, lang) for g in report.groups[level]]
+            header = [label(c, lang) for c in GROUP_COLUMNS]
+            path = out_dir / _file(report, f"level.{level}", lang, "png")
+            _figure_table(plt, path, f"{label(f'level.{level}', lang)}", header, rows, report, lang)
+            figures.append(path)
+        if compare := compare_rows(report, lang):
+            path = out_dir / _file(report, "compare", lang, "png")
+            title = f"{label('compare.title', lang)} ({period_text(report.previous, lang)})"
+            _figure_table(plt, path, title, compare_header(lang), compare, report, lang)
+            figures.append(path)
+    return [hours_path, waits_path, *figures]
+
+
+def _figure_table(
+    plt: Any,
+    path: Path,
+    title: str,
+    header: list[str],
+    rows: list[list[Cell]],
+    report: Report,
+    lang: Lang,
+) -> None:
+    """A table of figures as a PNG: columns that are empty in every row are left out."""
+    keep = [i for i in range(len(header)) if i < 2 or any(r[i] is not None for r in rows)]
+    cells = [[_fmt(r[i], 2 if header[i] == "IKM" else 1) for i in keep] for r in rows]
+    heads = [_wrap(header[i]) for i in keep]
+    width = max(8.0, 0.9 * len(keep) + 2)
+    fig, ax = plt.subplots(figsize=(width, 1.2 + 0.32 * (len(rows) + 2)), dpi=100)
+    ax.axis("off")
+    table = ax.table(cellText=cells or [["-"] * len(keep)], colLabels=heads, loc="upper center")
+    table.auto_set_font_size(False)
+    table.set_fontsize(7)
+    table.auto_set_column_width(col=list(range(len(keep))))
+    table.scale(1, 1.3)
+    for (r, _c), cell in table.get_celld().items():
+        if r == 0:
+            cell.set_text_props(weight="bold")
+            cell.set_height(cell.get_height() * 2.4)
+    ax.set_title(f"{report.hall_name} - {title} ({period_text(report, lang)})", fontsize=9)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _wrap(text: str, width: int = 12) -> str:
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    return "\n".join([*lines, line])

@@ -117,16 +117,25 @@ def test_xlsx_columns_fit_and_the_header_stays(ledger: Path, tmp_path: Path) -> 
 def test_png_charts_open_with_pil(ledger: Path, tmp_path: Path) -> None:
     report = build_report(read_period(ledger, DAY, DAY), DAY, DAY, CAT)
     paths = write_png(report, "id", tmp_path)
+    # The two charts, then the tables' figures as pictures (issue 17: every format).
     assert [p.name for p in paths] == [
         "laporan-2026-11-23-per-jam.png",
         "laporan-2026-11-23-tunggu.png",
+        "laporan-2026-11-23-ringkasan.png",
+        "laporan-2026-11-23-instansi.png",
+        "laporan-2026-11-23-layanan.png",
+        "laporan-2026-11-23-petugas.png",
     ]
+    for p in paths[2:]:
+        with Image.open(p) as img:
+            assert img.format == "PNG" and img.size[0] > 800
     english = write_png(report, "en", tmp_path / "en")
-    assert [p.name for p in english] == [
+    assert [p.name for p in english[:3]] == [
         "laporan-2026-11-23-per-hour.png",
         "laporan-2026-11-23-waits.png",
+        "laporan-2026-11-23-summary.png",
     ]
-    paths += english
+    paths = paths[:2] + english[:2]
     for p in paths:
         with Image.open(p) as img:
             img.verify()
@@ -406,6 +415,8 @@ def test_month_report_shows_the_previous_month_beside_it(
     q_now = next(g for g in november.groups["queue"] if g.key == "dukcapil")
     q_before = next(g for g in october.groups["queue"] if g.key == "dukcapil")
     assert dukcapil[2:4] == [str(q_now.issued), str(q_before.issued)]
+    assert main([*args, "--month", "2026-11", "--format", "png", "--out", str(out_dir)]) == 0
+    assert (out_dir / "laporan-2026-11-01_2026-11-30-banding.png").is_file()
 
 
 def test_month_argument_is_checked() -> None:
