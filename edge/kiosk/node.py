@@ -20,21 +20,17 @@ from edge.kiosk.core import Accept, CoreSettings, Ignore, KioskCore, Refuse
 from edge.kiosk.gate import Press, PressGate
 from edge.kiosk.hardware import Panel, Printer, PrinterStatus
 from edge.kiosk.layout import Element, TicketView, slip_layout, ticket_layout
-from edge.kiosk.outbox import LeaseExhausted, Outbox, StoredTicket, replay_request_id
+from edge.kiosk.outbox import LeaseExhausted, Outbox, StoredTicket
+from edge.kiosk.reconcile import Reconciler
 from protocol import CENTRAL_ID, Topics, decode
 from protocol import messages as m
 
 log = logging.getLogger(__name__)
 
 SUSPECT_S = 3.0  # after a timeout, issue offline at once for this long, then probe again
-LEASE_RETRY_S = 30.0  # after a lease refusal (quota), ask again this much later
 WORKER_TICK_S = 0.2
 BACKGROUND_S = 0.5  # replay, intents and lease top-up at most this often
 OUTBOX_REPORT_S = 5.0  # a changing outbox depth is reported at most this often
-# The backlog goes to central in slices: a slice ends when a press (or any news) waits, or
-# after this many tickets or this long, and the next one follows right after what waited.
-REPLAY_SLICE = 50
-REPLAY_SLICE_S = 0.05
 # Delivered settings applied while running (docs/deploy.md, Config delivery). The rest
 # (pins, printer, broker) is bound to the device and comes with its config file.
 LIVE_SETTINGS = (
@@ -86,16 +82,15 @@ class Kiosk:
         self.loop = NodeLoop("kiosk-worker", self._handle, self._tick, WORKER_TICK_S, self._idle)
         self._central_online: bool | None = None
         self._suspect_until = float("-inf")
-        self._lease_retry: dict[str, float] = {}
         self._next_poll = 0.0
         self._next_background = 0.0
-        self._sliced = False  # a slice of the backlog ended with more of it left
         self._faults: list[str] = []
         self._outbox_reported_at = float("-inf")
         self.outbox: Outbox
         self.link: MqttLink
         self.config_receiver: ConfigReceiver
         self.requester: Requester
+        self.reconciler: Reconciler
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -111,6 +106,7 @@ class Kiosk:
         )
         self.link.outbox = self.outbox.backlog()  # in the first birth already
         self.requester = Requester(self.link)
+        self.reconciler = Reconciler(self, self.outbox)
         self.config_receiver = follow_config(
             self.link, KioskConfig, cfg.node_id, cfg.state_dir, self._apply_config,
             self.loop.call_soon,
@@ -229,11 +225,8 @@ class Kiosk:
             pending += int(self._backlog > 0)
         elif self.central_up():
             self._next_background = t + BACKGROUND_S
-            self._sliced = False
-            pending += self._resolve_intents()
-            pending += self._replay()
-            self._top_up_leases()
-            if self._sliced:
+            pending += self.reconciler.run()
+            if self.reconciler.sliced:
                 self._next_background = t  # the next slice, once what waits is served
                 self.loop.again()
         elif self._backlog:
@@ -254,7 +247,7 @@ class Kiosk:
             and self.monotonic() >= self._suspect_until
         )
 
-    def _call(
+    def call(
         self, request: m.RequestBase, meanwhile: Callable[[], None] | None = None
     ) -> m.Reply | None:
         """Ask central; `meanwhile` runs while the request is on its way (the printer's
@@ -299,7 +292,7 @@ class Kiosk:
             rid = new_request_id(self.config.node_id)
             # Durable before sending: after a crash the same id is asked again, never a new one.
             self.outbox.add_intent(rid, press.queue, press.priority, wall)
-            reply = self._call(
+            reply = self.call(
                 m.IssueTicket(
                     request_id=rid,
                     node_id=self.config.node_id,
@@ -310,7 +303,7 @@ class Kiosk:
                 meanwhile=self._poll_printer,  # a fault found now: printed on recovery
             )
             if reply is not None:
-                self._online_reply(rid, reply, press.queue)
+                self.online_reply(rid, reply, press.queue)
                 return
             origin = rid
         if self._fault_blocks():
@@ -324,7 +317,7 @@ class Kiosk:
             return
         self._issue_offline(press, wall, origin)
 
-    def _online_reply(self, rid: str, reply: m.Reply, queue_id: str) -> None:
+    def online_reply(self, rid: str, reply: m.Reply, queue_id: str) -> None:
         answer = self.core.answered(reply, queue_id, self._hall_name(), self.tz, self.monotonic())
         if isinstance(answer, Accept):
             info = reply.ticket
@@ -473,113 +466,9 @@ class Kiosk:
 
     # -- background work while central is up ----------------------------------------------
 
-    def _slice_ends(self, started: float, done: int) -> bool:
-        """Between two requests of a backlog: yield to a press that waits, and keep each
-        slice short. Each slice does at least one, so that presses never starve it."""
-        self.loop.came_round()  # a long backlog is progress, not a hang
-        if done and (
-            self.loop.pending()
-            or done >= REPLAY_SLICE
-            or self.monotonic() - started >= REPLAY_SLICE_S
-        ):
-            self._sliced = True
-        return self._sliced
-
-    def _resolve_intents(self) -> int:
-        """Requests sent before a crash: ask again with the same id; central answers with
-        the ticket it issued (then we print it) or issues it now."""
-        left = 0
-        started = self.monotonic()
-        for done, intent in enumerate(self.outbox.intents()):
-            if self._slice_ends(started, done):
-                return left + 1
-            reply = self._call(
-                m.IssueTicket(
-                    request_id=intent.request_id,
-                    node_id=self.config.node_id,
-                    sent_at=now(),
-                    queue=intent.queue,
-                    priority=intent.priority,
-                )
-            )
-            if reply is None:
-                return left + 1
-            if reply.ok and reply.ticket is not None:
-                self._online_reply(intent.request_id, reply, intent.queue)
-            else:
-                self.outbox.drop_intent(intent.request_id)
-        return left
-
-    def _replay(self) -> int:
-        """Hand offline tickets to central, oldest first, each with a request id derived from
-        the ticket id so that a retry is the same request."""
-        started = self.monotonic()
-        for done, stored in enumerate(self.outbox.unreplayed(REPLAY_SLICE + 1)):
-            if self._slice_ends(started, done):
-                return 1
-            reply = self._call(
-                m.ReplayTicket(
-                    request_id=replay_request_id(stored.ticket_id),
-                    node_id=self.config.node_id,
-                    sent_at=now(),
-                    ticket=stored.offline_ticket(),
-                )
-            )
-            if reply is None:
-                return 1
-            refusal = None if reply.ok else (reply.refusal.code if reply.refusal else "refused")
-            if refusal:
-                # Kept in the outbox with the reason and logged as an error: a technician
-                # must look at it (docs/kiosk.md); the printed ticket stays valid for the hall.
-                log.error("central refused replay of %s: %s", stored.ticket_id, refusal)
-            else:
-                log.info("ticket replayed %s %s", stored.view.label, stored.ticket_id)
-            self.outbox.mark_replayed(stored.ticket_id, now(), refusal)
-        return 0
-
     def lease_settled(self, queue: str, day: date) -> bool:
         """No lease request due for this queue: enough numbers held, or backing off."""
-        return self.outbox.remaining(queue, day) >= max(
-            1, self.config.lease.low_water
-        ) or self.monotonic() < self._lease_retry.get(queue, float("-inf"))
-
-    def _top_up_leases(self) -> None:
-        day = self.business_day(now())
-        self.outbox.drop_old_leases(day)
-        for button in self.config.buttons:
-            q = button.queue
-            if self.monotonic() < self._lease_retry.get(q, float("-inf")):
-                continue
-            before = self.outbox.remaining(q, day)
-            if before >= max(1, self.config.lease.low_water):
-                continue
-            reply = self._call(
-                m.LeaseBlock(
-                    request_id=new_request_id(self.config.node_id),
-                    node_id=self.config.node_id,
-                    sent_at=now(),
-                    queue=q,
-                    size=self.config.lease.size,
-                )
-            )
-            if reply is None:
-                return
-            if reply.ok and reply.lease is not None:
-                self.outbox.add_lease(reply.lease)
-                if self.outbox.remaining(q, day) <= before:
-                    # Central gave back a block we hold: we are at its cap (a tenth of a
-                    # small quota). Ask again later, not on every loop.
-                    self._lease_retry[q] = self.monotonic() + LEASE_RETRY_S
-                    continue
-                log.info(
-                    "lease %s: %s %d..%d",
-                    reply.lease.lease_id,
-                    q,
-                    reply.lease.first,
-                    reply.lease.last,
-                )
-            else:
-                self._lease_retry[q] = self.monotonic() + LEASE_RETRY_S
+        return self.reconciler.lease_settled(queue, day)
 
     # -- names and days -------------------------------------------------------------------
 
