@@ -429,9 +429,11 @@ class Central:
                 self._resend_from_marker()
                 self._heard.clear()
             else:
+                # Connected: what the last connection left unconfirmed was marked for
+                # sending again when it was lost; events merely in flight now are not
+                # (sending them again would only make duplicates).
                 batch.republish = True
                 self._confirm_published()
-                self._resend_from_marker()
                 self._liveness_due = time.monotonic() + LIVENESS_S
         except sqlite3.Error:
             raise  # the ledger, not the message: stop, and let a restart rebuild
