@@ -340,6 +340,12 @@ class Kiosk:
         priority = press.priority and button.priority_allowed
         day = self.business_day(wall)
         names = self._queue_names(press.queue)
+        if self.closed_early(press.queue, day):
+            if origin is not None:
+                self.outbox.drop_intent(origin)  # central refused it, or will: closed
+            log.info("%s closed for today by a supervisor: no offline ticket", press.queue)
+            self._refuse(press.queue, "queue_closed", "")
+            return
 
         def view(ticket_id: str, label: str) -> TicketView:
             return TicketView(
@@ -480,6 +486,20 @@ class Kiosk:
         if self.outbox.get("hall_name") != hall.hall_name or self.outbox.get("queues") != names:
             self.outbox.put("hall_name", hall.hall_name)
             self.outbox.put("queues", names)
+        # Queues a supervisor closed for the day: they stay closed while central is away.
+        closed = {"day": hall.business_day.isoformat(),
+                  "queues": sorted(q.queue for q in hall.queues if q.closed_early)}  # fmt: skip
+        if self.outbox.get("closed_early") != closed:
+            self.outbox.put("closed_early", closed)
+
+    def closed_early(self, queue_id: str, day: date) -> bool:
+        """A supervisor closed this queue for `day` (as central's last hall snapshot said)."""
+        closed = self.outbox.get("closed_early")
+        return (
+            isinstance(closed, dict)
+            and closed.get("day") == day.isoformat()
+            and queue_id in (closed.get("queues") or [])
+        )
 
     def _hall_name(self) -> str:
         cached = self.outbox.get("hall_name")

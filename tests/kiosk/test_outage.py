@@ -13,9 +13,12 @@ import pytest
 
 import edge.kiosk.node as kiosk_node
 from antrian.devbroker import DevBroker
+from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from central import Central, load_catalogue
 from central.config import CentralConfig
 from central.testing import CentralProcess, make_config
+from protocol import Topics
+from protocol import messages as m
 
 from .conftest import Rig
 
@@ -202,3 +205,40 @@ def test_before_central_ever_ran_a_press_is_answered_at_once(
         assert "A001" in second.splitlines() and "Dicetak saat luring (offline)" not in second
     finally:
         central.stop()
+
+
+def test_a_queue_a_supervisor_closed_stays_closed_while_central_is_away(
+    broker: DevBroker, tmp_path: Path, rig_factory: Callable[..., Rig]
+) -> None:
+    config = make_config(broker.port, tmp_path / "central")
+    central = Central(config, load_catalogue(config.catalogue))
+    central.start()
+    rig = rig_factory(press={"bounce_ms": 5, "repeat_guard_s": 0.05, "priority_window_s": 5})
+    assert rig.wait_for(rig.kiosk.central_up)
+    rig.wait_leases()
+    web = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("web", "web", 1))
+    web.start()
+    try:
+        assert web.wait_connected(5)
+        close = m.CloseQueue(
+            request_id=new_request_id("web"), node_id="web", sent_at=now(), queue="skck",
+            supervisor="siti",
+        )  # fmt: skip
+        assert Requester(web).call(close, 5).ok
+    finally:
+        web.stop()
+    box = rig.outbox()
+    try:
+        # The hall snapshot that says so reaches the kiosk, then central goes away.
+        assert rig.wait_for(lambda: rig.kiosk.closed_early("skck", central.hall.day))
+        central.stop()
+        assert rig.wait_for(lambda: not rig.kiosk.central_up())
+        _press_spaced(rig, "skck")
+        _press_spaced(rig, "dukcapil")
+        rig.wait_jobs(2)
+        texts = rig.texts()
+        assert "ditutup hari ini" in texts[0]  # the refusal slip
+        assert "Dicetak saat luring (offline)" in texts[1]  # other queues still issue
+        assert [t.queue for t in box.unreplayed()] == ["dukcapil"]
+    finally:
+        box.close()
