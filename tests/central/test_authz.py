@@ -3,7 +3,7 @@ comes from a device's delivered config, the rule from protocol/roles.py."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -31,11 +31,20 @@ AUTHZ = Authorizer(
 )
 
 
-def make(kind: str, node: str, own: bool, priority: bool = False) -> m.Request:
+def make(
+    kind: str,
+    node: str,
+    own: bool,
+    priority: bool = False,
+    queues: tuple[str, str] = ("dukcapil", "skck"),
+    counters: tuple[str, str] = ("loket-1", "loket-5"),
+    request_id: str = "abcdefgh-1",
+    at: datetime = AT,
+) -> m.Request:
     """A request of `kind` from `node`, for its own queue/counter or for another one."""
-    queue = "dukcapil" if own else "skck"
-    counter = "loket-1" if own else "loket-5"
-    base: dict[str, Any] = {"request_id": "abcdefgh-1", "node_id": node, "sent_at": AT}
+    queue = queues[0] if own else queues[1]
+    counter = counters[0] if own else counters[1]
+    base: dict[str, Any] = {"request_id": request_id, "node_id": node, "sent_at": at}
     extras: dict[str, dict[str, Any]] = {
         "issue_ticket": {"queue": queue, "priority": priority},
         "lease_block": {"queue": queue, "size": 20},
@@ -44,9 +53,9 @@ def make(kind: str, node: str, own: bool, priority: bool = False) -> m.Request:
                 ticket_id="t-1",
                 queue=queue,
                 number=5,
-                business_day=date(2026, 11, 23),
+                business_day=at.date(),
                 lease_id="l-1",
-                issued_at=AT,
+                issued_at=at,
                 priority=priority,
             )
         },

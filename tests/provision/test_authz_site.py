@@ -15,8 +15,10 @@ from central import Central, load_catalogue
 from central.testing import make_config
 from protocol import Topics, decode, encode
 from protocol import messages as m
+from protocol.roles import PERMISSIONS
 from provision.delivery import device_configs
 from provision.testing import SITE, SecureSite
+from tests.central.test_authz import make
 
 T = Topics(SITE)
 
@@ -200,3 +202,34 @@ def test_no_device_can_take_over_another_connection(
         assert not refused_as_not_allowed(ask(reply, m.IssueTicket, queue="skck"))
     finally:
         reply.link.stop()
+
+
+KINDS = sorted(PERMISSIONS)
+
+
+@pytest.mark.parametrize("own", [True, False])
+@pytest.mark.parametrize("role", ["kiosk", "caller"])
+def test_matrix_through_the_provisioned_broker(
+    role: str, own: bool, secure_site: SecureSite, central: Central
+) -> None:
+    """Every request type from a kiosk and a caller, for their own and another assignment:
+    refused not_allowed exactly where protocol/roles.py says so."""
+    node = {"kiosk": "kiosk-lobby", "caller": "caller-loket-9"}[role]
+    r = requester(secure_site, node, role)  # type: ignore[arg-type]
+    try:
+        for kind in KINDS:
+            req = make(
+                kind,
+                node,
+                own,
+                queues=("dukcapil-ktp", "imigrasi"),
+                counters=("loket-9", "loket-1"),
+                request_id=f"{kind[:20]}.{time.monotonic_ns()}",
+                at=now(),
+            )
+            reply = r.call(req, timeout=3)
+            perm = PERMISSIONS[kind]
+            allowed = perm.role == role and own
+            assert refused_as_not_allowed(reply) != allowed, f"{role} {kind} own={own}: {reply}"
+    finally:
+        r.link.stop()
