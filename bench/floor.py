@@ -50,6 +50,59 @@ def round_trips(sender: MqttLink, topic: str, waiter: Waiter, n: int) -> list[fl
     return samples
 
 
+class InterleavedFloor:
+    """The bare MQTT floor sampled beside a path under test: one floor sample right after
+    each of the path's own, with the same pacing, so that both see the machine at the same
+    moments (a floor measured at another moment came out, in one run, with its two-hop p99
+    below its one-hop p99: noise, not the path). hops=1 is a request and its reply through
+    an echo client, the shape of a request to central; hops=2 a message relayed once (node,
+    relay, subscriber), the shape of a press that reaches a board."""
+
+    def __init__(self, port: int, hops: int, name: str = "bench-beside") -> None:
+        if hops not in (1, 2):
+            raise ValueError(f"hops must be 1 or 2, not {hops}")
+        self.hops = hops
+        self.sender, self.relay = link(port, f"{name}-node"), link(port, f"{name}-relay")
+        # One hop: the relay answers the sender; two: a third client receives the relay's.
+        self.receiver = self.sender if hops == 1 else link(port, f"{name}-sub")
+        self.relay.subscribe(
+            f"bench/{name}/1", lambda t, p: self.relay.publish(f"bench/{name}/2", p)
+        )
+        self.topic = f"bench/{name}/1"
+        self.waiter = Waiter()
+        self.receiver.subscribe(f"bench/{name}/2", self.waiter)
+        self.samples: list[float] = []
+        time.sleep(0.2)  # the subscriptions are in place
+
+    def sample(self) -> float:
+        """One floor sample (ms), now."""
+        (ms,) = round_trips(self.sender, self.topic, self.waiter, 1)
+        self.samples.append(ms)
+        return ms
+
+    def judge(self, samples: list[float], skip: int = 0) -> dict[str, Any]:
+        """This run's floor beside `samples` and their ratio (the floor's first `skip`
+        samples were taken beside a warm-up)."""
+        return beside(samples, self.samples[skip:], self.hops)
+
+    def stop(self) -> None:
+        for lk in {id(lk): lk for lk in (self.sender, self.relay, self.receiver)}.values():
+            lk.stop()
+
+
+def beside(samples: list[float], floor: list[float], hops: int) -> dict[str, Any]:
+    """A path's samples judged against the floor sampled beside them: the floor's figures
+    and the ratio of the p99s, for one run."""
+    floor_p99 = percentile(floor, 99)
+    return {
+        "floor": "one hop (request, reply)" if hops == 1 else "two hops (relayed once)",
+        "floor_p50_ms": round(percentile(floor, 50), 3),
+        "floor_p99_ms": round(floor_p99, 3),
+        "floor_samples": len(floor),
+        "x_floor": round(percentile(samples, 99) / floor_p99, 2),
+    }
+
+
 def echo_floor(port: int) -> float:
     server, client = link(port, "bench-echo"), link(port, "bench-client")
     server.subscribe("bench/echo/req", lambda t, p: server.publish("bench/echo/rep", p))
