@@ -54,8 +54,6 @@ def rules(site: str, entry: AclEntry) -> list[tuple[str, str]]:
         # survey answers, supervisors' actions, each authorized by central for its role).
         return [
             *own,
-            ("write", t.request(me)),
-            ("read", t.reply(me)),
             ("read", t.events),
             ("read", t.hall),
             ("read", t.counter("+")),
