@@ -25,6 +25,7 @@ MODULES = (
     "bench.kiosk",
     "bench.eta",
     "bench.e2e",
+    "bench.web",
     "bench.ledger",
 )
 
