@@ -10,6 +10,7 @@ import pygame
 from edge.caller.config import ScreenConfig
 from edge.caller.panel import BoardView, Language
 from edge.screen import render_counter_board
+from edge.screen.theme import word
 
 NOTICE_BG = (14, 44, 94)
 NOTICE_FG = (245, 247, 250)
@@ -92,6 +93,7 @@ def draw_board(
         board,
         view.snapshot if view else None,
         offline=view.offline if view else True,
+        away=word(view.away, language) if view and view.away else None,
         language=language,
     )
     strip = pygame.Rect(0, h - notice_h, w, notice_h)

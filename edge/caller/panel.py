@@ -196,6 +196,7 @@ class BoardView:
     offline: bool
     notice: str | None
     error: bool
+    away: str | None = None  # theme word: "offline" (the network) or "central_away"
 
 
 @dataclass
@@ -413,6 +414,9 @@ class CounterPanel:
             offline=not (self.link_up and self.central_online),
             notice=notice,
             error=error,
+            away=None
+            if self.central_online and self.link_up
+            else ("central_away" if self.link_up else "offline"),
         )
 
     # -- internals -------------------------------------------------------------------

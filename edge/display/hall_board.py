@@ -337,7 +337,8 @@ class HallBoard:
         return (cut.rstrip() + "\u2026") if cut else "", floor
 
     def _regions(self, lay: HallLayout, state: BoardState, view: HallView) -> Iterator[Region]:
-        name = (view.hall_name or state.hall_name or "").upper()
+        # A fresh board (nothing from central yet, nothing kept) still says where it is.
+        name = (view.hall_name or state.hall_name or word("hall", view.language)).upper()
         header = _Header(name, format_date(view.now, view.language), view.now.strftime("%H:%M"),
                          view.away)  # fmt: skip
         yield ("header",), lay.header, header, self._draw_header, True
@@ -380,6 +381,8 @@ class HallBoard:
         bg, fg, number_fg = (FLASH_BG, FLASH_FG, FLASH_FG) if flash else (PANEL, TEXT, NUMBER)
         label = latest.ticket.label if latest and latest.ticket else "-"
         counter = (latest.counter_name or latest.counter or "").upper() if latest else None
+        if state.seq is None:
+            counter = word("waiting_for_central", view.language)
         return _Latest(word("latest", view.language), label, counter, bg, fg, number_fg)
 
     def _draw_latest(self, surface: pygame.Surface, lay: HallLayout, spec: _Latest) -> None:

@@ -536,8 +536,9 @@ class DisplayNode:
         lang = self.config.language
         if self.config.mode == "counter":
             snap = self.state.counters.get(self.config.counter or "")
-            render_counter_board(screen, snap, offline=self.away() is not None, language=lang,
-                                 painter=self.painter)  # fmt: skip
+            away = self.away()
+            render_counter_board(screen, snap, offline=away is not None, away=away,
+                                 language=lang, painter=self.painter)  # fmt: skip
             return
         self.board.render(screen, self.state, self._view(local, phase))
         self._ticker_draw(screen, self.board)

@@ -59,11 +59,13 @@ def render_counter_board(
     snapshot: CounterSnapshot | None,
     *,
     offline: bool = False,
+    away: str | None = None,
     language: Language = "id",
     painter: TextPainter | None = None,
 ) -> None:
     """Draw the whole board. `snapshot` None means not known yet (a dash is shown);
-    `offline` adds a discreet marker while the last known state stays on screen."""
+    `offline` adds a discreet marker while the last known state stays on screen, saying
+    `away` (what is gone: theme's "offline" or "central_away") or that the link is down."""
     p = painter or _default_painter()
     lay = counter_board_layout(surface.get_size())
     surface.fill(BACKGROUND)
@@ -84,8 +86,8 @@ def render_counter_board(
             surface, state, p.fit(state, lay.state.height * 0.5, lay.state.width), MUTED, lay.state
         )
 
-    if offline:
-        draw_offline_marker(surface, p, lay.indicator, word("offline", language))
+    if offline or away:
+        draw_offline_marker(surface, p, lay.indicator, away or word("offline", language))
 
 
 def draw_offline_marker(

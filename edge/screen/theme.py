@@ -22,8 +22,13 @@ WORDS: dict[str, dict[Language, str]] = {
     "idle": {"id": "SIAP MELAYANI", "en": "READY"},
     "paused": {"id": "ISTIRAHAT", "en": "ON BREAK"},
     "closed": {"id": "TUTUP", "en": "CLOSED"},
-    "offline": {"id": "terputus", "en": "offline"},
-    "central_away": {"id": "pusat tidak terhubung", "en": "central unreachable"},
+    # The same words on every board and the callers' screens: the network (the broker)
+    # is gone, or only central is.
+    "offline": {"id": "jaringan terputus", "en": "network down"},
+    "central_away": {"id": "server pusat tidak terhubung", "en": "central server unreachable"},
+    # A board that has heard nothing from central yet (first start, empty state folder).
+    "waiting_for_central": {"id": "Menunggu data antrian", "en": "Waiting for queue data"},
+    "hall": {"id": "Mal Pelayanan Publik", "en": "Public Service Mall"},
     "latest": {"id": "NOMOR ANTRIAN", "en": "NOW CALLING"},
     "to_counter": {"id": "silakan menuju", "en": "please go to"},
     "counter": {"id": "LOKET", "en": "COUNTER"},

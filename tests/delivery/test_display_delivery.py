@@ -44,7 +44,7 @@ def test_valid_applied_invalid_rejected_restart_uses_cache(
         assert pump(node, lambda: node.config.running_text == "Layanan tutup pukul 15.00")
         assert central.wait_birth(lambda b: b.config_version == 1).faults == []
         assert node.board is not None and node.board.running_text == "Layanan tutup pukul 15.00"
-        assert node.away() == "central unreachable"  # the board's words in English
+        assert node.away() == "central server unreachable"  # the board's words in English
         assert node.config.voice.volume_at(time(12, 0)) == 0.5
         assert node.config.voice.volume_at(time(22, 0)) == 0.1
         assert node.frames > frames  # redrawn with the new text

@@ -103,7 +103,7 @@ STEPS: list[tuple[str, Step]] = [
     ("ticket served", _event(16, "ticket_served", "A001", "loket-2")),
     ("counter paused", _event(17, "counter_paused", None, "loket-3")),
     ("the minute turns", _view(now=NOW + timedelta(minutes=1))),
-    ("broker lost", _view(away="terputus")),
+    ("broker lost", _view(away="jaringan terputus")),
     ("broker back", _view(away=None)),
     ("english", _view(language="en")),
     ("calls 3 and 4 push the first out of the highlight", _call(18, "D002", "loket-6")),

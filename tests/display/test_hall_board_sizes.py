@@ -28,6 +28,7 @@ from edge.display.hall_board import (
     TextBox,
 )
 from edge.screen.text import TextPainter
+from edge.screen.theme import Language
 from hall.site import open_all_hours
 from protocol import messages as m
 
@@ -191,3 +192,22 @@ def test_a_zone_board_shows_its_counters_and_queues_and_their_latest_call(
     own = next(e for e in state.recent_calls if e.counter in zone) if any(
         e.counter in zone for e in state.recent_calls) else None  # fmt: skip
     assert latest.text == (own.ticket.label if own and own.ticket else "-")
+
+
+def test_a_fresh_board_shows_the_hall_and_that_it_waits_for_central(painter: TextPainter) -> None:
+    cases: list[tuple[Language, str]] = [
+        ("id", "Menunggu data antrian"),
+        ("en", "Waiting for queue data"),
+    ]
+    for language, waiting in cases:
+        board = HallBoard(painter)
+        surface = pygame.Surface((1920, 1080))
+        view = HallView(now=T0, language=language, hall_name="MPP Kota Palembang")
+        board.render(surface, BoardState(), view)
+        texts = [b.text for b in board.text_boxes()]
+        assert "MPP KOTA PALEMBANG" in texts and waiting in texts
+        # Without a name in its config either, it still says what it is.
+        bare = HallBoard(painter)
+        bare.render(surface, BoardState(), HallView(now=T0, language=language))
+        names = [b.text for b in bare.text_boxes() if b.ink.y < surface.get_height() // 10]
+        assert any("MAL PELAYANAN PUBLIK" in t or "PUBLIC SERVICE MALL" in t for t in names)

@@ -8,7 +8,7 @@ from typing import cast
 import pygame
 
 from edge.screen import counter_board_layout, render_counter_board
-from edge.screen.theme import BACKGROUND, NUMBER, OFFLINE
+from edge.screen.theme import BACKGROUND, NUMBER, OFFLINE, word
 from protocol.messages import CounterSnapshot, TicketInfo
 
 
@@ -99,3 +99,23 @@ def test_offline_marker_only_when_offline() -> None:
     render_counter_board(offline, _snapshot("A012"), offline=True)
     assert _color_box(online, lay.indicator, OFFLINE).width == 0
     assert _color_box(offline, lay.indicator, OFFLINE).width > 0
+
+
+def test_the_marker_says_what_is_gone_in_the_words_every_board_uses() -> None:
+    """Network down or only central: the hall board's words (theme), not a word of its own."""
+    lay = counter_board_layout((1280, 720))
+    network = pygame.Surface((1280, 720))
+    central = pygame.Surface((1280, 720))
+    render_counter_board(network, _snapshot("A012"), offline=True)
+    render_counter_board(central, _snapshot("A012"), offline=True,
+                         away=word("central_away", "id"))  # fmt: skip
+    assert word("offline", "id") == "jaringan terputus"
+    assert word("central_away", "id") == "server pusat tidak terhubung"
+    # Each marker is drawn, and they differ: the marker says which one is gone.
+    a = _color_box(network, lay.indicator, OFFLINE)
+    b = _color_box(central, lay.indicator, OFFLINE)
+    assert a.width > 0 and b.width > 0
+    grab = pygame.image.tobytes
+    assert grab(network.subsurface(lay.indicator), "RGB") != grab(
+        central.subsurface(lay.indicator), "RGB"
+    )
