@@ -16,14 +16,10 @@ from antrian.cli import main
 from central.config import load_catalogue
 from central.ledger import LedgerReader
 from central.testing import DEMO_CATALOGUE
-from hall.simulate import (
-    Scenario,
-    SimClock,
-    Simulation,
-    make_day,
-    read_ticket,
-    summary_table,
-)
+from hall.sim_actors import read_ticket
+from hall.sim_clock import SimClock
+from hall.sim_summary import summary_table
+from hall.simulate import Scenario, Simulation, make_day
 from hall.simulate_cli import _window
 from protocol import messages as m
 
