@@ -130,7 +130,7 @@ def lang_of(request: Request) -> Lang:
 
 
 def routes(site: Site) -> list[BaseRoute]:
-    settings: DashboardSettings = getattr(site.config, "dashboard", None) or DashboardSettings()
+    settings: DashboardSettings = site.config.dashboard
     sup = Supervision(site, settings)
     node = site.node
     tz = ZoneInfo(TIMEZONES[site.config.timezone])
@@ -173,7 +173,7 @@ def routes(site: Site) -> list[BaseRoute]:
         return RedirectResponse(f"{path}?{qs}", status_code=303)
 
     def view(request: Request, session: Session) -> dict[str, Any]:
-        ov = overview(node.state, getattr(node, "fleet", None), node.clock(), settings)
+        ov = overview(node.state, node.fleet, node.clock(), settings)
         return {"ov": ov, "who": session, "forms": _forms(node.new_request_id)}
 
     def message(request: Request, key: str, **kw: Any) -> dict[str, Any]:
@@ -290,7 +290,7 @@ def routes(site: Site) -> list[BaseRoute]:
         lang = lang_of(request)
 
         def render() -> bytes:
-            ov = overview(node.state, getattr(node, "fleet", None), node.clock(), settings)
+            ov = overview(node.state, node.fleet, node.clock(), settings)
             html = site.render(
                 "_dashboard_live.html",
                 lang,
