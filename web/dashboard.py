@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import BaseRoute, Route
 
 from antrian.catalogue import TIMEZONES
+from protocol import messages as m
 from web import csrf as csrf_mod
 from web import sessions as sessions_mod
 from web.accounts import AccountError, Accounts
@@ -31,7 +32,7 @@ from web.csrf import Csrf
 from web.dashboard_texts import Lang, dt
 from web.lockout import Lockout
 from web.node import CentralUnavailable
-from web.overview import DashboardSettings, overview
+from web.overview import ActionLog, DashboardSettings, overview
 from web.sessions import Session, Sessions
 
 if TYPE_CHECKING:
@@ -134,6 +135,13 @@ def routes(site: Site) -> list[BaseRoute]:
     sup = Supervision(site, settings)
     node = site.node
     tz = ZoneInfo(TIMEZONES[site.config.timezone])
+    actions = ActionLog()
+
+    def follow(topic: str, msg: object) -> None:
+        if isinstance(msg, m.Event):
+            actions.note(msg)
+
+    node.listeners.append(follow)
 
     def hhmm(at: datetime | None) -> str:
         return at.astimezone(tz).strftime("%H:%M") if at else ""
@@ -174,7 +182,12 @@ def routes(site: Site) -> list[BaseRoute]:
 
     def view(request: Request, session: Session) -> dict[str, Any]:
         ov = overview(node.state, node.fleet, node.clock(), settings)
-        return {"ov": ov, "who": session, "forms": _forms(node.new_request_id)}
+        return {
+            "ov": ov,
+            "who": session,
+            "forms": _forms(node.new_request_id),
+            "actions": actions.recent(),
+        }
 
     def message(request: Request, key: str, **kw: Any) -> dict[str, Any]:
         return {"notice": dt(key, lang_of(request), **kw)}
@@ -298,6 +311,7 @@ def routes(site: Site) -> list[BaseRoute]:
                 ov=ov,
                 hhmm=hhmm,
                 away=node.away(),
+                actions=actions.recent(),
             )
             return f"event: update\ndata: {json.dumps({'html': html})}\n\n".encode()
 

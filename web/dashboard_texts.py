@@ -121,6 +121,28 @@ TEXTS: dict[str, tuple[str, str]] = {
         "below again: it is safe, it will not be applied twice.",
     ),
     "resend": ("Kirim lagi", "Send again"),
+    "recent_actions": ("Tindakan supervisor terakhir", "Latest supervisors' actions"),
+    "no_actions": (
+        "Belum ada tindakan sejak web node dimulai.",
+        "No actions since the web node started.",
+    ),
+    "log_counter_paused": ("mengistirahatkan {subject}", "paused {subject}"),
+    "log_counter_resumed": ("membuka kembali {subject}", "resumed {subject}"),
+    "log_queue_closed": ("menutup layanan {subject} hari ini", "closed {subject} for today"),
+    "log_queue_reopened": ("membuka kembali layanan {subject}", "reopened {subject}"),
+    "log_quota_changed": (
+        "mengubah kuota {subject} hari ini menjadi {detail}",
+        "set today's quota of {subject} to {detail}",
+    ),
+    "log_ticket_transferred": (
+        "memindahkan {subject} ke {detail}",
+        "transferred {subject} to {detail}",
+    ),
+    "log_ticket_ended": ("mengakhiri nomor {subject}", "ended ticket {subject}"),
+    "log_running_text_changed": (
+        "mengubah teks berjalan: \u201c{subject}\u201d",
+        "set the running text: \u201c{subject}\u201d",
+    ),
     "back": ("Kembali ke dasbor", "Back to the dashboard"),
 }
 

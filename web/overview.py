@@ -4,7 +4,8 @@ time is given."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -208,3 +209,43 @@ def alerts(
             # paper_out and paper_low among them: someone has to bring a roll.
             found.append(Alert("device_fault", d.node_id, detail=", ".join(d.faults)))
     return found
+
+
+@dataclass(frozen=True)
+class Action:
+    """A supervisor's action as central published it (its event)."""
+
+    seq: int
+    at: datetime
+    supervisor: str
+    kind: str  # the event's kind
+    subject: str  # counter name, queue, ticket label or the running text
+    detail: str = ""  # the target queue of a transfer, a new quota
+
+
+@dataclass
+class ActionLog:
+    """The latest supervisors' actions seen in central's events since the web node started
+    (the ledger's event log holds them all), newest first, each once."""
+
+    size: int = 10
+    _actions: deque[Action] = field(default_factory=deque)
+
+    def note(self, ev: m.Event) -> None:
+        if ev.supervisor is None or any(a.seq == ev.seq for a in self._actions):
+            return
+        subject = ev.counter_name or ev.counter or ev.queue or ""
+        detail = ""
+        if ev.kind in ("ticket_transferred", "ticket_ended") and ev.ticket is not None:
+            subject = ev.ticket.label
+            detail = ev.ticket.queue_name if ev.kind == "ticket_transferred" else ""
+        elif ev.kind == "quota_changed":
+            detail = "-" if ev.quota is None else str(ev.quota)
+        elif ev.kind == "running_text_changed":
+            subject = ev.text or ""
+        self._actions.appendleft(Action(ev.seq, ev.at, ev.supervisor, ev.kind, subject, detail))
+        while len(self._actions) > self.size:
+            self._actions.pop()
+
+    def recent(self) -> list[Action]:
+        return sorted(self._actions, key=lambda a: a.seq, reverse=True)

@@ -62,6 +62,8 @@ def test_supervisor_pause_reaches_central_once_and_shows_everywhere(
         assert "Berhasil: Istirahatkan loket" in web.get(done.headers["location"]).text
         # The same form sent again (a double click) is answered, not applied again.
         assert web.post("/dashboard/action", data=form).status_code == 303
+        # Everyone on the dashboard sees who did it (from central's event).
+        assert wait_for(lambda: "siti</b> mengistirahatkan Loket 2" in web.get("/dashboard").text)
 
     counter = hall.central.hall.counter_snapshot("loket-2")
     assert counter.state == "paused"

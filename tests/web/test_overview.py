@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from antrian.board_state import BoardState
 from protocol import messages as m
-from tests.display.display_messages import T0, counter, hall, queue
-from web.overview import DashboardSettings, overview
+from tests.display.display_messages import DAY, T0, counter, hall, queue
+from web.overview import ActionLog, DashboardSettings, overview
 
 SETTINGS = DashboardSettings(wait_standard_min=30, wait_standards={"skck": 90})
 
@@ -102,3 +102,24 @@ def test_devices_offline_or_with_faults_are_alerts_central_is_not_a_device() -> 
 def test_before_the_first_snapshot_nothing_is_claimed() -> None:
     view = overview(BoardState(), None, T0, SETTINGS)
     assert not view.synced and view.counters == [] and view.alerts == []
+
+
+def test_action_log_keeps_the_latest_supervisors_actions_once_each() -> None:
+    log = ActionLog(size=2)
+    paused = m.Event(
+        seq=5, at=T0, kind="counter_paused", business_day=DAY, counter="loket-2",
+        counter_name="Loket 2", supervisor="siti",
+    )  # fmt: skip
+    by_caller = paused.model_copy(update={"seq": 6, "supervisor": None})
+    quota = m.Event(
+        seq=7, at=T0, kind="quota_changed", business_day=DAY, queue="skck", quota=None,
+        supervisor="budi",
+    )  # fmt: skip
+    for ev in (paused, by_caller, quota, paused):  # the last one delivered again
+        log.note(ev)
+    assert [(a.seq, a.supervisor, a.kind, a.subject, a.detail) for a in log.recent()] == [
+        (7, "budi", "quota_changed", "skck", "-"),
+        (5, "siti", "counter_paused", "Loket 2", ""),
+    ]
+    log.note(paused.model_copy(update={"seq": 8}))
+    assert [a.seq for a in log.recent()] == [8, 7]
