@@ -178,7 +178,7 @@ def cost_ms(catalogue: Catalogue, waiting: int = COST_WAITING) -> tuple[float, f
     cached = (time.perf_counter() - t0) / rounds * 1e3
     t0 = time.perf_counter()
     for i in range(rounds // 10):
-        hall._eta = None  # as after a finish: the pace is read again from the tickets
+        hall.waits.pace = None  # as after a finish: the pace is read again from the tickets
         q = queues[i % len(queues)]
         hall.estimate_wait_min(q, len(hall.waiting[q]))
     rescan = (time.perf_counter() - t0) / (rounds // 10) * 1e3

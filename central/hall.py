@@ -7,15 +7,16 @@ changes state. It returns an Outcome that the ledger persists before anything is
 from __future__ import annotations
 
 import bisect
-import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from antrian.catalogue import Catalogue, Counter, Queue
+from antrian.catalogue import Catalogue, Queue
 from central import estimate
+from central.projections import ESTIMATE_REFRESH_PER_SNAPSHOT, Projections
+from central.waits import Waits
 from protocol import messages as m
 from protocol.refusals import refusal
 
@@ -23,9 +24,6 @@ RECENT_SERVICE_SAMPLES = 20
 MAX_NUMBER = 9999  # four digits at most on a ticket and in the voice
 LEASE_QUOTA_SHARE = 10
 MAX_UNUSED_LEASED = 100  # per kiosk and queue without a quota
-PACE_RESCAN_S = 30.0  # the pace is rescanned on a request at most this often (hall time)
-ESTIMATE_MAX_AGE_S = 60.0  # a snapshot's estimate nothing changed is redone after this
-ESTIMATE_REFRESH_PER_SNAPSHOT = 1  # such old estimates redone per idle moment, oldest first
 
 
 def number_cap(q: Queue) -> int:
@@ -137,51 +135,6 @@ class _Waiting:
         return len(self.priority) + len(self.normal)
 
 
-@dataclass
-class _Pace:
-    """The wait estimate's view of the recent pace, kept until a counter changes."""
-
-    key: tuple[object, ...]
-    history: estimate.History
-    per_queue: dict[str, tuple[float, tuple[float, ...]]]  # counter time per ticket, samples
-    officer_pace: dict[str, float]  # each officer's counter time / the queue's, today
-    breaks: dict[str, tuple[tuple[datetime, datetime], ...]]  # today's planned breaks
-    newest: Ticket | None  # the newest ticket counted in history
-    at: datetime | None = None  # the hall's moment of the scan
-
-
-@dataclass
-class _SnapshotParts:
-    """The hall snapshot's parts as last built, each with what it was built from, and
-    what changed since (marked from each Outcome)."""
-
-    queues: dict[str, tuple[tuple[object, ...], m.QueueSnapshot]] = field(default_factory=dict)
-    counters: dict[str, tuple[tuple[object, ...], m.CounterSnapshot]] = field(default_factory=dict)
-    # queue -> (what the estimate depends on, minutes, when it was computed)
-    estimates: dict[str, tuple[tuple[object, ...], estimate.Estimate, datetime]] = field(
-        default_factory=dict
-    )
-    dirty_queues: set[str] = field(default_factory=set)
-    dirty_counters: set[str] = field(default_factory=set)
-    everything: bool = True
-    minute: tuple[bool, datetime] | None = None  # hall open, local minute: queues' `open`
-
-    def mark(self, out: Outcome) -> None:
-        for t in out.tickets:
-            self.dirty_queues.update((t.queue, t.origin_queue))
-        self.dirty_counters.update(c.id for c in out.counters)
-        for ev in out.events:
-            if ev.ticket is not None:
-                self.dirty_queues.add(ev.ticket.queue)
-            for qid in (ev.from_queue, ev.queue):
-                if qid is not None:
-                    self.dirty_queues.add(qid)
-            if ev.counter is not None:
-                self.dirty_counters.add(ev.counter)
-        if out.supervision is not None:
-            self.everything = True
-
-
 class Hall:
     """In-memory state of the current business day, rebuilt from the ledger at start."""
 
@@ -189,7 +142,6 @@ class Hall:
         self.cat = catalogue
         self.seq = seq
         self._handlers = self._handler_table()
-        self._components: dict[str, tuple[list[str], list[Counter]]] = {}
         self._serving: dict[str, list[str]] = {
             q.id: [c.id for c in catalogue.counters if q.id in c.queues] for q in catalogue.queues
         }
@@ -243,8 +195,8 @@ class Hall:
         }
         self.issued_today: dict[str, int] = {q.id: 0 for q in catalogue.queues}
         self.recent_calls: deque[m.Event] = deque(maxlen=10)
-        self._eta: _Pace | None = None
-        self._snap = _SnapshotParts()
+        self.waits = Waits(self)
+        self.projections = Projections(self)
         # Supervisors' changes for this business day only.
         self.closed_early: set[str] = set()
         self.quota_today: dict[str, int | None] = {}
@@ -253,7 +205,7 @@ class Hall:
     # -- loading (from the ledger) ------------------------------------------------------
 
     def load_ticket(self, t: Ticket) -> None:
-        self._snap.everything = True
+        self.projections.parts.everything = True
         self.tickets[t.id] = t
         self.taken.add((t.origin_queue, t.number))
         if t.origin_queue in self.issued_today and t.status != "void":
@@ -264,7 +216,7 @@ class Hall:
             self._sample(t)
 
     def load_counter(self, c: CounterRuntime) -> None:
-        self._snap.everything = True
+        self.projections.parts.everything = True
         if c.id in self.counters:
             self.counters[c.id] = c
 
@@ -278,7 +230,7 @@ class Hall:
         }
 
     def load_supervision(self, state: dict[str, Any]) -> None:
-        self._snap.everything = True
+        self.projections.parts.everything = True
         self.running_text = str(state.get("running_text") or "")
         if state.get("day") != self.day.isoformat():
             return
@@ -294,370 +246,31 @@ class Hall:
     def queue_open(self, q: Queue, now: datetime) -> bool:
         return q.id not in self.closed_early and self.cat.queue_open(q, now)
 
-    # -- views ----------------------------------------------------------------------
+    # -- views (central/projections.py) and waits (central/waits.py) -----------------
 
     def ticket_info(self, t: Ticket) -> m.TicketInfo:
-        q = self.cat.queue(t.queue)
-        assert q is not None
-        counter = self.cat.counter(t.counter) if t.counter else None
-        ahead = self.waiting[t.queue].ahead_of(t) if t.status == "waiting" else 0
-        wait = self.estimate_wait(t.queue, ahead) if t.status == "waiting" else None
-        return m.TicketInfo(
-            ticket_id=t.id,
-            label=t.label,
-            queue=t.queue,
-            queue_name=q.name,
-            agency=self.cat.agency(q.agency).short,
-            number=t.number,
-            business_day=t.day,
-            priority=t.priority,
-            status=t.status,
-            issued_at=t.issued_at,
-            offline=t.offline,
-            people_ahead=ahead,
-            estimated_wait_min=wait.minutes if wait else None,
-            estimated_wait_low_min=wait.low_min if wait else None,
-            estimated_wait_high_min=wait.high_min if wait else None,
-            counter=t.counter,
-            counter_name=counter.name if counter else None,
-            officer=t.officer,
-        )
-
-    def counter_state(self, c: CounterRuntime) -> m.CounterState:
-        if c.paused:
-            return "paused"
-        if c.ticket_id is None:
-            return "idle"
-        return "serving" if self.tickets[c.ticket_id].status == "serving" else "calling"
+        return self.projections.ticket_info(t)
 
     def counter_info(self, counter_id: str) -> m.CounterInfo:
-        c = self.counters[counter_id]
-        spec = self.cat.counter(counter_id)
-        assert spec is not None
-        ticket = self.tickets[c.ticket_id] if c.ticket_id else None
-        return m.CounterInfo(
-            counter=c.id,
-            name=spec.name,
-            state=self.counter_state(c),
-            officer=c.officer,
-            ticket=self.ticket_info(ticket) if ticket else None,
-            queues=list(spec.queues),
-        )
+        return self.projections.counter_info(counter_id)
 
     def counter_snapshot(self, counter_id: str) -> m.CounterSnapshot:
-        info = self.counter_info(counter_id)
-        return m.CounterSnapshot(
-            seq=self.seq,
-            counter=info.counter,
-            name=info.name,
-            state=info.state,
-            officer=info.officer,
-            ticket=info.ticket,
-            queues=info.queues,
-            since=self.counters[counter_id].since,
-        )
+        return self.projections.counter_snapshot(counter_id)
 
     def hall_snapshot(self, now: datetime) -> m.HallSnapshot:
-        """The whole hall, rebuilt from parts: only the parts of queues and counters that
-        changed since the last snapshot (and every queue's `open` when the minute turns),
-        so that it costs what changed rather than the size of the catalogue (105 queues
-        took 18 ms here, rebuilt whole).
-
-        A queue's wait estimate is redone when its queue or one of its counters changed;
-        otherwise it is kept (the pace of the rest of the hall moves it a little) until
-        refresh_estimates() redoes it."""
-        cache = self._snap
-        local = self.cat.local(now)
-        hall_open = self.cat.hall_open(now)
-        minute = (hall_open, local.replace(second=0, microsecond=0))
-        if minute != cache.minute:
-            cache.minute = minute
-            cache.everything = True
-        if cache.everything:
-            queue_ids: set[str] | list[str] = list(self.waiting)
-            counter_ids: set[str] | list[str] = list(self.counters)
-        else:
-            counter_ids = {c for c in cache.dirty_counters if c in self.counters}
-            queue_ids = {q for q in cache.dirty_queues if q in self.waiting}
-            for cid in counter_ids:
-                queue_ids.update(self._queues_of[cid])
-        cache.everything = False
-        cache.dirty_queues.clear()
-        cache.dirty_counters.clear()
-        sigs = {cid: self._counter_sig(cid) for cid in counter_ids}
-        for cid in counter_ids:
-            cpart = cache.counters.get(cid)
-            if cpart is None or cpart[0] != sigs[cid]:
-                # A counter's seq is the hall's when it last changed: no event since is
-                # about it.
-                cache.counters[cid] = (sigs[cid], self.counter_snapshot(cid))
-        for qid in queue_ids:
-            self._queue_part(qid, now, local, hall_open, force=False)
-        return m.HallSnapshot(
-            seq=self.seq,
-            at=now,
-            business_day=self.day,
-            hall_name=self.cat.hall_name,
-            open=hall_open,
-            counters=[cache.counters[c.id][1] for c in self.cat.counters],
-            queues=[cache.queues[q.id][1] for q in self.cat.queues],
-            recent_calls=list(reversed(self.recent_calls)),
-            running_text=self.running_text,
-        )
+        return self.projections.hall_snapshot(now)
 
     def refresh_estimates(self, now: datetime, count: int = ESTIMATE_REFRESH_PER_SNAPSHOT) -> int:
-        """Redo up to `count` of the snapshot's estimates older than ESTIMATE_MAX_AGE_S,
-        oldest first (central's worker, when idle); how many it redid."""
-        cache = self._snap
-        old = sorted(
-            (at, qid)
-            for qid, (_sig, _wait, at) in cache.estimates.items()
-            if (now - at).total_seconds() > ESTIMATE_MAX_AGE_S
-        )[:count]
-        if old:
-            local, hall_open = self.cat.local(now), self.cat.hall_open(now)
-            for _at, qid in old:
-                self._queue_part(qid, now, local, hall_open, force=True)
-        return len(old)
-
-    def _queue_part(
-        self, qid: str, now: datetime, local: datetime, hall_open: bool, force: bool
-    ) -> None:
-        cache = self._snap
-        q = self.cat.queue(qid)
-        assert q is not None
-        w = self.waiting[qid]
-        waiting = len(w)
-        serving = tuple(self._counter_sig(cid) for cid in self._serving[qid])
-        est_sig = (len(w.priority), waiting, serving)
-        kept = cache.estimates.get(qid)
-        if force or kept is None or kept[0] != est_sig:
-            kept = (est_sig, self.estimate_wait(qid, waiting), now)
-            cache.estimates[qid] = kept
-        wait = kept[1]
-        quota = self.quota(q)
-        issued = self.issued_today[qid]
-        is_open = (
-            hall_open
-            and qid not in self.closed_early
-            and (q.last_ticket is None or local.time() < q.last_ticket)
-        )
-        oldest = min((lane[0][0] for lane in (w.priority, w.normal) if lane), default=None)
-        closed_early = qid in self.closed_early  # also when closed anyway (after hours)
-        sig = (is_open, closed_early, waiting, len(w.priority), issued, wait, quota, oldest)
-        part = cache.queues.get(qid)
-        if part is None or part[0] != sig:
-            cache.queues[qid] = (
-                sig,
-                m.QueueSnapshot(
-                    queue=qid,
-                    name=q.name,
-                    agency=self.cat.agency(q.agency).short,
-                    prefix=q.prefix,
-                    open=is_open,
-                    waiting=waiting,
-                    priority_waiting=len(w.priority),
-                    issued_today=issued,
-                    estimated_wait_min=wait.minutes,
-                    estimated_wait_low_min=wait.low_min,
-                    estimated_wait_high_min=wait.high_min,
-                    oldest_waiting_at=oldest,
-                    closed_early=closed_early,
-                    quota=quota,
-                    quota_left=None if quota is None else max(0, quota - issued),
-                ),
-            )
-
-    def _counter_sig(self, counter_id: str) -> tuple[object, ...]:
-        """What a counter's part of the snapshot, and the estimates of its queues, depend on."""
-        c = self.counters[counter_id]
-        t = self.tickets.get(c.ticket_id) if c.ticket_id else None
-        return (
-            c.paused,
-            c.officer,
-            c.since,
-            c.ticket_id,
-            t.status if t else None,
-            t.queue if t else None,
-        )
+        return self.projections.refresh_estimates(now, count)
 
     def estimate_wait_min(self, queue_id: str, ahead: int) -> int:
-        """Minutes until a ticket with `ahead` people ahead in this queue is called."""
-        return self.estimate_wait(queue_id, ahead).minutes
+        return self.waits.estimate_wait_min(queue_id, ahead)
 
     def estimate_wait(self, queue_id: str, ahead: int) -> estimate.Estimate:
-        """The wait of a ticket with `ahead` people ahead in this queue: minutes and range.
-
-        `ahead` below the queue's priority count means a priority ticket; len(waiting)
-        means a ticket taken now. See central/estimate.py for the model.
-        """
-        lanes = self.waiting[queue_id]
-        n_prio = len(lanes.priority)
-        # The ticket's place, from which the tickets ahead in the other queues follow.
-        priority = ahead < n_prio
-        if priority:
-            key: tuple[datetime, str] | None = lanes.priority[ahead]
-        else:
-            i = ahead - n_prio
-            key = lanes.normal[i] if i < len(lanes.normal) else None
-        now = self._latest_moment()
-        pace = self._eta_pace(now)
-        # Only the queues and counters that share work with this queue matter (wait_s
-        # looks at nothing else); a big hall has 40 queues, and this runs on every issue.
-        comp_queues, comp_counters = self._component(queue_id)
-        loads = {}
-        for qid in comp_queues:
-            w = self.waiting[qid]
-            if priority:
-                n = bisect.bisect_left(w.priority, key) if key else len(w.priority)
-            elif qid == queue_id:
-                n = ahead
-            else:
-                n = len(w.priority) + (bisect.bisect_left(w.normal, key) if key else len(w.normal))
-            ticket_s, samples = pace.per_queue[qid]
-            loads[qid] = estimate.QueueLoad(
-                ahead=n,
-                ticket_s=ticket_s,
-                priority_per_s=0.0 if priority else pace.history.priority_per_s(qid, now),
-                samples=samples,
-            )
-        counters = []
-        signs_in = self.cat.require_officer or any(c.officer for c in self.counters.values())
-        first = next(iter(self.tickets.values())).issued_at if self.tickets else None
-        # Before any counter has opened (signed in or acted), the hall has not begun: every
-        # counter is expected at once, as the officers arrive for the opening.
-        started = any(c.officer or c.since for c in self.counters.values())
-        for spec in comp_counters:
-            c = self.counters[spec.id]
-            t = self.tickets.get(c.ticket_id) if c.ticket_id else None
-            busy_for = (now - t.called_at).total_seconds() if t and t.called_at and now else 0.0
-            plan = pace.breaks.get(spec.id, ())
-            back_in = self._eta_back_in(c, plan, now)
-            absent = 0.0
-            if (
-                started
-                and c.officer is None
-                and (signs_in or c.since is None)
-                and c.ticket_id is None
-            ):
-                # Nobody at the desk (in a hall where officers sign in), or not opened
-                # today: not counted while others work.
-                back_in = None
-                since = c.since if c.since is not None else first
-                absent = (now - since).total_seconds() if now and since else 0.0
-            elif back_in is None and now is not None and c.since is not None:
-                absent = (now - c.since).total_seconds()
-            counters.append(
-                estimate.CounterLoad(
-                    id=spec.id,
-                    queues=tuple(spec.queues),
-                    back_in_s=back_in,
-                    pace=pace.officer_pace.get(c.officer, 1.0) if c.officer else 1.0,
-                    absent_s=max(0.0, absent),
-                    busy_queue=t.queue if t else None,
-                    busy_for_s=max(0.0, busy_for),
-                    breaks=tuple(
-                        ((b0 - now).total_seconds(), (b1 - now).total_seconds())
-                        for b0, b1 in plan
-                        if now is not None and b1 > now
-                    ),
-                )
-            )
-        return estimate.estimate(queue_id, counters, loads)
-
-    def _component(self, queue_id: str) -> tuple[list[str], list[Counter]]:
-        """The queues and counters linked to `queue_id` through shared counters (static)."""
-        found = self._components.get(queue_id)
-        if found is None:
-            queues = {queue_id}
-            grew = True
-            while grew:
-                grew = False
-                for spec in self.cat.counters:
-                    if queues.intersection(spec.queues) and not queues.issuperset(spec.queues):
-                        queues.update(spec.queues)
-                        grew = True
-            members = [spec for spec in self.cat.counters if queues.intersection(spec.queues)]
-            found = ([q.id for q in self.cat.queues if q.id in queues], members)
-            self._components[queue_id] = found
-        return found
+        return self.waits.estimate_wait(queue_id, ahead)
 
     def refresh_pace(self) -> None:
-        """Rescan the recent pace now if a counter changed since the last scan: central's
-        worker calls this when idle, so that requests seldom pay for it."""
-        self._eta_pace(self._latest_moment(), rescan=True)
-
-    def _latest_moment(self) -> datetime | None:
-        # The hall has no clock: the latest moment it recorded stands for now.
-        latest = [c.since for c in self.counters.values() if c.since is not None]
-        if self.tickets:
-            latest.append(next(reversed(self.tickets.values())).issued_at)
-        return max(latest) if latest else None
-
-    def _eta_pace(self, now: datetime | None, rescan: bool = False) -> _Pace:
-        """The recent pace, rescanned when a counter changed (every finish changes one),
-        but on a request at most every PACE_RESCAN_S: the scan reads up to SCAN_TICKETS of
-        today's tickets (~3-14 ms), and a busy hall changes a counter every few seconds.
-        Tickets issued since the scan are counted on top."""
-        key = (
-            self.day,
-            id(self.tickets),
-            tuple((c.since, c.ticket_id, c.officer) for c in self.counters.values()),
-        )
-        newest = next(reversed(self.tickets.values()), None)
-        pace = self._eta
-        stale = pace is not None and pace.key != key
-        if stale and not rescan and pace is not None and pace.key[:2] == key[:2]:
-            age = (now - pace.at).total_seconds() if now and pace.at else PACE_RESCAN_S
-            stale = age >= PACE_RESCAN_S
-        if pace is None or stale:
-            recent = itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS)
-            prio = [q.id for q in self.cat.queues if q.priority_allowed]
-            h = estimate.history(recent, self.waiting, now, priority_queues=prio)
-            samples = {q: h.counter_s[q] or list(self.recent_service_s[q]) for q in h.counter_s}
-            standard = {q.id: q.service_standard_min * 60.0 for q in self.cat.queues}
-            means, paces, plain = estimate.paced_ticket_times(
-                samples, h.officers, standard, h.handover_s
-            )
-            per_queue = {q: (means[q], tuple(plain[q])) for q in samples}
-            tz = self.cat.tz
-            breaks = {
-                c.id: tuple(
-                    (datetime.combine(self.day, b.start, tz), datetime.combine(self.day, b.end, tz))
-                    for b in sorted(c.breaks, key=lambda b: b.start)
-                )
-                for c in self.cat.counters
-                if c.breaks
-            }
-            self._eta = _Pace(key, h, per_queue, paces, breaks, newest, now)
-            return self._eta
-        if newest is not pace.newest:
-            for t in itertools.islice(reversed(self.tickets.values()), estimate.SCAN_TICKETS):
-                if t is pace.newest:
-                    break
-                pace.history.issued(t)
-            pace.newest = newest
-        return pace
-
-    def _eta_back_in(
-        self, c: CounterRuntime, plan: tuple[tuple[datetime, datetime], ...], now: datetime | None
-    ) -> float | None:
-        """Seconds until a counter takes tickets: 0 when not paused, None when it has been
-        away too long to guess (closed for the day, an officer who left)."""
-        if not c.paused:
-            return 0.0
-        if now is None or c.since is None:
-            return None
-        gone = estimate.GIVE_UP_AWAY
-        for b0, b1 in plan:
-            if b0 - gone <= c.since < b1 and now < b1 + gone:
-                # On its planned break; an officer late back is expected any minute.
-                return max((b1 - now).total_seconds(), estimate.OVERRUN_S)
-        # Away without a plan (prayer, an errand): back after a typical short pause.
-        away = now - c.since
-        if away >= gone:
-            return None
-        return max(estimate.UNPLANNED_PAUSE_S - away.total_seconds(), estimate.OVERRUN_S)
+        self.waits.refresh_pace()
 
     # -- helpers --------------------------------------------------------------------
 
@@ -1295,7 +908,7 @@ class Hall:
                 out = self._handlers[type(req)](req, now)
         except Refused as r:
             return Outcome(reply=m.Reply(request_id=req.request_id, ok=False, refusal=r.refusal))
-        self._snap.mark(out)
+        self.projections.parts.mark(out)
         return out
 
     def close_day(self, now: datetime, new_day: date) -> Outcome:

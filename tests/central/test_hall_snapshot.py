@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from antrian.devbroker import REPO_ROOT
-from central import estimate
-from central import hall as hall_module
+from central import estimate, projections, waits
 from central.config import load_catalogue
 from central.hall import Hall
 from hall.site import open_all_hours
@@ -55,12 +54,12 @@ def _request(rnd: random.Random, cat: Any, i: int, at: datetime) -> m.Request:
 
 def _whole(hall: Hall, at: datetime) -> m.HallSnapshot:
     """The snapshot rebuilt from nothing."""
-    kept = hall._snap
-    hall._snap = hall_module._SnapshotParts()
+    kept = hall.projections.parts
+    hall.projections.parts = projections.SnapshotParts()
     try:
         return hall.hall_snapshot(at)
     finally:
-        hall._snap = kept
+        hall.projections.parts = kept
 
 
 def _without_estimates_and_seq(snap: m.HallSnapshot) -> dict[str, Any]:
@@ -98,19 +97,19 @@ def test_an_estimate_nothing_touched_is_redone_within_its_age(large: Any) -> Non
     req = m.IssueTicket(request_id="req-00000001", node_id="k", sent_at=T0, queue=quiet)
     hall.apply(req, T0)
     hall.hall_snapshot(T0)
-    first = hall._snap.estimates[quiet][2]
+    first = hall.projections.parts.estimates[quiet][2]
     busy = large.queues[0].id
     at = T0
     for i in range(len(large.queues) + 5):
-        at += timedelta(seconds=hall_module.ESTIMATE_MAX_AGE_S / 4)
+        at += timedelta(seconds=projections.ESTIMATE_MAX_AGE_S / 4)
         req = m.IssueTicket(request_id=f"req-{i + 10:08d}", node_id="k", sent_at=at, queue=busy)
         hall.apply(req, at)
         hall.hall_snapshot(at)
-    assert hall._snap.estimates[quiet][2] == first  # snapshots redo what changed only
+    assert hall.projections.parts.estimates[quiet][2] == first  # snapshots redo what changed only
     for _ in large.queues:
         at += timedelta(seconds=1)
         hall.refresh_estimates(at)  # central, when idle: the oldest past its age
-    assert hall._snap.estimates[quiet][2] > first
+    assert hall.projections.parts.estimates[quiet][2] > first
     hall.refresh_estimates(at, count=len(large.queues))
     assert hall.refresh_estimates(at) == 0  # none is old any more
 
@@ -156,7 +155,7 @@ def test_an_issue_after_a_counter_change_does_not_rescan_todays_tickets(
     hall.refresh_pace()  # central's worker, when idle
     assert len(scans) == 1
     # Without an idle moment, a request rescans at most every PACE_RESCAN_S.
-    at += timedelta(seconds=hall_module.PACE_RESCAN_S + 1)
+    at += timedelta(seconds=waits.PACE_RESCAN_S + 1)
     hall.apply(
         m.CallNext(request_id="call-late-0001", node_id="c", sent_at=at, counter="loket-1"), at
     )

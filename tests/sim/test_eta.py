@@ -58,7 +58,7 @@ def test_cached_pace_gives_the_estimate_a_fresh_scan_gives() -> None:
         hall.refresh_pace()  # central's idle time: the pace follows the changed counters
         for q in ("dukcapil", "skck", "pos"):
             cached = hall.estimate_wait_min(q, len(hall.waiting[q]))
-            hall._eta = None
+            hall.waits.pace = None
             assert hall.estimate_wait_min(q, len(hall.waiting[q])) == cached
         checked += 1
     assert checked > 500
@@ -222,8 +222,8 @@ def test_pace_follows_the_officer_not_the_counter() -> None:
     for _ in range(6):
         t1 = _serve(hall, "loket-1", 16, t1)
         t2 = _serve(hall, "loket-2", 8, t2)
-    assert hall._eta_pace(t1).officer_pace["budi"] > 1.2
-    assert hall._eta_pace(t1).officer_pace["sari"] < 0.9
+    assert hall.waits.current_pace(t1).officer_pace["budi"] > 1.2
+    assert hall.waits.current_pace(t1).officer_pace["sari"] < 0.9
     ahead = len(hall.waiting["dukcapil"])
     slow = hall.estimate_wait_min("dukcapil", ahead)
     _sign_in(hall, "loket-1", "andi", t1)  # a new officer: the queue's pace
