@@ -371,7 +371,6 @@ class Central:
         now = self.clock()
         batch = _Batch()
         self._rollover(now, publish=True, batch=batch)
-        self._check_liveness(batch, now)
         day_closed = batch.day_closed
         poisoned: list[tuple[str, str, bytes]] = []
         while True:
@@ -389,6 +388,7 @@ class Central:
                 self.hall = self.ledger.load(self.catalogue, self.hall.day)
                 self.fleet = Fleet(self.ledger.nodes(), self.ledger.removed_nodes())
                 batch = _Batch(day_closed=day_closed, republish=day_closed is not None)
+        self._check_liveness(batch, now)
         for kind, topic, payload in poisoned:
             if kind == "request":
                 self._refuse(
