@@ -34,7 +34,7 @@ PACE_WEIGHT = 5.0
 SCAN_TICKETS = 2000  # newest tickets searched for the hall's pace: bounded cost
 MAX_HANDOVER_S = 120.0
 # An officer's own pace counts against this many samples at the queue's pace.
-OFFICER_WEIGHT = 4.0
+OFFICER_WEIGHT = 16.0
 # Arrival rates and the priority share are read over the tickets of the last two hours;
 # a rate over less than MIN_RATE_SPAN_S is noise: spread over this span.
 RATE_WINDOW_S = 7200.0
