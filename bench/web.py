@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from playwright.sync_api import sync_playwright
 
 from antrian.devbroker import REPO_ROOT
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
@@ -31,8 +32,9 @@ from antrian.nodeproc import NodeProcess
 from bench.common import BenchContext, percentile, result
 from bench.e2e import Watcher
 from hall.site import HallSite
-from protocol import CENTRAL_ID, Topics
+from protocol import CENTRAL_ID, Topics, decode
 from protocol import messages as m
+from tests.web.browser import ARGS
 
 DEMO = REPO_ROOT / "firmware_configs" / "demo"
 CLIENTS = 1000
@@ -131,8 +133,6 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     arrivals: dict[int, float] = {}  # event seq -> perf_counter at a bare subscriber
 
     def on_event(topic: str, payload: bytes) -> None:
-        from protocol import decode
-
         arrivals[decode(m.Event, payload).seq] = time.perf_counter()
 
     link.subscribe(link.topics.events, on_event)
@@ -218,9 +218,6 @@ def _call_to_browser(
 ) -> Iterator[dict[str, Any]]:
     if not CHROMIUM.exists():
         raise RuntimeError(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.browser import ARGS
 
     samples: list[float] = []
     with sync_playwright() as pw:
