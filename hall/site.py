@@ -121,7 +121,10 @@ class HallSite:
             if web_port and webs:
                 # The QR links to this run's web node (docs/kiosk.md, status_url).
                 raw["status_url"] = f"http://127.0.0.1:{web_port}/t/{{token}}"
+            paper = {k: v for k, v in raw.get("printer", {}).items()
+                     if k in ("paper_mm", "columns", "code_page")}  # fmt: skip
             raw["printer"] = {
+                **paper,
                 "kind": "simulated",
                 "spool_dir": str(run_dir / "printed" / raw["node_id"]),
                 "spool_png": True,

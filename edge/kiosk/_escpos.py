@@ -6,6 +6,7 @@ import contextlib
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,34 +16,43 @@ from escpos.exceptions import Error as EscposError
 from escpos.printer import Dummy, File, Network, Serial, Usb
 
 from edge.kiosk.config import PrinterSettings
-from edge.kiosk.escpos_decode import decode
+from edge.kiosk.escpos_decode import CODE_PAGES, ESC_T, decode
 from edge.kiosk.hardware import PrinterStatus
-from edge.kiosk.layout import COLUMNS, SCALE, Cut, Element, Feed, Line, Qr, Rule
+from edge.kiosk.layout import COLUMNS, SCALE, Cut, Element, Feed, Line, Qr, Rule, fit
 from edge.kiosk.preview import render_png
+from edge.kiosk.texts import for_code_page
 
 # DLE EOT n real-time status (Epson ESC/POS): 1 printer, 2 offline cause, 4 roll paper sensor.
 Q_PRINTER = DLE + EOT + b"\x01"
 Q_CAUSE = DLE + EOT + b"\x02"
 Q_PAPER = DLE + EOT + b"\x04"
 
-RULE_WIDTH = COLUMNS
 
-
-def render(elements: list[Element]) -> bytes:
-    """The job's bytes, built on escpos's Dummy so every command comes from the library."""
+def render(elements: list[Element], columns: int = COLUMNS, code_page: str = "CP437") -> bytes:
+    """The job's bytes, built on escpos's Dummy so every command comes from the library;
+    text goes in the printer's code page (selected first with ESC t), transliterated where
+    the page lacks a character, never as '?'."""
+    codec = code_page.lower()
+    # In the page's characters first, then fitted again: "+/-" for a "±" is wider.
+    elements = fit(
+        [replace(e, text=for_code_page(e.text, codec)) if isinstance(e, Line) else e
+         for e in elements],
+        columns,
+    )  # fmt: skip
     d = Dummy()
     d.hw("INIT")
+    d._raw(ESC_T + bytes([CODE_PAGES[code_page]]))
     for e in elements:
         if isinstance(e, Line):
             n = SCALE[e.size]
             d.set(align=e.align, bold=e.bold, custom_size=True, width=n, height=n)
-            d.textln(e.text)
+            d._raw(e.text.encode(codec) + b"\n")
         elif isinstance(e, Qr):
             d.set(align="center")
             d.qr(e.data, native=True, size=6)
         elif isinstance(e, Rule):
             d.set(align="center", bold=False, custom_size=True, width=1, height=1)
-            d.textln("-" * RULE_WIDTH)
+            d._raw(b"-" * columns + b"\n")
         elif isinstance(e, Feed):
             d.ln(e.lines)
         elif isinstance(e, Cut):
@@ -84,13 +94,18 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
     }
 
     def __init__(
-        self, spool_dir: Path | None = None, spool_png: bool = False, delay_s: float = 0.0
+        self,
+        spool_dir: Path | None = None,
+        spool_png: bool = False,
+        delay_s: float = 0.0,
+        paper: tuple[int, int] = (COLUMNS, 58),  # columns, paper mm: for the PNG
     ) -> None:
         super().__init__()
         self.state = PrinterStatus.OK
         self.jobs: list[bytes] = []
         self.spool_dir = spool_dir
         self.spool_png = spool_png
+        self.paper = paper
         self.delay_s = delay_s
         self.jam_next_job = False  # the roll runs out mid-ticket: job lost, paper_out after
         self.first_byte_at: list[float] = []  # monotonic time of each job's first byte
@@ -148,15 +163,18 @@ class SimulatedDevice(Dummy):  # type: ignore[misc]
         tmp.write_bytes(job)
         os.replace(tmp, self.spool_dir / f"{stem}.bin")  # type: ignore[operator]
         if self.spool_png:
-            render_png(decode(job)).save(self.spool_dir / f"{stem}.png")  # type: ignore[operator]
+            render_png(decode(job), *self.paper).save(self.spool_dir / f"{stem}.png")  # type: ignore[operator]
 
 
 class EscposPrinter:
     """The Printer port over any escpos device."""
 
-    def __init__(self, device: Escpos, query_status: bool = True) -> None:
+    def __init__(self, device: Escpos, query_status: bool = True, columns: int = COLUMNS,
+                 code_page: str = "CP437") -> None:  # fmt: skip
         self.device = device
         self.query_status = query_status
+        self.columns = columns
+        self.code_page = code_page
 
     def status(self) -> PrinterStatus:
         if not self.query_status:
@@ -172,7 +190,7 @@ class EscposPrinter:
 
     def write(self, layout: list[Element]) -> None:
         try:
-            self.device._raw(render(layout))
+            self.device._raw(render(layout, self.columns, self.code_page))
         except EscposError as exc:
             self._reopen()
             raise OSError(str(exc)) from exc
@@ -205,5 +223,7 @@ def open_printer(settings: PrinterSettings) -> EscposPrinter:
     elif settings.kind == "file":
         device = File(settings.file_path)
     else:
-        device = SimulatedDevice(settings.spool_dir, settings.spool_png, settings.delay_s)
-    return EscposPrinter(device, query_status=settings.status == "query")
+        device = SimulatedDevice(settings.spool_dir, settings.spool_png, settings.delay_s,
+                                 (settings.line_columns, settings.paper_mm))  # fmt: skip
+    return EscposPrinter(device, query_status=settings.status == "query",
+                         columns=settings.line_columns, code_page=settings.code_page)  # fmt: skip

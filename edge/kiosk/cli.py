@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from antrian.config import ConfigError
 from antrian.runtime import run_node
 from edge.kiosk import build
-from edge.kiosk._escpos import open_printer
+from edge.kiosk._escpos import open_printer, render
 from edge.kiosk._gpio import GpioPanel, Keyboard, mock_factory
 from edge.kiosk.config import TIMEZONES, load_config
+from edge.kiosk.escpos_decode import decode
 from edge.kiosk.layout import TicketView, ticket_layout
 from edge.kiosk.preview import render_png
 from edge.kiosk.selftest import run_selftest
@@ -75,8 +76,12 @@ def _preview(config: Any, args: argparse.Namespace) -> int:
         people_ahead=4,
         estimated_wait_min=25,
     )
-    layout = ticket_layout(view, config.language, config.footer, config.status_url)
-    render_png(layout).save(args.out)
+    paper = config.printer
+    layout = ticket_layout(view, config.language, config.footer, config.status_url,
+                           columns=paper.line_columns)  # fmt: skip
+    # Through the printer's bytes, as the paper gets it: its code page and columns.
+    render_png(decode(render(layout, paper.line_columns, paper.code_page)),
+               paper.line_columns, paper.paper_mm).save(args.out)  # fmt: skip
     print(f"wrote {args.out}")
     return 0
 

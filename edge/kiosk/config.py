@@ -98,6 +98,29 @@ class PrinterSettings(_Strict):
     )
     spool_png: bool = False
     delay_s: float = Field(default=0.0, ge=0, le=10, description="simulated: slow device.")
+    paper_mm: Literal[58, 80] = Field(default=58, description="Paper roll width.")
+    columns: Literal[32, 42, 48] | None = Field(
+        default=None,
+        description="Characters per line in the normal font: 32 on 58 mm paper, 42 or 48 on "
+        "80 mm (the printer's manual says which). Default: 32 on 58 mm, 48 on 80 mm.",
+    )
+    code_page: Literal["CP437", "CP850", "CP858", "CP852", "CP1252"] = Field(
+        default="CP437",
+        description="The printer's character table (ESC t): text it lacks is transliterated "
+        "(e -> e, em dash -> -), never printed as '?'.",
+    )
+
+    @property
+    def line_columns(self) -> int:
+        return self.columns or (32 if self.paper_mm == 58 else 48)
+
+    @model_validator(mode="after")
+    def _paper(self) -> PrinterSettings:
+        if self.paper_mm == 58 and self.columns not in (None, 32):
+            raise ValueError("58 mm paper has 32 columns: leave out `columns` or set 32")
+        if self.paper_mm == 80 and self.columns == 32:
+            raise ValueError("80 mm paper has 42 or 48 columns (the printer's manual says which)")
+        return self
 
     @model_validator(mode="after")
     def _needs(self) -> PrinterSettings:

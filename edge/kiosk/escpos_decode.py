@@ -9,6 +9,10 @@ from __future__ import annotations
 from edge.kiosk.layout import Cut, Element, Line, Qr, Size
 
 ESC, GS, DLE = 0x1B, 0x1D, 0x10
+ESC_T = b"\x1bt"  # ESC t n: select the character code table
+# Epson's ESC t numbers of the code pages a kiosk may be set to (config printer.code_page).
+CODE_PAGES = {"CP437": 0, "CP850": 2, "CP858": 19, "CP852": 18, "CP1252": 16}
+_CODECS = {n: name.lower() for name, n in CODE_PAGES.items()}
 
 
 def _size(width: int, height: int) -> Size:
@@ -23,11 +27,12 @@ def decode(data: bytes) -> list[Element]:
     bold = False
     size: Size = "normal"
     qr_store = b""
+    codec = "cp437"  # the printers' default table until ESC t selects another
     i = 0
 
     def flush() -> None:
         if buf:
-            out.append(Line(buf.decode("cp437"), size, align, bold))  # type: ignore[arg-type]
+            out.append(Line(buf.decode(codec), size, align, bold))  # type: ignore[arg-type]
             buf.clear()
 
     while i < len(data):
@@ -51,7 +56,13 @@ def decode(data: bytes) -> list[Element]:
                 size = _size(2 if n & 0x20 else 1, 2 if n & 0x10 else 1)
                 bold = bool(n & 0x08) or bold
                 i += 3
-            elif cmd in (ord("t"), ord("M"), ord("-"), ord("G"), ord("{"), ord("V")):
+            elif cmd == ord("t"):
+                if data[i + 2] not in _CODECS:
+                    raise ValueError(f"unknown code page {data[i + 2]} at byte {i}")
+                flush()
+                codec = _CODECS[data[i + 2]]
+                i += 3
+            elif cmd in (ord("M"), ord("-"), ord("G"), ord("{"), ord("V")):
                 i += 3
             elif cmd == ord("d"):
                 flush()

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from edge.kiosk.texts import Language, long_date, text, to_ascii
+from edge.kiosk.texts import Language, long_date, text
 
 Size = Literal["normal", "double", "huge"]
 Align = Literal["left", "center"]
@@ -90,13 +90,15 @@ def ticket_layout(
     footer: list[str],
     status_url: str | None = None,
     reprint: bool = False,
+    columns: int = COLUMNS,
 ) -> list[Element]:
+    """The ticket, in Unicode: the printer's port puts it in its code page."""
     t = view.issued_at
     out: list[Element] = [
-        Line(to_ascii(view.hall_name), bold=True),
+        Line(view.hall_name, bold=True),
         Rule(),
-        Line(to_ascii(view.agency), size="double", bold=True),
-        Line(to_ascii(view.queue_name)),
+        Line(view.agency, size="double", bold=True),
+        Line(view.queue_name),
         Feed(),
         Line(text("ticket_number", language)),
         Line(view.label, size="huge", bold=True),
@@ -126,23 +128,26 @@ def ticket_layout(
         Rule(),
     ]
     out.append(Line(text("keep", language)))
-    out += [Line(to_ascii(f)) for f in footer]
+    out += [Line(f) for f in footer]
     out.append(Cut())
-    return fit(out)
+    return fit(out, columns)
 
 
-def slip_layout(hall_name: str, queue_name: str, reason: str, language: Language) -> list[Element]:
+def slip_layout(
+    hall_name: str, queue_name: str, reason: str, language: Language, columns: int = COLUMNS
+) -> list[Element]:
     """A short slip that says why no ticket came out."""
     return fit(
         [
-            Line(to_ascii(hall_name), bold=True),
+            Line(hall_name, bold=True),
             Rule(),
             Line(text("refused", language), size="double", bold=True),
-            Line(to_ascii(queue_name)),
+            Line(queue_name),
             Feed(),
-            Line(to_ascii(reason), bold=True),
+            Line(reason, bold=True),
             Cut(),
-        ]
+        ],
+        columns,
     )
 
 

@@ -386,7 +386,8 @@ class Kiosk:
         if refusal.slip:
             queue_name = self._queue_names(refusal.queue)[1]
             lang = self.config.language
-            self._write(slip_layout(self._hall_name(), queue_name, refusal.reason, lang))
+            columns = self.config.printer.line_columns
+            self._write(slip_layout(self._hall_name(), queue_name, refusal.reason, lang, columns))
 
     # -- printing -----------------------------------------------------------------------
 
@@ -409,6 +410,7 @@ class Kiosk:
             self.config.footer,
             self.config.status_url,
             reprint=attempts > 1,
+            columns=self.config.printer.line_columns,
         )
         if not self._write(layout):
             return False

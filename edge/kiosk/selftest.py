@@ -18,7 +18,7 @@ from antrian.delivery import cached_config_version
 from edge.kiosk.config import TIMEZONES, KioskConfig, PinSpec
 from edge.kiosk.hardware import PRIORITY, LedName, Panel, Printer, PrinterStatus
 from edge.kiosk.layout import Cut, Element, Feed, Line, Qr, Rule, fit
-from edge.kiosk.texts import Language, to_ascii
+from edge.kiosk.texts import Language
 
 LEDS: tuple[LedName, ...] = ("ready", "busy", "offline", "fault")
 # Statuses in which a write cannot succeed: the page is not sent, the status is the finding.
@@ -85,7 +85,7 @@ def selftest_page(
     rows = [printable[i : i + PATTERN_WIDTH] for i in range(0, len(printable), PATTERN_WIDTH)]
     # Fitted like a ticket: a long hall name broke mid-word on the test page.
     page: list[Element] = [
-        Line(to_ascii(config.hall_name), bold=True),
+        Line(config.hall_name, bold=True),
         Rule(),
         Line(say("title", lang), size="double", bold=True),
         Feed(),
@@ -109,7 +109,7 @@ def selftest_page(
         Rule(),
         Cut(),
     ]
-    return fit(page)
+    return fit(page, config.printer.line_columns)
 
 
 def print_page(

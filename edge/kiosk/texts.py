@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from protocol.refusals import TEXTS as REFUSAL_TEXTS
@@ -63,6 +64,45 @@ def has(key: str) -> bool:
 def long_date(year: int, month: int, day: int, language: Language) -> str:
     months = MONTHS_ID if language == "id" else MONTHS_EN
     return f"{day} {months[month - 1]} {year}"
+
+
+# What a code page may lack, as it would be written by hand; the rest loses its accents.
+TRANSLITERATE = {
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u00b1": "+/-", "\u2026": "...", "\u00d7": "x", "\u2022": "*", "\u00b7": "-",
+    "\u20ac": "EUR", "\u00a0": " ", "\u2192": "->", "\u00ae": "(R)", "\u00a9": "(C)",
+    "\u00df": "ss", "\u00e6": "ae", "\u00c6": "AE", "\u0153": "oe", "\u00f8": "o",
+    "\u00d8": "O", "\u0142": "l", "\u0141": "L", "\u0152": "OE",
+}  # fmt: skip
+
+
+def for_code_page(s: str, codec: str) -> str:
+    """`s` in characters the printer's code page has: each one it lacks transliterated
+    ("Café ±5 menit — “pojok baca”" on CP437 keeps é and ±; on a page without them
+    "Cafe +/-5 menit - \"pojok baca\""), and what has no spelling at all left out: never
+    the '?' a plain encode puts in."""
+    out = []
+    for c in s:
+        if c == "\n" or _encodes(c, codec):
+            out.append(c)
+            continue
+        sub = TRANSLITERATE.get(c)
+        if sub is None:
+            sub = "".join(
+                d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d)
+            )
+        out.append("".join(d for d in sub if _encodes(d, codec)))
+    return "".join(out)
+
+
+def _encodes(c: str, codec: str) -> bool:
+    try:
+        c.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return c.isprintable() or c == " "
 
 
 def to_ascii(s: str) -> str:
