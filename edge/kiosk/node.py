@@ -303,6 +303,14 @@ class Kiosk:
                 meanwhile=self._poll_printer,  # a fault found now: printed on recovery
             )
             if reply is not None:
+                if self._quota_in_lease(reply, press.queue, wall):
+                    # Central's own numbers met the leased blocks, and this kiosk still holds
+                    # some of today's quota: the citizen gets one of those, replayed to
+                    # central like any ticket of the block.
+                    self.outbox.drop_intent(rid)
+                    if not self._fault_blocks():
+                        self._issue_offline(press, wall, None, offline=False)
+                        return
                 self.online_reply(rid, reply, press.queue)
                 return
             origin = rid
@@ -334,7 +342,20 @@ class Kiosk:
         self.outbox.drop_intent(rid)
         self._refused(answer)
 
-    def _issue_offline(self, press: Press, wall: datetime, origin: str | None) -> None:
+    def _quota_in_lease(self, reply: m.Reply, queue_id: str, wall: datetime) -> bool:
+        refusal = reply.refusal
+        return (
+            not reply.ok
+            and refusal is not None
+            and refusal.code == "quota_reached"
+            and self.outbox.remaining(queue_id, self.business_day(wall)) > 0
+        )
+
+    def _issue_offline(
+        self, press: Press, wall: datetime, origin: str | None, offline: bool = True
+    ) -> None:
+        """A ticket from this kiosk's leased block (`offline` False: central is up but
+        had no number left outside the blocks)."""
         button = self.config.button(press.queue)
         assert button is not None
         priority = press.priority and button.priority_allowed
@@ -356,7 +377,7 @@ class Kiosk:
                 queue_name=names[1],
                 issued_at=wall.astimezone(self.tz),
                 priority=priority,
-                offline=True,
+                offline=offline,
             )
 
         try:

@@ -39,13 +39,16 @@ def test_quota_reached_slip(
     rig = rig_factory(language=language)
     assert rig.wait_for(rig.kiosk.central_up)
     rig.wait_leases(("skck",))
-    rig.press("skck")
-    rig.wait_jobs(1)
-    time.sleep(rig.config.press.repeat_guard_s + 0.05)
-    rig.press("skck")
-    rig.wait_jobs(2)
-    first, slip = rig.texts()
+    for n in (1, 2, 3):
+        rig.press("skck")
+        rig.wait_jobs(n)
+        time.sleep(rig.config.press.repeat_guard_s + 0.05)
+    first, second, slip = rig.texts()
     assert "B001" in first.splitlines()
+    # Central had no number left outside the kiosk's block: the kiosk issued number 2 of
+    # the quota from it, online (no "offline" line), and central has it.
+    assert "B002" in second.splitlines()
+    assert not any("offline" in line for line in second.splitlines())
     if language == "id":
         assert "Kuota hari ini habis." in slip.splitlines()
         assert "MAAF" in slip
@@ -53,7 +56,7 @@ def test_quota_reached_slip(
         assert "Today's quota is used up." in slip.splitlines()
         assert "TICKET NUMBER" in first
     assert rig.kiosk.last_refusal == "quota_reached"
-    assert len(small_quota_central.hall.tickets) == 1
+    assert rig.wait_for(lambda: len(small_quota_central.hall.tickets) == 2)
 
 
 def test_refusal_led_pattern_without_slip(
@@ -62,9 +65,10 @@ def test_refusal_led_pattern_without_slip(
     rig = rig_factory(refusal_slip=False)
     assert rig.wait_for(rig.kiosk.central_up)
     rig.wait_leases(("skck",))
-    rig.press("skck")
-    rig.wait_jobs(1)
-    time.sleep(rig.config.press.repeat_guard_s + 0.05)
+    for n in (1, 2):  # the second from the kiosk's block: the quota's last number
+        rig.press("skck")
+        rig.wait_jobs(n)
+        time.sleep(rig.config.press.repeat_guard_s + 0.05)
     rig.press("skck")
     assert rig.wait_for(lambda: rig.kiosk.last_refusal == "quota_reached")
     # The fault LED blinks fast for a few seconds: it toggles, it is not steady.
@@ -72,4 +76,4 @@ def test_refusal_led_pattern_without_slip(
     start = len(pin.states)
     time.sleep(0.5)
     assert len(pin.states) - start >= 3
-    assert len(rig.device.jobs) == 1
+    assert len(rig.device.jobs) == 2
