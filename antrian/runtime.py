@@ -20,7 +20,7 @@ from antrian import gctune
 from antrian.delivery import ConfigCache, ConfigOutcome, ConfigReceiver, follow
 from antrian.loopwatch import LoopWatch
 from antrian.mqtt import MqttLink
-from antrian.watchdog import Heartbeat
+from antrian.watchdog import Heartbeat, StartupGrace
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,8 @@ def run_node(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        node.start()
+        with StartupGrace():  # a long start (a big ledger) asks systemd for more time
+            node.start()
     except Exception as exc:
         log.error("could not start: %s", exc)
         with contextlib.suppress(Exception):  # release what did start; the rest never was

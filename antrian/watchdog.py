@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -56,3 +57,38 @@ class Heartbeat:
                 notify("WATCHDOG=1")
             else:
                 log.error("unhealthy: no watchdog ping, systemd will restart this unit")
+
+
+class StartupGrace:
+    """While a node starts, asks systemd every few seconds for more start time
+    (EXTEND_TIMEOUT_USEC): central bringing a big ledger's schema forward or loading it
+    from a slow SD card must not be killed at TimeoutStartSec and restarted in a loop
+    (issue 15). Only up to `limit_s` in all, so a start that hangs still ends in a restart.
+    Use it as a context manager around the node's start."""
+
+    def __init__(self, step_s: float = 10.0, limit_s: float = 1800.0) -> None:
+        self.step_s, self.limit_s = step_s, limit_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> StartupGrace:
+        if os.environ.get("NOTIFY_SOCKET"):
+            self._thread = threading.Thread(target=self._run, name="sd-startup", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        t0 = time.monotonic()
+        # Every half step: a message always arrives before the extension runs out.
+        while not self._stop.wait(self.step_s / 2):
+            took = time.monotonic() - t0
+            if took + self.step_s > self.limit_s:
+                log.error("still starting after %.0f s: no more time asked of systemd", took)
+                return
+            notify(f"EXTEND_TIMEOUT_USEC={int(self.step_s * 1e6)}")
+            notify(f"STATUS=starting ({took:.0f} s)")

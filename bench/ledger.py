@@ -33,6 +33,7 @@ from protocol import messages as m
 from reports import build_report, read_period
 
 SMALL, BIG = 10_000, 1_000_000
+SITE = load_catalogue(bigledger.CATALOGUE).site
 
 
 def _ready_s(req: Requester, limit: float = 120.0) -> float:
@@ -61,6 +62,7 @@ def _restart_s(ctx: BenchContext, req: Requester, history: Path | None) -> float
     `history`, central's ledger is a copy of it, on today's business day with no calls."""
     with tempfile.TemporaryDirectory(prefix="antrian-bench-", dir=bigledger.CACHE) as tmp:
         config = make_config(ctx.broker.port, Path(tmp) / "central", bigledger.CATALOGUE)
+        config = config.model_copy(update={"site": SITE})
         if history is not None:
             config.ledger_path.parent.mkdir(parents=True)
             shutil.copyfile(history, config.ledger_path)
@@ -161,7 +163,7 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     )
 
     lk = MqttLink(
-        BrokerSettings(port=ctx.broker.port), Topics("demo"), Identity("bench-kiosk", "kiosk", 1)
+        BrokerSettings(port=ctx.broker.port), Topics(SITE), Identity("bench-kiosk", "kiosk", 1)
     )
     req = Requester(lk)
     lk.start()
