@@ -30,7 +30,7 @@ from central.config import load_catalogue
 from central.testing import CentralProcess, make_config
 from protocol import Topics
 from protocol import messages as m
-from reports import build_report, read_period
+from reports import LedgerStream, build_report
 
 SMALL, BIG = 10_000, 1_000_000
 SITE = load_catalogue(bigledger.CATALOGUE).site
@@ -87,7 +87,7 @@ def _report_s(path: Path, start: date, end: date) -> float:
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
-        build_report(read_period(path, start, end), start, end, catalogue)
+        build_report(LedgerStream(path, start, end), start, end, catalogue)
         best = min(best, time.perf_counter() - t0)
     return best
 

@@ -93,8 +93,17 @@ class LedgerStream:
     def __init__(self, path: Path, start: date, end: date) -> None:
         self.path, self.start, self.end = path, start, end
         self.agency_of_queue: dict[str, str] = {}
-        with History(path) as history:  # a missing or foreign ledger fails here
-            self.days_held = tuple(history.days_held())
+        self._days_held: tuple[date, ...] | None = None
+        History(path).close()  # a missing or foreign ledger fails here, not later
+
+    @property
+    def days_held(self) -> tuple[date, ...]:
+        """Every day of the ledger and its archives with tickets: one index seek per day
+        held, so only read when asked (an empty period's notice)."""
+        if self._days_held is None:
+            with History(self.path) as history:
+                self._days_held = tuple(history.days_held())
+        return self._days_held
 
     def by_day(self) -> Iterator[DayRecords]:
         with History(self.path) as history:

@@ -126,8 +126,9 @@ class Report:
     per_hour: dict[int, int]  # local hour -> tickets issued
     peak_hour: int | None
     fairness: Fairness
-    waits_by_agency: dict[str, list[float]] = field(default_factory=dict)  # minutes
-    days_held: tuple[date, ...] = ()  # every day of the whole ledger with tickets
+    # Minutes; machine floats, not a Python object per ticket (a year's report, issue 15).
+    waits_by_agency: dict[str, Sequence[float]] = field(default_factory=dict)
+    days_held: tuple[date, ...] = ()  # an empty period's: every day of the ledger with tickets
     per_day: list[Group] = field(default_factory=list)  # level "day", key the ISO date
     # A monthly report's previous month (`antrian report --month`), shown beside it.
     previous: Report | None = None
@@ -346,7 +347,7 @@ def build_report(
     rows: dict[str, dict[str, _Tally]] = {level: {} for level in levels}
     per_day: list[Group] = []
     per_hour: Counter[int] = Counter()
-    waits_by_agency: dict[str, list[float]] = {}
+    waits_by_agency: dict[str, array[float]] = {}
     fair = _FairnessTally()
     days_with_tickets = 0
     for day in data.by_day():
@@ -367,7 +368,7 @@ def build_report(
             per_hour[t.issued_at.astimezone(tz).hour] += 1
             if t.wait_s is not None:
                 name = agency_name(agency_of(t.queue))
-                waits_by_agency.setdefault(name, []).append(t.wait_s / 60)
+                waits_by_agency.setdefault(name, array("d")).append(t.wait_s / 60)
         for tr in day.transfers:
             for level, key_out in out_key.items():
                 if (k := key_out(tr)) is not None:
@@ -417,7 +418,8 @@ def build_report(
         end=end,
         hall_name=catalogue.hall_name if catalogue else "",
         days_with_tickets=days_with_tickets,
-        days_held=data.days_held,
+        # Only an empty period's notice names them; reading them costs a seek per day held.
+        days_held=() if days_with_tickets else data.days_held,
         per_day=per_day,
         groups=groups,
         per_hour=dict(sorted(per_hour.items())),

@@ -97,7 +97,8 @@ def test_sigkill_while_archiving_loses_nothing(tmp_path: Path) -> None:
         assert check(path) == [], path
     streamed = build_report(LedgerStream(live, FIRST, OPEN), FIRST, OPEN, CAT)
     assert streamed == report_before and streamed.days_with_tickets == 5
-    assert streamed.days_held == report_before.days_held
+    with LedgerReader(reference) as r:
+        assert LedgerStream(live, FIRST, OPEN).days_held == tuple(r.days_held())
     # Central starts on the archived ledger and has the open day as it was.
     ledger = Ledger(live)
     hall = ledger.load(CAT, OPEN)
