@@ -130,6 +130,8 @@ class Report:
     waits_by_agency: dict[str, Sequence[float]] = field(default_factory=dict)
     days_held: tuple[date, ...] = ()  # an empty period's: every day of the ledger with tickets
     per_day: list[Group] = field(default_factory=list)  # level "day", key the ISO date
+    # Per business day and agency: level "day_agency", key "DATE AGENCY", name the agency.
+    per_day_agency: list[Group] = field(default_factory=list)
     # A monthly report's previous month (`antrian report --month`), shown beside it.
     previous: Report | None = None
 
@@ -346,6 +348,7 @@ def build_report(
     hall = _Tally()
     rows: dict[str, dict[str, _Tally]] = {level: {} for level in levels}
     per_day: list[Group] = []
+    per_day_agency: list[Group] = []
     per_hour: Counter[int] = Counter()
     waits_by_agency: dict[str, array[float]] = {}
     fair = _FairnessTally()
@@ -357,9 +360,14 @@ def build_report(
         # (module docstring).
         today.issued = len(day.tickets)
         today.transfers = today.transferred_in = len(day.transfers)
+        by_agency: dict[str, _Tally] = {}
         for t in day.tickets:
             hall.add(t, standard_min, wait_standard_min)
             today.add(t, standard_min, wait_standard_min)
+            by_agency.setdefault(agency_of(t.queue), _Tally()).add(
+                t, standard_min, wait_standard_min
+            )
+            by_agency.setdefault(agency_of(t.origin_queue), _Tally()).issued += 1
             for level, (key_of, _name) in levels.items():
                 if (k := key_of(t)) is not None:
                     rows[level].setdefault(k, _Tally()).add(t, standard_min, wait_standard_min)
@@ -370,6 +378,9 @@ def build_report(
                 name = agency_name(agency_of(t.queue))
                 waits_by_agency.setdefault(name, array("d")).append(t.wait_s / 60)
         for tr in day.transfers:
+            if across_agencies(tr):
+                by_agency.setdefault(agency_of(tr.from_queue), _Tally()).transfers += 1
+                by_agency.setdefault(agency_of(tr.to_queue), _Tally()).transferred_in += 1
             for level, key_out in out_key.items():
                 if (k := key_out(tr)) is not None:
                     rows[level].setdefault(k, _Tally()).transfers += 1
@@ -385,6 +396,12 @@ def build_report(
         # Per business day, like the hall's row: how one day compares with the others.
         iso = day.day.isoformat()
         per_day.append(today.group("day", iso, iso, issued=True, received=True))
+        for a in sorted(by_agency, key=lambda a: (agency_name(a), a)):
+            per_day_agency.append(
+                by_agency[a].group(
+                    "day_agency", f"{iso} {a}", agency_name(a), issued=True, received=True
+                )
+            )
 
     groups: dict[str, list[Group]] = {
         "hall": [
@@ -421,6 +438,7 @@ def build_report(
         # Only an empty period's notice names them; reading them costs a seek per day held.
         days_held=() if days_with_tickets else data.days_held,
         per_day=per_day,
+        per_day_agency=per_day_agency,
         groups=groups,
         per_hour=dict(sorted(per_hour.items())),
         peak_hour=peak,

@@ -127,6 +127,8 @@ _LABELS: dict[str, tuple[str, str]] = {
         "(hours signed in - paused).",
     ),
     "sheet.compare": ("Banding bulan lalu", "Previous month"),
+    "sheet.days_agency": ("Per hari per instansi", "Per day per agency"),
+    "file.days_agency": ("per-hari-instansi", "per-day-agency"),
     "compare.title": ("Dibanding bulan sebelumnya", "Compared with the previous month"),
     "col.this": ("bulan ini", "this month"),
     "col.previous": ("bulan lalu", "previous month"),

@@ -169,6 +169,33 @@ def compare_rows(report: Report, lang: Lang) -> list[list[Cell]]:
     return rows
 
 
+DAY_AGENCY_COLUMNS = (
+    "col.day",
+    "col.name",
+    "col.issued",
+    "col.served",
+    "col.no_show",
+    "col.wait_mean",
+    "col.wait_max",
+    "col.within_wait_standard",
+    "col.within_standard",
+    "col.ratings",
+    "col.ikm",
+)
+
+
+def day_agency_rows(report: Report, lang: Lang) -> list[list[Cell]]:
+    """Per business day and agency, for a range (a single day has its agency rows)."""
+    if report.start == report.end:
+        return []
+    keep = {c: i for i, c in enumerate(GROUP_COLUMNS)}
+    rows: list[list[Cell]] = []
+    for g in report.per_day_agency:
+        row = group_row(g, lang)
+        rows.append([g.key.split(" ", 1)[0], *(row[keep[c]] for c in DAY_AGENCY_COLUMNS[1:])])
+    return rows
+
+
 def hour_rows(report: Report) -> list[list[Cell]]:
     return [[_hour(h), n] for h, n in report.per_hour.items()]
 
@@ -264,6 +291,13 @@ def to_table(report: Report, lang: Lang) -> str:
         out += _table(
             [label(c, lang) for c in DAY_COLUMNS], days, ikm_at=DAY_COLUMNS.index("col.ikm")
         )
+    if per_agency := day_agency_rows(report, lang):
+        out += ["", label("sheet.days_agency", lang)]
+        out += _table(
+            [label(c, lang) for c in DAY_AGENCY_COLUMNS],
+            per_agency,
+            ikm_at=DAY_AGENCY_COLUMNS.index("col.ikm"),
+        )
     if compare := compare_rows(report, lang):
         out += ["", f"{label('compare.title', lang)} ({period_text(report.previous, lang)})"]
         out += _table(compare_header(lang), compare)
@@ -311,6 +345,10 @@ def write_csv(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
         fair, [[label("col.item", lang), label("col.value", lang)], *fairness_rows(report, lang)]
     )
     written = [groups, hours, fair]
+    if per_agency := day_agency_rows(report, lang):
+        path = out_dir / _file(report, "days_agency", lang, "csv")
+        _write_csv(path, [[label(c, lang) for c in DAY_AGENCY_COLUMNS], *per_agency])
+        written.append(path)
     if compare := compare_rows(report, lang):
         path = out_dir / _file(report, "compare", lang, "csv")
         header_row: list[Cell] = list(compare_header(lang))
@@ -381,6 +419,9 @@ def write_xlsx(report: Report, lang: Lang, out_dir: Path) -> list[Path]:
     if days := day_rows(report, lang):
         ws = wb.create_sheet(label("sheet.days", lang))
         table(ws, [label(c, lang) for c in DAY_COLUMNS], days)
+    if per_agency := day_agency_rows(report, lang):
+        ws = wb.create_sheet(label("sheet.days_agency", lang))
+        table(ws, [label(c, lang) for c in DAY_AGENCY_COLUMNS], per_agency)
     if compare := compare_rows(report, lang):
         ws = wb.create_sheet(label("sheet.compare", lang))
         table(ws, compare_header(lang), compare)

@@ -288,3 +288,27 @@ def test_paused_minutes_count_for_the_officer_signed_in(tmp_path: Path) -> None:
     times = officer_times(path, DAY, DAY)
     assert times["budi"].signed_in_s == 4 * 3600 and times["budi"].paused_s == 20 * 60
     assert times["sari"].signed_in_s == 2.5 * 3600 and times["sari"].paused_s == 30 * 60
+
+
+def test_per_day_per_agency_adds_up_to_the_day(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite3"
+    ledger = Ledger(path)
+    first = date(2026, 11, 23)
+    for i in range(2):
+        day = first + timedelta(days=i)
+        hall = Hall(CAT, day, int(ledger.meta("seq") or 0))
+        ledger.commit(play(hall, generate_day(CAT, day, 60 + i)), hall.day, hall.seq)
+    ledger.close()
+    last = first + timedelta(days=1)
+    r = build_report(read_period(path, first, last), first, last, CAT)
+    assert len(r.per_day) == 2
+    for d in r.per_day:
+        rows = [g for g in r.per_day_agency if g.key.startswith(d.key + " ")]
+        assert len(rows) == len({q.agency for q in CAT.queues})
+        assert sum(g.issued or 0 for g in rows) == d.issued
+        assert sum(g.served for g in rows) == d.served
+        for g in rows:
+            assert g.issued is not None and g.not_served is not None
+            assert g.transferred_in is not None
+            ins = g.issued + g.transferred_in
+            assert ins == g.served + g.no_show + g.transfers + g.not_served, g.key
