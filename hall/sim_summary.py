@@ -184,6 +184,13 @@ def summary_table(summary: dict[str, Any]) -> str:
         f"timing: tickets issued {fid['issue_lag_mean_s']} s (mean) after arrival, services "
         f"{fid['service_error_mean_s']} s (mean) off the generated length, in simulated time",
     ]
+    est = summary.get("estimates") or {}
+    if est.get("tickets"):
+        out.append(
+            f"wait estimates, in simulated minutes: MAE {est['mae_min']} min (bias "
+            f"{est['bias_min']}), the printed range held {100 * est['range_coverage']:.0f} % of "
+            f"{est['tickets']} waits"
+        )
     if summary["anomalies"]:
         out.append(f"{len(summary['anomalies'])} anomalies: " + "; ".join(summary["anomalies"][:5]))
     return "\n".join(out)

@@ -167,6 +167,7 @@ def test_short_day_through_the_real_hall(tmp_path: Path) -> None:
 
     # The table was printed; the JSON on disk is the same summary.
     assert "Total" in "\n".join(lines) and summary_table(summary) in lines
+    assert "wait estimates, in simulated minutes: MAE" in summary_table(summary)
     on_disk = json.loads((tmp_path / "sim" / "summary.json").read_text())
     assert on_disk == json.loads(json.dumps(summary))
 
