@@ -7,7 +7,7 @@ changes state. It returns an Outcome that the ledger persists before anything is
 from __future__ import annotations
 
 import bisect
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,7 +30,7 @@ def number_cap(q: Queue) -> int:
     return q.daily_quota if q.daily_quota is not None else MAX_NUMBER
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
     id: str
     origin_queue: str
@@ -189,7 +189,9 @@ class Hall:
         self.next_number: dict[str, int] = {q.id: 1 for q in catalogue.queues}
         self.lease_floor: dict[str, int] = {q.id: number_cap(q) + 1 for q in catalogue.queues}
         self.leases: dict[str, Lease] = {}
-        self.taken: set[tuple[str, int]] = set()  # (origin queue, number) today
+        # Numbers taken today, per origin queue: a set of ints per queue, not a tuple per
+        # ticket (about 100 bytes less for every ticket of the day, issue 15).
+        self.taken: defaultdict[str, set[int]] = defaultdict(set)
         self.recent_service_s: dict[str, deque[float]] = {
             q.id: deque(maxlen=RECENT_SERVICE_SAMPLES) for q in catalogue.queues
         }
@@ -207,7 +209,7 @@ class Hall:
     def load_ticket(self, t: Ticket) -> None:
         self.projections.parts.everything = True
         self.tickets[t.id] = t
-        self.taken.add((t.origin_queue, t.number))
+        self.taken[t.origin_queue].add(t.number)
         if t.origin_queue in self.issued_today and t.status != "void":
             self.issued_today[t.origin_queue] += 1
         if t.status == "waiting":
@@ -402,7 +404,7 @@ class Hall:
 
     def _admit(self, t: Ticket) -> None:
         self.tickets[t.id] = t
-        self.taken.add((t.origin_queue, t.number))
+        self.taken[t.origin_queue].add(t.number)
         self.issued_today[t.origin_queue] += 1
         self.waiting[t.queue].add(t)
 
@@ -417,7 +419,7 @@ class Hall:
         limit = max(1, quota // LEASE_QUOTA_SHARE) if quota is not None else MAX_UNUSED_LEASED
         mine = [le for le in self.leases.values() if le.node_id == req.node_id and le.queue == q.id]
         unused = sum(
-            1 for le in mine for n in range(le.first, le.last + 1) if (q.id, n) not in self.taken
+            1 for le in mine for n in range(le.first, le.last + 1) if n not in self.taken[q.id]
         )
         size = min(req.size, limit - unused)
         if size <= 0 and mine:
@@ -484,7 +486,7 @@ class Hall:
             raise Refused("lease_invalid", f"{ot.lease_id} does not cover {ot.queue} {ot.number}")
         q = self.cat.queue(ot.queue)
         assert q is not None
-        if ot.business_day == self.day and (ot.queue, ot.number) in self.taken:
+        if ot.business_day == self.day and ot.number in self.taken[ot.queue]:
             raise Refused("duplicate_number", f"{ot.queue} {ot.number}")
         t = Ticket(
             id=ot.ticket_id,
