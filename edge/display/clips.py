@@ -132,6 +132,7 @@ def build_clip_set(
     espeak: str = "espeak-ng",
     speed: int = 140,
     overwrite: bool = False,
+    defaults: bool = True,
 ) -> list[Path]:
     """Generate the default clip set offline: every word with espeak-ng, plus the chime.
 
@@ -150,10 +151,11 @@ def build_clip_set(
         write_chime(chime)
         written.append(chime)
     for lang in languages:
-        words = default_words(lang)
+        words = default_words(lang) if defaults else {}
         if extra_words:
             # Words of counter names, in either language ("drive thru", "tim teknis").
-            words.update({k: v for k, v in extra_words.items() if k not in words})
+            known = default_words(lang)
+            words.update({k: v for k, v in extra_words.items() if k not in known})
         for name, text in words.items():
             path = clip_path(out, lang, name)
             if path.exists() and not overwrite:

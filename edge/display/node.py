@@ -109,6 +109,7 @@ class DisplayNode:
         self.speaker = speaker
         self.missing_clips: list[str] = []  # clips a call may need that the set lacks
         self._clip_names: list[str] | None = None
+        self._building = False
         self.announcer: Announcer | None = None
         self.link: MqttLink | None = None
         self.screen: pygame.Surface | None = None
@@ -232,7 +233,7 @@ class DisplayNode:
                 if not slug(w).isdigit()
             }
             try:
-                build_clip_set(clips, languages, extra)
+                build_clip_set(clips, languages, extra, defaults=False)
             except VoiceBuildError as exc:
                 log.warning("voice: %s", exc)
         try:
@@ -401,12 +402,39 @@ class DisplayNode:
             log.warning("voice: %d clip(s) missing from %s: %s (antrian voice build "
                         "--config ... builds them)", len(missing), self.config.voice.clips,
                         ", ".join(missing[:20]))  # fmt: skip
+            wanted = {w for lang in languages for w in name_words(names, lang)}
+            lacking = [m for m in missing if m.split("/")[-1] in wanted]
+            if lacking and self.config.voice.build_if_missing and not self._building:
+                self._build_words(names, languages)
             if VOICE_FAULT not in target:
                 target.append(VOICE_FAULT)
         elif VOICE_FAULT in target:
             target.remove(VOICE_FAULT)
         if faults is None and self.link is not None:
             self.link.publish_status()
+
+    def _build_words(self, names: list[str], languages: list[str]) -> None:
+        """With espeak-ng here, build the words of counter names the set lacks (a catalogue
+        with "Drive Thru 1"), off the screen thread; then check again, which clears the
+        fault. Recorded clips are kept: only missing files are written."""
+        clips = self._path(self.config.voice.clips)
+        extra = {w: t for lang in languages for w, t in name_words(names, lang).items()}
+        self._building = True
+
+        def build() -> None:
+            try:
+                build_clip_set(clips, languages, extra, defaults=False)
+            except VoiceBuildError as exc:
+                log.warning("voice: %s", exc)
+            finally:
+                self._on_screen_thread(self._recheck_clips)
+
+        threading.Thread(target=build, name="voice-build", daemon=True).start()
+
+    def _recheck_clips(self) -> None:
+        self._building = False
+        names, self._clip_names = self._clip_names or [], None
+        self._check_clips(names)
 
     def _running_text(self) -> None:
         """A supervisor's running text (from central) wins over the configured one."""

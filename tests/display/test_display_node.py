@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from antrian.loopwatch import LoopWatch
 from antrian.runtime import LOOP_STALL_S
 from edge.display.audio import PygameSpeaker, SilentSpeaker
+from edge.display.clips import default_words, tone, write_wav
 from edge.display.hall_board import hall_layout
 from edge.display.node import VOICE_FAULT, DisplayNode, Frame
 from edge.screen.theme import NUMBER, OFFLINE
@@ -237,3 +239,23 @@ def test_a_missing_clip_is_a_fault_in_the_boards_status(
     assert "id/drive" in node.missing_clips and "id/dua" in node.missing_clips
     assert "id/loket" not in node.missing_clips
     assert pump(node, lambda: node.state.synced)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_a_boards_missing_counter_words_are_built_and_the_fault_clears(
+    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(tmp_path / "audio.raw"))
+    clips = write_tone_clips(tmp_path / "voice")
+    for word in default_words("id"):  # the whole default set: only "drive" lacks
+        if not (clips / "id" / f"{word}.wav").exists():
+            write_wav(clips / "id" / f"{word}.wav", tone(400.0, 60, RATE, 0.5), RATE)
+    voice = {"clips": str(clips), "counter_words": {"loket-1": "Loket Drive 1"},
+             "build_if_missing": True}  # fmt: skip
+    node = _start(nodes, DisplayNode(hall.display_config(voice=voice)))
+    assert node.missing_clips == ["id/drive"]
+    assert pump(node, lambda: node.missing_clips == [], timeout=30)
+    assert (clips / "id" / "drive.wav").is_file()
+    assert node.link is not None and VOICE_FAULT not in node.link.faults
