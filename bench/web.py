@@ -179,6 +179,10 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         link.stop()
 
 
+def _newer(arrivals: dict[int, float], seq: int) -> bool:
+    return max(arrivals, default=0) > seq
+
+
 def _past(clients: LiveClients, version: int) -> bool:
     return min(clients.versions()) > version
 
@@ -197,11 +201,16 @@ def _fanout(
         lags: list[float] = []
         for _ in range(ROUNDS):
             before = max(clients.versions())
+            last_seq = max(arrivals, default=0)
             sent = time.perf_counter()
             reply = issue()
             if not reply.ok or reply.ticket is None:
                 raise RuntimeError(f"bench web: issue refused: {reply.refusal}")
             _wait("every client updated", partial(_past, clients, before), 10)
+            # Central sends the reply before the event, and the web node may pass the update
+            # on before this process's MQTT thread has stamped the event: wait for it (else
+            # the last round's event was taken, 0.6 s early).
+            _wait("the event at the bare subscriber", partial(_newer, arrivals, last_seq))
             seq = max(arrivals)
             # Each client's first update after the request went out (a later one, e.g. the
             # hall snapshot's, is not this event's); the round's figure is the last client's.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
+from antrian import gctune
 from antrian.config import ConfigError, load_yaml, resolve
 from antrian.watchdog import Heartbeat
 from web.app import build_app
@@ -80,6 +81,9 @@ async def serve(cfg: WebConfig) -> int:
         host, port = _bound(server, cfg)
         # The address on its own line: the demo and the tests read it from the log.
         log.info("web: serving http://%s:%d/", host, port)
+        # What the node loaded (templates, models, modules) is never garbage: frozen, it
+        # is no longer walked by every full collection (antrian/gctune.py).
+        gctune.settle()
         heartbeat.start()
     await task
     heartbeat.stop()
