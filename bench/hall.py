@@ -92,7 +92,9 @@ def snapshot_ms(path: Path) -> tuple[float, float, float]:
     return percentile(samples, 50), percentile(samples, 90), whole
 
 
-def issue_p99_ms(port: int, tmp: Path, name: str, path: Path) -> float:
+def issue_p99_ms(port: int, tmp: Path, name: str, path: Path) -> tuple[float, float]:
+    """(p99, p50) of an issue's round trip through a real central, a third of them right
+    after an officer's NEXT (a counter change)."""
     cat = load_catalogue(path)
     state = tmp / f"central-{name}"
     config = CentralConfig(
@@ -101,6 +103,9 @@ def issue_p99_ms(port: int, tmp: Path, name: str, path: Path) -> float:
         broker=BrokerSettings(port=port),
         state_dir=state,
         catalogue=path,
+        # Both halls alike: what is compared is the catalogue's size, not authorization
+        # (bench.central measures that).
+        authorization=False,
     )
     _prefill(config.ledger_path, cat)
     proc = CentralProcess(config).start()
@@ -151,7 +156,7 @@ def issue_p99_ms(port: int, tmp: Path, name: str, path: Path) -> float:
             reply = issue()
             samples.append((time.perf_counter() - t0) * 1000)
             assert reply.ok, reply
-        return percentile(samples, 99)
+        return percentile(samples, 99), percentile(samples, 50)
     finally:
         kiosk.stop()
         caller.stop()
@@ -198,11 +203,12 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             queues=105, counters=60, waiting=WAITING, x_demo=round(med / demo_med, 2),
             target="<= 5 ms and <= 4x hall_snapshot_demo_ms",
         )  # fmt: skip
-        demo_p99 = issue_p99_ms(ctx.broker.port, Path(tmp), "demo", paths["demo"])
-        yield result("central_issue_demo_p99_ms", demo_p99, "ms", tickets_today=TODAY)
-        p99 = issue_p99_ms(ctx.broker.port, Path(tmp), "large", paths["large"])
+        demo_p99, demo_p50 = issue_p99_ms(ctx.broker.port, Path(tmp), "demo", paths["demo"])
+        yield result("central_issue_demo_p99_ms", demo_p99, "ms", p50=round(demo_p50, 3),
+                     tickets_today=TODAY)  # fmt: skip
+        p99, p50 = issue_p99_ms(ctx.broker.port, Path(tmp), "large", paths["large"])
         yield result(
-            "central_issue_large_p99_ms", p99, "ms", queues=105, counters=60,
+            "central_issue_large_p99_ms", p99, "ms", p50=round(p50, 3), queues=105, counters=60,
             tickets_today=TODAY, x_demo=round(p99 / demo_p99, 2),
-            target="<= 1.5x central_issue_demo_p99_ms",
+            x_demo_p50=round(p50 / demo_p50, 2), target="<= 1.5x central_issue_demo_p99_ms",
         )  # fmt: skip
