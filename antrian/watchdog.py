@@ -47,6 +47,8 @@ class Heartbeat:
             threading.Thread(target=self._run, name="sd-watchdog", daemon=True).start()
 
     def stop(self) -> None:
+        if self._stop.is_set():
+            return
         self._stop.set()
         notify("STOPPING=1")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -61,7 +63,7 @@ async def serve(cfg: WebConfig) -> int:
 
     node = WebNode(cfg)
     app = build_app(node)
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             app,
             host=cfg.listen_host,
@@ -73,6 +75,7 @@ async def serve(cfg: WebConfig) -> int:
         )
     )
     heartbeat = Heartbeat(lambda: server.started and not server.should_exit)
+    server.on_exit = heartbeat.stop
     # uvicorn handles SIGTERM and SIGINT: the lifespan's shutdown says goodbye on MQTT.
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
@@ -88,6 +91,17 @@ async def serve(cfg: WebConfig) -> int:
     await task
     heartbeat.stop()
     return 0 if server.started else 1
+
+
+class _Server(uvicorn.Server):
+    """uvicorn raises SIGTERM again once it has shut down, so the process dies by it before
+    serve() returns: systemd hears STOPPING=1 when the signal arrives instead."""
+
+    on_exit: Callable[[], None] = staticmethod(lambda: None)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.on_exit()
+        super().handle_exit(sig, frame)
 
 
 def _bound(server: object, cfg: WebConfig) -> tuple[str, int]:

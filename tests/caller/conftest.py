@@ -220,8 +220,11 @@ def observer(broker: DevBroker) -> Iterator[Observer]:
     obs = Observer(link, Requester(link))
 
     def on_event(topic: str, payload: bytes) -> None:
+        event = decode(m.Event, payload)
         with obs.lock:
-            obs.events.append(decode(m.Event, payload))
+            # Events come at least once (docs/protocol.md): a consumer skips seqs it has.
+            if all(e.seq != event.seq for e in obs.events):
+                obs.events.append(event)
 
     def on_request(topic: str, payload: bytes) -> None:
         if topic.endswith("/caller-test"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from antrian.devbroker import REPO_ROOT, DevBroker
+from antrian.devbroker import REPO_ROOT, DevBroker, free_port
 from antrian.nodeproc import NodeProcess
 from hall.site import HallSite
 from tests.e2e.conftest import DEMO
@@ -27,20 +27,21 @@ def _notify_roles() -> list[str]:
 
 
 def test_the_node_units_use_the_watchdog() -> None:
-    assert set(_notify_roles()) == {"central", "kiosk", "caller", "display"}
+    assert set(_notify_roles()) == {"central", "kiosk", "caller", "display", "web"}
 
 
 @pytest.mark.parametrize("role", _notify_roles())
 def test_command_notifies_ready_and_pings(role: str, broker: DevBroker, tmp_path: Path) -> None:
     site = HallSite(DEMO).materialize(
         tmp_path, broker.port, kiosks=["kiosk-1"], callers=["caller-loket-1"],
-        displays=["display-hall"],
+        displays=["display-hall"], web_port=free_port(),
     )  # fmt: skip
     config = {
         "central": site.central,
         "kiosk": site.kiosks[0],
         "caller": site.callers[0],
         "display": site.displays[0],
+        "web": site.webs[0],
     }[role]
     env = {
         "NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
@@ -51,7 +52,7 @@ def test_command_notifies_ready_and_pings(role: str, broker: DevBroker, tmp_path
     with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as systemd:
         systemd.bind(env["NOTIFY_SOCKET"])
         systemd.settimeout(20)
-        proc = NodeProcess(role, config, keyboard=role != "central", env=env).start()
+        proc = NodeProcess(role, config, keyboard=role not in ("central", "web"), env=env).start()
         try:
             got = [systemd.recv(64) for _ in range(3)]
         finally:
@@ -64,4 +65,4 @@ def test_command_notifies_ready_and_pings(role: str, broker: DevBroker, tmp_path
                 later.append(systemd.recv(64))
             except TimeoutError:
                 break
-        assert later[-1:] == [b"STOPPING=1"], later
+        assert later[-1:] == [b"STOPPING=1"], (later, proc.log_text())

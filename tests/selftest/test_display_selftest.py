@@ -9,6 +9,7 @@ from pathlib import Path
 import pygame
 import pytest
 
+from edge.display.announcer import Speech
 from edge.display.config import DisplayConfig
 from edge.display.selftest import run_selftest
 from edge.screen.testcard import BARS
@@ -67,8 +68,12 @@ def test_card_and_sound_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     )
     assert digits.count() > report.card.number.width * report.card.number.height // 10
 
-    # Every word of the test call is a clip: chime + 7 words of 120-200 ms.
-    expected_s = sum(ms for _v, _f, ms in TONES.values()) / 1000 + 0.12 + 0.25
+    # Every word of the test call is a clip: chime + 7 words of 120-200 ms ("satu" twice),
+    # with the pauses a call has: after the chime, at the comma, and between the 4 pairs of
+    # words that no comma separates.
+    speech = Speech()
+    pauses_ms = speech.after_chime_ms + speech.comma_ms + 4 * speech.gap_ms
+    expected_s = sum(ms for _v, _f, ms in TONES.values()) / 1000 + 0.12 + pauses_ms / 1000
     assert report.sound_s == pytest.approx(expected_s, abs=0.05)
     samples = array("h", capture.read_bytes())[::2]  # left channel
     assert max(abs(x) for x in samples) > 8000, "the disk audio file is silent"
