@@ -18,12 +18,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from antrian.devbroker import DevBroker
-from antrian.mqtt import BrokerSettings, RequestTimeout
 from central.testing import CentralProcess, make_config
 from protocol import Topics
-from protocol import messages as m
-from tests.central.conftest import connect_node
-from tests.central.test_crash import run_client
+from tests.central.load import Load, connect_nodes, wait_ready
 
 KILLS = 5
 SEED = 91313
@@ -71,26 +68,9 @@ def test_every_committed_seq_reaches_a_persistent_subscriber(
     assert sub.subscribed.wait(5)
     time.sleep(0.2)
     proc = CentralProcess(config).start()
-    settings = BrokerSettings(port=broker.port)
-    nodes = [connect_node(settings, f"kiosk-{i}") for i in range(8)]
-    nodes += [connect_node(settings, f"caller-{i}", "caller") for i in range(2)]
-    probe = nodes[0]
-    for _ in range(60):
-        try:
-            probe.call(m.SignOut(counter="loket-6", **probe.base()), timeout=0.5)
-            break
-        except RequestTimeout:
-            continue
-    stop, lock = threading.Event(), threading.Lock()
-    acked: list[tuple[m.RequestBase, m.Reply]] = []
-    threads = [
-        threading.Thread(
-            target=run_client, args=(n, n.node_id.startswith("caller"), stop, acked, lock)
-        )
-        for n in nodes
-    ]
-    for t in threads:
-        t.start()
+    nodes = connect_nodes(broker.port, kiosks=8, callers=2)
+    wait_ready(nodes[0])
+    load = Load(nodes).start()
     try:
         for _ in range(KILLS):
             time.sleep(rng.uniform(0.3, 1.2))
@@ -99,9 +79,7 @@ def test_every_committed_seq_reaches_a_persistent_subscriber(
             proc.start()
         time.sleep(1.5)
     finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=10)
+        load.stop()
     # Let the last central publish what it committed, then stop it cleanly.
     time.sleep(1.0)
     proc.stop()

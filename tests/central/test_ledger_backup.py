@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -13,23 +12,10 @@ import pytest
 
 from antrian.cli import main
 from antrian.devbroker import DevBroker
-from antrian.mqtt import BrokerSettings, RequestTimeout
 from central.ledger import LedgerReader, check
 from central.testing import CentralProcess, make_config
-from protocol import messages as m
-from tests.central.conftest import Node, connect_node
-from tests.central.test_crash import run_client
+from tests.central.load import Load, connect_nodes, wait_ready
 from tests.central.test_ledger_migrations import busy_ledger
-
-
-def _wait_ready(node: Node) -> None:
-    for _ in range(100):
-        try:
-            node.call(m.SignOut(counter="loket-6", **node.base()), timeout=0.5)
-            return
-        except RequestTimeout:
-            continue
-    raise AssertionError("central did not answer")
 
 
 def _tickets(path: Path) -> dict[str, tuple[str, int]]:
@@ -41,33 +27,18 @@ def _tickets(path: Path) -> dict[str, tuple[str, int]]:
 def test_a_backup_taken_under_load_restores_and_serves(broker: DevBroker, tmp_path: Path) -> None:
     config = make_config(broker.port, tmp_path / "central")
     proc = CentralProcess(config).start()
-    settings = BrokerSettings(port=broker.port)
-    nodes = [connect_node(settings, f"kiosk-{i}") for i in range(6)]
-    nodes += [connect_node(settings, f"caller-{i}", "caller") for i in range(2)]
-    _wait_ready(nodes[0])
-    stop, lock = threading.Event(), threading.Lock()
-    acked: list[tuple[m.RequestBase, m.Reply]] = []
-    threads = [
-        threading.Thread(
-            target=run_client, args=(n, n.node_id.startswith("caller"), stop, acked, lock)
-        )
-        for n in nodes
-    ]
-    for t in threads:
-        t.start()
+    nodes = connect_nodes(broker.port, kiosks=6, callers=2)
+    wait_ready(nodes[0])
+    load = Load(nodes).start()
     backup = tmp_path / "usb" / "ledger-backup.sqlite3"
     try:
         time.sleep(1.5)
-        with lock:
-            before = len(acked)
+        before = load.answered()
         assert main(["ledger", "backup", str(backup), "--ledger", str(config.ledger_path)]) == 0
         time.sleep(1.0)
-        with lock:
-            assert len(acked) > before, "central stopped serving during the backup"
+        assert load.answered() > before, "central stopped serving during the backup"
     finally:
-        stop.set()
-        for t in threads:
-            t.join(timeout=10)
+        load.stop()
         proc.stop()
 
     # The backup is a consistent earlier state of the same ledger.
@@ -84,7 +55,7 @@ def test_a_backup_taken_under_load_restores_and_serves(broker: DevBroker, tmp_pa
     proc = CentralProcess(restored).start()
     try:
         kiosk = nodes[0]
-        _wait_ready(kiosk)
+        wait_ready(kiosk)
         reply = kiosk.issue("dukcapil")
         assert reply.ok and reply.ticket is not None
         taken = [n for q, n in saved.values() if q == "dukcapil"]
