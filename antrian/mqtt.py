@@ -36,6 +36,7 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 FAILURE_LOG_EVERY_S = 60.0
 
 Handler = Callable[[str, bytes], object]
+RECONNECT_MAX_S = 1.0  # the default cap of the reconnect backoff (BrokerSettings)
 
 
 class BrokerSettings(BaseModel):
@@ -53,7 +54,17 @@ class BrokerSettings(BaseModel):
     tls_ca: str | None = Field(default=None, description="CA certificate; enables TLS.")
     keepalive_s: int = Field(default=15, ge=5, le=600)
     reconnect_min_s: float = Field(default=0.2, gt=0, le=10)
-    reconnect_max_s: float = Field(default=10.0, gt=0, le=300)
+    # The backoff doubles only while attempts fail: after a few broker restarts in a row a
+    # 10 s cap left a hall board unconnected 3-6 s after the broker and central were back
+    # (issue 13, chaos seed 91148), against the 2 s a board has to catch up. One broker on
+    # the hall's LAN and a few dozen devices: a refused connect a second each costs nothing.
+    reconnect_max_s: float = Field(
+        default=RECONNECT_MAX_S,
+        gt=0,
+        le=300,
+        description="Longest wait between connection attempts; keep it at or under 1 s "
+        "for displays (a board catches up within 2 s of the broker's return).",
+    )
 
 
 @dataclass
