@@ -205,6 +205,9 @@ def build_app(node: WebNode, start_node: bool = True) -> Starlette:
         return site.page("ticket.html", request, **view)
 
     async def ticket_live(request: Request) -> Response:
+        # Capped like the hall's streams: one token in hand must not open streams unbounded.
+        if len(node.changed) >= node.config.max_live_clients:
+            return Response("too many live clients", status_code=503)
         found = await find(request, request.path_params["token"])
         if isinstance(found, Response):
             return found

@@ -59,6 +59,34 @@ def test_page_turns_to_called_live_within_2s(hall: Hall, web: WebServer) -> None
     assert "Dipanggil ke Loket 1" in page.text and "Silakan menuju Loket 1" in page.text
 
 
+def test_live_ticket_pages_count_against_the_live_client_cap(hall: Hall) -> None:
+    # Each open stream holds a task and a listener: with one token in hand, opening
+    # streams in a loop must stop at the cap like the hall page's streams do.
+    server = hall.web(max_live_clients=2).start()
+    try:
+        assert wait_for(lambda: server.node.central_online)
+        token, _ticket = issue(hall)
+        url = f"{server.url}/live/t/{token}"
+        with (
+            httpx.Client(timeout=5) as client,
+            client.stream("GET", url) as first,
+            client.stream("GET", url) as second,
+        ):
+            # Keep each stream's line iterator: a dropped one closes its connection.
+            lines = [stream.iter_lines() for stream in (first, second)]
+            for stream, it in zip((first, second), lines, strict=True):
+                assert stream.status_code == 200
+                next(x for x in it if x.startswith("data: "))
+            for over in (url, f"{server.url}/live/hall"):
+                with client.stream("GET", over) as refused:
+                    assert refused.status_code == 503, over
+        assert wait_for(lambda: len(server.node.changed) == 0)
+        with httpx.Client(timeout=5) as client, client.stream("GET", url) as again:
+            assert again.status_code == 200
+    finally:
+        server.stop()
+
+
 def test_survey_once_after_service(hall: Hall, web: WebServer) -> None:
     assert wait_for(lambda: web.node.central_online)
     token, _ticket = issue(hall)
