@@ -151,6 +151,24 @@ class ConfigReceiver:
         return ConfigOutcome(True, msg.version, config=config)
 
 
+def note_outcome(
+    outcome: ConfigOutcome, faults: list[str], detail: str | None
+) -> tuple[str | None, bool]:
+    """A node's status after one delivered config: a rejected config is a fault (with the
+    error as its detail) while the previous config keeps running; an applied one clears
+    it. Updates `faults` in place; returns the new detail and whether to publish the
+    status again."""
+    if outcome.applied:
+        if ConfigReceiver.FAULT in faults:
+            faults.remove(ConfigReceiver.FAULT)
+        return None, True
+    if outcome.error is not None:
+        if ConfigReceiver.FAULT not in faults:
+            faults.append(ConfigReceiver.FAULT)
+        return outcome.error[:500], True
+    return detail, False
+
+
 def follow(
     link: MqttLink, receiver: ConfigReceiver, on_outcome: Callable[[ConfigOutcome], None]
 ) -> None:
@@ -162,14 +180,8 @@ def follow(
         outcome = receiver.receive(payload)
         if outcome.applied:
             link.identity.config_version = outcome.version
-            if ConfigReceiver.FAULT in link.faults:
-                link.faults.remove(ConfigReceiver.FAULT)
-            link.detail = None
-        elif outcome.error is not None:
-            if ConfigReceiver.FAULT not in link.faults:
-                link.faults.append(ConfigReceiver.FAULT)
-            link.detail = outcome.error[:500]
-        if outcome.applied or outcome.error is not None:
+        link.detail, republish = note_outcome(outcome, link.faults, link.detail)
+        if republish:
             link.publish_status()
         on_outcome(outcome)
 

@@ -4,12 +4,13 @@ the collector settled, systemd's heartbeat). Each node keeps only what is its ow
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import queue
 import signal
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -161,6 +162,21 @@ class _Call:
         return f"call {self.fn!r}"
 
 
+def start_config(
+    model: type[Config],
+    node_id: str,
+    state_dir: Path,
+    apply: Callable[[Config, int | None], None],
+) -> ConfigReceiver:
+    """The receiver of config/{node_id}, with the last good delivered config (no broker
+    needed) applied at once, before the node's loop runs."""
+    rx = ConfigReceiver(node_id, model, ConfigCache(state_dir / "config.json"))
+    cached = rx.current()
+    if isinstance(cached, model):
+        apply(cached, rx.version)
+    return rx
+
+
 def follow_config(
     link: MqttLink,
     model: type[Config],
@@ -173,10 +189,7 @@ def follow_config(
     config/{node_id}; a rejected config leaves the running one in place. `apply` runs at
     once for the cached config (before the node's loop runs) and, through `hand_over`, on
     the node's loop for each delivered one."""
-    rx = ConfigReceiver(node_id, model, ConfigCache(state_dir / "config.json"))
-    cached = rx.current()
-    if isinstance(cached, model):
-        apply(cached, rx.version)
+    rx = start_config(model, node_id, state_dir, apply)
 
     def delivered(outcome: ConfigOutcome) -> None:
         new = outcome.config
@@ -192,6 +205,15 @@ def live(current: Config, new: Config, names: Iterable[str]) -> Config:
     """`current` with the settings `names` taken from a delivered config; the others (pins,
     screen, printer) stay bound to the device's own config file."""
     return current.model_copy(update={k: getattr(new, k) for k in names})
+
+
+def bound_differ(current: Config, new: Config, taken: Iterable[str]) -> list[str]:
+    """The settings of a delivered config that differ from the running one but were not
+    taken (`taken`: the live ones and the device's identity): the node logs them, so that
+    a technician knows what the delivery did not change."""
+    skip = set(taken)
+    return [k for k in type(new).model_fields if k not in skip
+            and getattr(new, k) != getattr(current, k)]  # fmt: skip
 
 
 class Node(Protocol):
@@ -244,3 +266,99 @@ def run_node(
         heartbeat.stop()
         node.stop()
     return code
+
+
+# -- asyncio nodes (the web node) -------------------------------------------------------
+
+
+class EventLoopWatch:
+    """The stall check of an asyncio node: a task comes round every `tick_s` and marks the
+    watch; a handler that blocks the event loop (a slow disk, a CPU-bound render) stops
+    the marks, healthy() turns False and systemd's watchdog restarts the node."""
+
+    def __init__(self, tick_s: float = 0.5, stall_s: float = LOOP_STALL_S) -> None:
+        self.tick_s = tick_s
+        self.watch = LoopWatch(stall_s)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.watch.came_round()
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-watch")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def healthy(self) -> bool:
+        task = self._task
+        return task is not None and not task.done() and not self.watch.stalled()
+
+    async def _run(self) -> None:
+        while True:
+            self.watch.came_round()
+            await asyncio.sleep(self.tick_s)
+
+
+class AsyncNode(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    def healthy(self) -> bool: ...
+
+
+async def run_async_node(
+    node: AsyncNode,
+    banner: Callable[[], str],
+    stop: asyncio.Event | None = None,
+    failed: asyncio.Event | None = None,
+    watch: EventLoopWatch | None = None,
+) -> int:
+    """run_node for a node that lives on an asyncio loop (run it with asyncio.run): the
+    same start-up and exit codes. SIGTERM and SIGINT set `stop` through the loop (the node
+    must not install its own handlers); the heartbeat also asks whether the event loop
+    came round lately. `banner` is called once started (it may name the bound port)."""
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+    failed = failed or asyncio.Event()
+    watch = watch or EventLoopWatch()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    watch.start()
+    try:
+        try:
+            with StartupGrace():
+                await node.start()
+        except Exception as exc:
+            log.error("could not start: %s", exc)
+            with contextlib.suppress(Exception):
+                await node.stop()
+            return 1
+        gctune.settle()
+        heartbeat = Heartbeat(lambda: watch.healthy() and node.healthy())
+        heartbeat.start()
+        log.info("%s", banner())
+        code = 0
+        try:
+            await _first(stop.wait(), failed.wait())
+            if failed.is_set() and not stop.is_set():
+                log.error("stopped after an internal error; exiting so that it restarts")
+                code = EXIT_FAILED
+        finally:
+            heartbeat.stop()  # STOPPING=1 before the goodbyes, which may take a while
+            await node.stop()
+        return code
+    finally:
+        await watch.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()

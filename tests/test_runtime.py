@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from antrian.runtime import EXIT_FAILED, NodeLoop, run_node
+from antrian.runtime import EXIT_FAILED, EventLoopWatch, NodeLoop, run_async_node, run_node
 from tests.waiting import eventually
 
 
@@ -86,3 +88,59 @@ def test_an_internal_failure_exits_for_a_restart_and_sigterm_stops_cleanly() -> 
     threading.Timer(0.2, signal.raise_signal, args=(signal.SIGTERM,)).start()
     assert run_node(node, "running") == 0
     assert node.stopped == 1
+
+
+class _AsyncNode:
+    def __init__(self, fail_start: bool = False) -> None:
+        self.fail_start = fail_start
+        self.stopped = 0
+
+    async def start(self) -> None:
+        if self.fail_start:
+            raise RuntimeError("port 8080 is taken")
+
+    async def stop(self) -> None:
+        self.stopped += 1
+
+    def healthy(self) -> bool:
+        return True
+
+
+def test_an_asyncio_node_starts_and_stops_like_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    node = _AsyncNode(fail_start=True)
+    assert asyncio.run(run_async_node(node, lambda: "never shown")) == 1
+    assert node.stopped == 1
+    assert "could not start: port 8080 is taken" in caplog.text
+
+    async def failing() -> int:
+        failed = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.2, failed.set)
+        return await run_async_node(node, lambda: "running", failed=failed)
+
+    node = _AsyncNode()
+    assert asyncio.run(failing()) == EXIT_FAILED
+    assert node.stopped == 1
+
+    # SIGTERM goes through the event loop: the node stops, and the process is not killed
+    # by the signal afterwards (its goodbyes are done).
+    node = _AsyncNode()
+    threading.Timer(0.2, signal.raise_signal, args=(signal.SIGTERM,)).start()
+    assert asyncio.run(run_async_node(node, lambda: "running")) == 0
+    assert node.stopped == 1
+
+
+def test_a_blocked_event_loop_is_unhealthy_and_healthy_again_once_it_comes_round() -> None:
+    async def main() -> list[bool]:
+        watch = EventLoopWatch(tick_s=0.01, stall_s=0.2)
+        watch.start()
+        await asyncio.sleep(0.05)
+        seen = [watch.healthy()]
+        time.sleep(0.3)  # a handler that blocks the loop: nothing comes round
+        seen.append(watch.healthy())
+        await asyncio.sleep(0.05)
+        seen.append(watch.healthy())
+        await watch.stop()
+        seen.append(watch.healthy())
+        return seen
+
+    assert asyncio.run(main()) == [True, False, True, False]

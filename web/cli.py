@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import uvicorn
 
-from antrian import gctune
 from antrian.config import ConfigError, load_yaml, resolve
-from antrian.watchdog import Heartbeat
+from antrian.runtime import run_async_node
 from web.app import build_app
 from web.config import WebConfig
 from web.node import WebNode
@@ -60,51 +59,77 @@ def run_web(args: argparse.Namespace) -> int:
 
 
 async def serve(cfg: WebConfig) -> int:
+    service = WebService(cfg)
 
-    node = WebNode(cfg)
-    app = build_app(node)
-    server = _Server(
-        uvicorn.Config(
-            app,
-            host=cfg.listen_host,
-            port=cfg.listen_port,
-            log_level="warning",
-            access_log=False,
-            proxy_headers=cfg.trusted_proxy,
-            lifespan="on",
+    # The address on its own line: the demo and the tests read it from the log.
+    def banner() -> str:
+        host, port = service.address
+        return f"web: serving http://{host}:{port}/"
+
+    return await run_async_node(service, banner, failed=service.failed)
+
+
+class WebService:
+    """The web node as the runtime runs it: the MQTT side (WebNode, started and stopped by
+    the app's lifespan, which says goodbye on MQTT) behind uvicorn."""
+
+    def __init__(self, cfg: WebConfig) -> None:
+        self.cfg = cfg
+        self.node = WebNode(cfg)
+        self.server = _Server(
+            uvicorn.Config(
+                build_app(self.node),
+                host=cfg.listen_host,
+                port=cfg.listen_port,
+                log_level="warning",
+                access_log=False,
+                proxy_headers=cfg.trusted_proxy,
+                lifespan="on",
+            )
         )
-    )
-    heartbeat = Heartbeat(lambda: server.started and not server.should_exit)
-    server.on_exit = heartbeat.stop
-    # uvicorn handles SIGTERM and SIGINT: the lifespan's shutdown says goodbye on MQTT.
-    task = asyncio.create_task(server.serve())
-    while not server.started and not task.done():
-        await asyncio.sleep(0.05)
-    if server.started:
-        host, port = _bound(server, cfg)
-        # The address on its own line: the demo and the tests read it from the log.
-        log.info("web: serving http://%s:%d/", host, port)
-        # What the node loaded (templates, models, modules) is never garbage: frozen, it
-        # is no longer walked by every full collection (antrian/gctune.py).
-        gctune.settle()
-        heartbeat.start()
-    await task
-    heartbeat.stop()
-    return 0 if server.started else 1
+        self.failed = asyncio.Event()  # uvicorn ended without being asked to
+        self._task: asyncio.Task[None] | None = None
+        self.address = (cfg.listen_host, cfg.listen_port)
+
+    async def start(self) -> None:
+        task = self._task = asyncio.create_task(self.server.serve(), name="uvicorn")
+        while not self.server.started and not task.done():
+            await asyncio.sleep(0.05)
+        if not self.server.started:
+            raise RuntimeError(
+                f"could not listen on {self.cfg.listen_host}:{self.cfg.listen_port} "
+                "(another process on that port? see the log above)"
+            )
+        task.add_done_callback(self._ended)
+        self.address = _bound(self.server, self.cfg)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not self.server.should_exit:
+            self.failed.set()  # uvicorn ended on its own: exit so that systemd restarts it
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def healthy(self) -> bool:
+        task = self._task
+        return self.server.started and not self.server.should_exit and (
+            task is not None and not task.done())  # fmt: skip
 
 
 class _Server(uvicorn.Server):
-    """uvicorn raises SIGTERM again once it has shut down, so the process dies by it before
-    serve() returns: systemd hears STOPPING=1 when the signal arrives instead."""
+    """Signals are the runtime's (run_async_node): uvicorn would install its own and raise
+    SIGTERM again once shut down, killing the process before its goodbyes are done."""
 
-    on_exit: Callable[[], None] = staticmethod(lambda: None)
-
-    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        self.on_exit()
-        super().handle_exit(sig, frame)
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
-def _bound(server: object, cfg: WebConfig) -> tuple[str, int]:
+def _bound(server: uvicorn.Server, cfg: WebConfig) -> tuple[str, int]:
     for s in getattr(server, "servers", []):
         for sock in s.sockets:
             addr = sock.getsockname()

@@ -134,7 +134,6 @@ def routes(site: Site) -> list[BaseRoute]:
     settings: DashboardSettings = site.config.dashboard
     sup = Supervision(site, settings)
     node = site.node
-    tz = ZoneInfo(TIMEZONES[site.config.timezone])
     actions = ActionLog()
 
     def follow(topic: str, msg: object) -> None:
@@ -144,6 +143,8 @@ def routes(site: Site) -> list[BaseRoute]:
     node.listeners.append(follow)
 
     def hhmm(at: datetime | None) -> str:
+        # The zone read each time: a delivered config changes it live.
+        tz = ZoneInfo(TIMEZONES[site.config.timezone])
         return at.astimezone(tz).strftime("%H:%M") if at else ""
 
     def page(

@@ -22,7 +22,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from antrian.board_state import BoardState, Update
+from antrian.delivery import ConfigOutcome, ConfigReceiver, note_outcome
 from antrian.mqtt import MAX_PAYLOAD_BYTES, BrokerSettings, new_request_id
+from antrian.runtime import bound_differ, live, start_config
 from antrian.session import next_session
 from protocol import Topics, decode, encode
 from protocol import messages as m
@@ -33,6 +35,13 @@ log = logging.getLogger(__name__)
 SOFTWARE = "antrian-web/0.1"
 RESYNC_MIN_INTERVAL_S = 1.0
 REQUEST_EXPIRY_S = 30
+# What a delivered config (config/web) changes at once: each is read when a page is made
+# or a request sent. The others (listen address, proxy, broker, lookup limit, dashboard)
+# are bound when the node starts and need a restart.
+LIVE_SETTINGS = (
+    "hall_name", "public_url", "timezone", "refresh_s", "request_timeout_s", "max_live_clients",
+)  # fmt: skip
+IDENTITY = ("node_id", "site", "broker", "state_dir")
 
 
 class Signal:
@@ -89,11 +98,19 @@ class WebNode:
         self._last_resync = -RESYNC_MIN_INTERVAL_S
         self._stopping = False
         self.session = 0
+        self.config_receiver: ConfigReceiver | None = None
+        self.faults: list[str] = []
+        self.detail: str | None = None
 
     # -- lifecycle ------------------------------------------------------------------
 
     def start(self) -> None:
         self.session = next_session(self.config.state_dir)
+        if self.config_receiver is None:
+            # The last good delivered config first (no broker needed), then config/web.
+            self.config_receiver = start_config(
+                type(self.config), self.config.node_id, self.config.state_dir, self.apply_config
+            )
         self._task = asyncio.get_running_loop().create_task(self._run(), name="web-mqtt")
 
     async def stop(self) -> None:
@@ -110,6 +127,24 @@ class WebNode:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self.config_receiver is not None:
+            self.config_receiver.cache.close()
+            self.config_receiver = None
+
+    def apply_config(self, new: WebConfig, version: int | None) -> None:
+        """Take the live settings of a delivered config; name the others, which need a
+        restart (and the site's new web.yaml installed, docs/deploy.md)."""
+        differ = bound_differ(self.config, new, (*IDENTITY, *LIVE_SETTINGS))
+        self.config = live(self.config, new, LIVE_SETTINGS)
+        log.info("config v%s applied", version)
+        if differ:
+            log.warning(
+                "config v%s also changes %s: these need a restart of the web node with "
+                "the site's new web.yaml (docs/deploy.md)",
+                version,
+                ", ".join(differ),
+            )
+        self._changed()  # pages show the new hall name, refresh, ...
 
     def away(self) -> str | None:
         """'broker' or 'central' when the hall shown may be out of date, else None."""
@@ -134,6 +169,9 @@ class WebNode:
                 session=max(self.session, 1),
                 at=self.clock(),
                 software=SOFTWARE,
+                config_version=rx.version if (rx := self.config_receiver) else None,
+                faults=list(self.faults),
+                detail=self.detail,
             )
         )
 
@@ -176,6 +214,7 @@ class WebNode:
                             (t.hall, 1),
                             (t.counter("+"), 1),
                             (t.fleet, 1),
+                            (t.config(self.config.node_id), 1),
                         ]
                     )
                     await client.publish(self._status_topic, self._status(True), qos=1, retain=True)
@@ -249,6 +288,9 @@ class WebNode:
                     if st.online != self.central_online:
                         self.central_online = st.online
                         self._changed()
+            elif topic == t.config(self.config.node_id):
+                self._delivered(payload)
+                return
             elif topic == t.reply(self.config.node_id):
                 reply = decode(m.Reply, payload)
                 fut = self._pending.pop(reply.request_id, None)
@@ -268,6 +310,22 @@ class WebNode:
                 listener(topic, msg)
             except Exception:  # one page's bug must not stop the hall feed
                 log.exception("listener failed on %s", topic)
+
+    def _delivered(self, payload: bytes) -> None:
+        """A config from config/web: applied, or refused with the running one kept (the
+        fault and its reason go into the node's status, as on every node)."""
+        if self.config_receiver is None:
+            return
+        outcome: ConfigOutcome = self.config_receiver.receive(payload)
+        if outcome.applied and isinstance(outcome.config, type(self.config)):
+            self.apply_config(outcome.config, outcome.version)
+        self.detail, republish = note_outcome(outcome, self.faults, self.detail)
+        client = self._client
+        if republish and client is not None:
+            status = self._status(True)
+            asyncio.get_running_loop().create_task(
+                client.publish(self._status_topic, status, qos=1, retain=True)
+            )
 
     def _apply(self, update: Update) -> None:
         if update.changed or update.calls:
