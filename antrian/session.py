@@ -6,11 +6,15 @@ import os
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file, fsync, rename: a power cut leaves the old or the new file."""
+def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write via a temp file, fsync, rename: a power cut leaves the old or the new file.
+    `mode` is set before the data goes in: a secret chmod-ed after the rename was readable
+    under the umask's mode for a moment (and for good after a crash right then)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
+        if mode is not None:
+            os.fchmod(fh.fileno(), mode)  # also when a stale .tmp was left with another
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())

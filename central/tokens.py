@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
@@ -31,8 +30,7 @@ def load_secret(path: Path) -> bytes:
     except FileNotFoundError:
         pass
     data = secrets.token_bytes(SECRET_BYTES)
-    atomic_write(path, data)
-    os.chmod(path, 0o600)
+    atomic_write(path, data, mode=0o600)
     return data
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +32,8 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ),
+        mode=0o600,
     )
-    os.chmod(path, 0o600)
 
 
 def _now() -> dt.datetime:

@@ -83,6 +83,5 @@ class PasswordFile:
 
     def _write(self, entries: dict[str, str]) -> None:
         text = "".join(f"{u}:{h}\n" for u, h in sorted(entries.items()))
-        atomic_write(self.path, text.encode())
         # Only the broker needs to read it; the hashes are still worth keeping private.
-        os.chmod(self.path, 0o640)
+        atomic_write(self.path, text.encode(), mode=0o640)

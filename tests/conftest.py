@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +30,25 @@ def broker() -> Iterator[DevBroker]:
     """A fresh broker per test: for tests that kill it or need empty retained state."""
     with DevBroker() as b:
         yield b
+
+
+@pytest.fixture
+def modes_at_rename(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
+    """The permission bits each file written had when it was renamed into place, under a
+    common umask (022): a secret must be private before it is there, not after."""
+    seen: dict[str, int] = {}
+    real = os.replace
+
+    def replace(src: Any, dst: Any) -> None:
+        seen[Path(dst).name] = stat.S_IMODE(os.stat(src).st_mode)
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    old = os.umask(0o022)
+    try:
+        yield seen
+    finally:
+        os.umask(old)
 
 
 @pytest.fixture(autouse=True)

@@ -146,5 +146,4 @@ class Accounts:
             "# hashes; keep this file out of version control.\n"
         )
         data = header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True)
-        atomic_write(path, data.encode())
-        os.chmod(path, 0o600)
+        atomic_write(path, data.encode(), mode=0o600)

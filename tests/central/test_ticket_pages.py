@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from central import Central, load_catalogue
 from central.config import CentralConfig
 from central.ledger import LedgerReader
+from central.tokens import load_secret
 from protocol import messages as m
 from tests.central.conftest import Node
 
@@ -87,3 +89,12 @@ def test_survey_once_after_service_and_kept_across_restart(
     with LedgerReader(central_config.ledger_path) as ledger:
         rows = list(ledger.events_of_day(issued.ticket.business_day, ["survey_answered"]))  # type: ignore[union-attr]
     assert len(rows) == 1
+
+
+def test_token_secret_is_private_before_it_is_in_place(
+    tmp_path: Path, modes_at_rename: dict[str, int]
+) -> None:
+    # Whoever reads the secret can make every ticket's page link.
+    secret = load_secret(tmp_path / "ticket-secret")
+    assert modes_at_rename == {"ticket-secret": 0o600}
+    assert load_secret(tmp_path / "ticket-secret") == secret

@@ -25,6 +25,7 @@ from antrian.storage import AtomicJSONStorage
 from edge.display.config import DisplayConfig
 from protocol import Topics, decode, encode
 from protocol import messages as m
+from provision.ca import CaFiles, create_ca
 from provision.delivery import device_configs
 from provision.passwords import PasswordFile, hash_password, verify_password
 from provision.testing import SITE, copy_site
@@ -182,3 +183,11 @@ def test_password_hash_matches_mosquitto_passwd(tmp_path: Path) -> None:
     pw.set("kiosk-2", "lain")
     assert pw.check("kiosk-1", "rahasia") and not pw.check("kiosk-1", "lain")
     assert pw.remove("kiosk-1") and pw.users() == ["kiosk-2"]
+
+
+def test_password_file_and_ca_key_are_private_before_they_are_in_place(
+    tmp_path: Path, modes_at_rename: dict[str, int]
+) -> None:
+    PasswordFile(tmp_path / "passwords").set("kiosk-1", "rahasia")
+    create_ca(CaFiles(tmp_path / "ca.key", tmp_path / "ca.crt"), "demo")
+    assert modes_at_rename["passwords"] == 0o640 and modes_at_rename["ca.key"] == 0o600

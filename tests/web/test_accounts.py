@@ -45,6 +45,14 @@ def test_accounts_round_trip_through_a_private_file(tmp_path: Path) -> None:
     assert sorted(Accounts.load(path).by_id) == ["siti"]
 
 
+def test_the_file_is_private_before_it_is_in_place(
+    tmp_path: Path, modes_at_rename: dict[str, int]
+) -> None:
+    path = tmp_path / "supervisors.yaml"
+    Accounts({}).with_account("siti", "Siti Aminah", PW).save(path)
+    assert modes_at_rename == {"supervisors.yaml": 0o600}
+
+
 def test_disabled_account_cannot_sign_in(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(
