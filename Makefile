@@ -40,7 +40,7 @@ test: lint typecheck unit
 test-slow: $(STAMP) mosquitto chromium
 	$(BIN)/pytest -m slow
 
-bench: $(STAMP) mosquitto
+bench: $(STAMP) mosquitto chromium
 	$(BIN)/python -m bench
 
 docs: $(STAMP)
