@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 ACCOUNT_FAILURES = 5
 ADDRESS_FAILURES = 20
@@ -59,7 +60,17 @@ class Lockout:
             if len(r.failures) >= self.limits[key[0]]:
                 r.locked_until = now + self.lock_s
                 r.failures = []
-        while len(self._records) > MAX_KEYS:
+        if len(self._records) > MAX_KEYS:
+            self._evict(now)
+
+    def _evict(self, now: float) -> None:
+        """Drop the least recently failed records that hold no lock: dropping a lock would let
+        a flood of made-up names (from many addresses) buy an attacker fresh guesses."""
+        excess = len(self._records) - MAX_KEYS
+        unlocked = (k for k, r in self._records.items() if r.locked_until <= now)
+        for key in list(islice(unlocked, excess)):
+            del self._records[key]
+        while len(self._records) > MAX_KEYS:  # all locked: memory stays bounded all the same
             self._records.popitem(last=False)
 
     def succeeded(self, account: str, address: str) -> None:

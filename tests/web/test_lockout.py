@@ -56,3 +56,18 @@ def test_memory_is_bounded_under_a_flood_of_names() -> None:
     for i in range(MAX_KEYS + 50):
         lock.failed(f"u{i}", "x")
     assert len(lock._records) <= MAX_KEYS
+
+
+def test_a_flood_of_made_up_names_does_not_unlock_an_account() -> None:
+    # Made-up names from many addresses (an IPv6 prefix has plenty) fill the table: what
+    # it drops to stay bounded must not be the lock on the account under attack.
+    clock = Clock()
+    lock = Lockout(clock=clock)
+    for _ in range(5):
+        lock.failed("siti", "10.0.0.1")
+    for i in range(MAX_KEYS):
+        clock.t += 0.01
+        lock.failed(f"u{i}", f"2001:db8::{i // 20:x}")
+    assert len(lock._records) <= MAX_KEYS
+    assert lock.wait_s("siti", "10.0.0.2") > 0
+    assert lock.wait_s("nobody", "2001:db8::0") > 0  # nor a locked address
