@@ -290,6 +290,7 @@ class SiteConfigs:
         if not device.layered:
             out = Merged(device, {})
             _merge(out.raw, raw_device, out.origin, device.path)
+            self._link_tickets(out)
             return out
         site = self.site_file()
         names = {"node_id": device.node_id, "site": site.site}
@@ -300,7 +301,40 @@ class SiteConfigs:
         if role_path.exists():
             _merge(out.raw, _substitute(_read_yaml(role_path), names), out.origin, role_path)
         _merge(out.raw, raw_device, out.origin, device.path)
+        self._link_tickets(out)
         return out
+
+    def _link_tickets(self, out: Merged) -> None:
+        """A kiosk without a status_url in any of its files links each ticket's page on
+        the site's web node ({public_url}/t/{token}), so that a technician does not copy
+        the address by hand; an explicit status_url (null: no link) is kept."""
+        if out.device.role != "kiosk" or "status_url" in out.raw:
+            return
+        found = self.public_url()
+        if found is not None:
+            url, web_file = found
+            _merge(out.raw, {"status_url": f"{url}/t/{{token}}"}, out.origin, web_file)
+
+    def public_url(self) -> tuple[str, Path] | None:
+        """The site's web address (the web node's public_url) and the file that sets it;
+        None without a web node that has one, or when the site's web nodes disagree (the
+        kiosks then need their own status_url)."""
+        try:
+            webs = [d for d in self.devices() if d.role == "web"]
+        except ConfigInvalid:
+            return None  # reported by check() for the files themselves
+        urls: dict[str, Path] = {}
+        for web in webs:
+            try:
+                cfg, _ = self.validate(web)
+            except ConfigInvalid:
+                continue  # the web node's own problems are reported for its file
+            url = getattr(cfg, "public_url", None)
+            if url:
+                urls.setdefault(str(url), web.path)
+        if len(urls) != 1:
+            return None
+        return next(iter(urls.items()))
 
     def validate(self, device: Device) -> tuple[BaseModel, Merged]:
         """The device's config as its node would load it, or ConfigInvalid."""
