@@ -61,7 +61,9 @@ class Site:
     def page(self, name: str, request: Request, status: int = 200, **kw: Any) -> HTMLResponse:
         lang = lang_of(request.query_params.get("lang"))
         kw.setdefault("hall_name", self.config.hall_name or self.node.state.hall_name)
-        html = self.render(name, lang, away=self.node.away(), path=request.url.path, **kw)
+        # The language link repeats the path: "//host" or "/\\host" there is another site.
+        path = "/" + request.url.path.lstrip("/\\")
+        html = self.render(name, lang, away=self.node.away(), path=path, **kw)
         return HTMLResponse(html, status_code=status)
 
 

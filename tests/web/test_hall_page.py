@@ -58,3 +58,12 @@ def test_unknown_path_is_a_plain_404_in_bahasa(web: WebServer) -> None:
     r = httpx.get(web.url + "/t/no-such-token")
     assert r.status_code == 404
     assert "tidak ditemukan" in r.text
+
+
+def test_language_link_stays_on_this_site(web: WebServer) -> None:
+    # "//host/..." is a path to this server, but as a link a browser takes it for another
+    # site: a crafted address turned the language switch into a link off the site.
+    for crafted in ("//phish.example/t/x", "///phish.example/t/x"):
+        r = httpx.get(web.url + crafted)
+        assert r.status_code == 404
+        assert 'href="/phish.example/t/x?lang=en"' in r.text, crafted
