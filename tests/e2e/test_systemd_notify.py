@@ -66,3 +66,6 @@ def test_command_notifies_ready_and_pings(role: str, broker: DevBroker, tmp_path
             except TimeoutError:
                 break
         assert later[-1:] == [b"STOPPING=1"], (later, proc.log_text())
+        # It stopped on its own after its goodbyes, not killed by the signal (uvicorn would
+        # raise SIGTERM again after shutting down; the runtime keeps the signal).
+        assert proc.proc is not None and proc.proc.returncode == 0, proc.log_text()
