@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from antrian.devbroker import DevBroker
-from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
-from central import Central, load_catalogue
-from central.testing import DEMO_CATALOGUE, make_config
 from edge.display.clips import tone, write_wav
 from edge.display.config import DisplayConfig
 from edge.display.node import DisplayNode
-from protocol import Topics
-from protocol import messages as m
+from tests.running_hall import RunningHall, running_hall
 
 # Each word of "nomor antrian A satu, silakan menuju loket satu" as its own pitch, so that
 # the captured audio can be read back word by word.
@@ -40,18 +35,7 @@ def write_tone_clips(root: Path) -> Path:
     return root
 
 
-@dataclass
-class Hall:
-    broker: DevBroker
-    tmp: Path
-    central: Central
-    link: MqttLink
-    requester: Requester
-
-    def request(self, cls: type[m.RequestBase], **kw: Any) -> m.Reply:
-        req = cls(request_id=new_request_id("tester"), node_id="tester", sent_at=now(), **kw)
-        return self.requester.call(req, 5.0)
-
+class Hall(RunningHall):
     def display_config(self, **overrides: Any) -> DisplayConfig:
         raw: dict[str, Any] = {
             "node_id": "display-test",
@@ -71,20 +55,8 @@ class Hall:
 
 @pytest.fixture
 def hall(broker: DevBroker, tmp_path: Path) -> Iterator[Hall]:
-    central = Central(
-        make_config(broker.port, tmp_path / "central"), load_catalogue(DEMO_CATALOGUE)
-    )
-    central.start()
-    assert central.link.wait_connected(5)  # subscribed: the first request is not lost
-    link = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("tester", "tool", 1))
-    requester = Requester(link)
-    link.start()
-    assert link.wait_connected(5)
-    try:
-        yield Hall(broker, tmp_path, central, link, requester)
-    finally:
-        link.stop()
-        central.stop()
+    with running_hall(Hall, broker, tmp_path) as h:
+        yield h
 
 
 def pump(node: DisplayNode, until: Callable[[], bool], timeout: float = 5.0) -> bool:

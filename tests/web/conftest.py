@@ -8,7 +8,6 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,20 @@ import pytest
 import uvicorn
 
 from antrian.devbroker import DevBroker
-from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
-from central import Central, load_catalogue
-from central.testing import DEMO_CATALOGUE, make_config
-from protocol import Topics
-from protocol import messages as m
+from tests.running_hall import RunningHall, running_hall
 from web.app import build_app
 from web.config import WebConfig
 from web.node import WebNode
+
+
+class Clock:
+    """A monotonic clock the test moves by hand (`clock.t += 60`)."""
+
+    def __init__(self, t: float = 0.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
 
 
 def web_config(port: int, state_dir: Path, **overrides: Any) -> WebConfig:
@@ -71,38 +76,15 @@ class WebServer:
         self.thread.join(10)
 
 
-@dataclass
-class Hall:
-    broker: DevBroker
-    tmp: Path
-    central: Central
-    link: MqttLink
-    requester: Requester
-
-    def request(self, cls: type[m.RequestBase], **kw: Any) -> m.Reply:
-        req = cls(request_id=new_request_id("tester"), node_id="tester", sent_at=now(), **kw)
-        return self.requester.call(req, 5.0)
-
+class Hall(RunningHall):
     def web(self, **overrides: Any) -> WebServer:
         return WebServer(web_config(self.broker.port, self.tmp / "web", **overrides))
 
 
 @pytest.fixture
 def hall(broker: DevBroker, tmp_path: Path) -> Iterator[Hall]:
-    central = Central(
-        make_config(broker.port, tmp_path / "central"), load_catalogue(DEMO_CATALOGUE)
-    )
-    central.start()
-    assert central.link.wait_connected(5)
-    link = MqttLink(BrokerSettings(port=broker.port), Topics("demo"), Identity("tester", "tool", 1))
-    requester = Requester(link)
-    link.start()
-    assert link.wait_connected(5)
-    try:
-        yield Hall(broker, tmp_path, central, link, requester)
-    finally:
-        link.stop()
-        central.stop()
+    with running_hall(Hall, broker, tmp_path) as h:
+        yield h
 
 
 @pytest.fixture

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
+from tests.web.conftest import Clock
 from web.lockout import MAX_KEYS, Lockout
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = 0.0
-
-    def __call__(self) -> float:
-        return self.t
 
 
 def test_account_locks_after_five_failures_for_fifteen_minutes() -> None:

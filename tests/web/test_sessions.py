@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
+from tests.web.conftest import Clock
 from web.sessions import COOKIE, MAX_SESSIONS, Sessions, cookie_options
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = 1000.0
-
-    def __call__(self) -> float:
-        return self.t
-
-
 def test_session_lives_while_used_and_ends_when_idle_or_old() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     sessions = Sessions(idle_s=60, max_age_s=300, clock=clock)
     s = sessions.start("siti", "Siti Aminah")
     assert len(s.token) >= 40
@@ -46,7 +39,7 @@ def test_logout_and_unknown_tokens() -> None:
 
 
 def test_session_count_is_bounded() -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     sessions = Sessions(clock=clock)
     first = sessions.start("a", "A")
     for i in range(MAX_SESSIONS):
