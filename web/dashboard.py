@@ -26,6 +26,7 @@ from antrian.catalogue import TIMEZONES
 from protocol import messages as m
 from web import csrf as csrf_mod
 from web import sessions as sessions_mod
+from web import texts
 from web.accounts import AccountError, Accounts
 from web.actions import ACTIONS, FormError, request_from_form
 from web.csrf import Csrf
@@ -127,7 +128,7 @@ async def read_form(request: Request) -> dict[str, str] | None:
 
 
 def lang_of(request: Request) -> Lang:
-    return "en" if request.query_params.get("lang") == "en" else "id"
+    return texts.lang_of(request.query_params.get("lang"))
 
 
 def routes(site: Site) -> list[BaseRoute]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-Lang = Literal["id", "en"]
+from web.texts import Lang, pick
 
 TEXTS: dict[str, tuple[str, str]] = {
     "title": ("Dasbor supervisor", "Supervisors' dashboard"),
@@ -148,5 +146,4 @@ TEXTS: dict[str, tuple[str, str]] = {
 
 
 def dt(key: str, lang: Lang, **kw: object) -> str:
-    text = TEXTS[key][0 if lang == "id" else 1]
-    return text.format(**kw) if kw else text
+    return pick(TEXTS, key, lang, **kw)

@@ -115,9 +115,14 @@ SURVEY_SCALE: tuple[tuple[str, str], ...] = (
 )
 
 
-def t(key: str, lang: Lang, **kw: object) -> str:
-    text = TEXTS[key][0 if lang == "id" else 1]
+def pick(table: dict[str, tuple[str, str]], key: str, lang: Lang, **kw: object) -> str:
+    """`key`'s text in `lang` from a table of (Bahasa Indonesia, English), filled in."""
+    text = table[key][0 if lang == "id" else 1]
     return text.format(**kw) if kw else text
+
+
+def t(key: str, lang: Lang, **kw: object) -> str:
+    return pick(TEXTS, key, lang, **kw)
 
 
 def lang_of(value: str | None) -> Lang:
