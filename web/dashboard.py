@@ -30,11 +30,12 @@ from web import texts
 from web.accounts import AccountError, Accounts
 from web.actions import ACTIONS, FormError, request_from_form
 from web.csrf import Csrf
-from web.dashboard_texts import Lang, dt
+from web.dashboard_texts import dt
 from web.lockout import Lockout
 from web.node import CentralUnavailable
 from web.overview import ActionLog, DashboardSettings, overview
 from web.sessions import Session, Sessions
+from web.texts import Lang
 
 if TYPE_CHECKING:
     from web.app import Site
