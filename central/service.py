@@ -39,6 +39,15 @@ TOKEN_SECRET_FILE = "ticket-token.key"  # in state_dir: the secret behind ticket
 HALL_IDLE_S = 0.02
 HALL_MIN_INTERVAL_S = 0.5  # consumers follow events; the snapshot is their resync point
 HALL_MAX_AGE_S = 2.0
+# For a while after central (re)connects, boards come back (each within about a second of
+# the broker: antrian.mqtt.RECONNECT_MAX_S) and kiosks replay what they issued offline. A
+# board that subscribed after some of those events has a gap that only a snapshot closes,
+# and it has 2 s to catch up (docs/chaos.md): so in this window the snapshot follows the
+# events as soon as they are out (HALL_IDLE_S quiet), at most every HALL_RESYNC_INTERVAL_S.
+# Only when idle: under load the request path builds it no more often than before
+# (HALL_MAX_AGE_S; a shorter age there cost the issue p99 measured right after a start).
+HALL_RESYNC_S = 5.0
+HALL_RESYNC_INTERVAL_S = 0.1
 COUNTERS_DELAY_S = 0.002  # after the events: long enough for paho to have written them
 CHECKPOINT_IDLE_S = 0.005  # a checkpoint of a few commits takes ~0.1 ms; gaps are longer
 
@@ -82,6 +91,7 @@ class Central(RequestHandling, Publishing):
         self._counters_due: set[str] = set()
         self._counters_at = 0.0
         self._hall_at = 0.0
+        self._resync_until = 0.0  # monotonic: the snapshot follows events closely till then
         self._configs_checked = 0.0
         self._collector = gctune.IdleCollector()
         self._last_activity = 0.0
@@ -206,6 +216,9 @@ class Central(RequestHandling, Publishing):
 
     # -- worker -----------------------------------------------------------------------
 
+    def _hall_interval(self, mono: float) -> float:
+        return HALL_RESYNC_INTERVAL_S if mono < self._resync_until else HALL_MIN_INTERVAL_S
+
     def _run(self) -> None:
         while not self._stop.is_set():
             # While the hall snapshot is stale or the WAL holds pages to checkpoint, wake
@@ -216,8 +229,12 @@ class Central(RequestHandling, Publishing):
                 timeout = CHECKPOINT_IDLE_S
             elif self.ledger.compaction_due:
                 timeout = HALL_IDLE_S
+            elif self._hall_dirty or time.monotonic() < self._resync_until:
+                # After a reconnect a request applied on the network thread does not wake
+                # this one: poll, so that its snapshot follows within HALL_IDLE_S or so.
+                timeout = HALL_IDLE_S
             else:
-                timeout = HALL_IDLE_S if self._hall_dirty else 0.5
+                timeout = 0.5
             woken = self._wake.wait(timeout=timeout)
             with self._busy:
                 self._wake.clear()
@@ -266,7 +283,7 @@ class Central(RequestHandling, Publishing):
                         self.hall.refresh_pace()
                         if self.hall.refresh_estimates(self.clock()):
                             self._hall_dirty = True
-                    spaced = mono - self._hall_at >= HALL_MIN_INTERVAL_S
+                    spaced = mono - self._hall_at >= self._hall_interval(mono)
                     if self._hall_dirty and idle and spaced:
                         self._publish_hall()
                     self._publish_fleet_if_errors_changed()
@@ -361,6 +378,7 @@ class Central(RequestHandling, Publishing):
                 # sending again when it was lost; events merely in flight now are not
                 # (sending them again would only make duplicates).
                 batch.republish = True
+                self._resync_until = time.monotonic() + HALL_RESYNC_S
                 self.event_delivery.confirm()
                 self.liveness.connected()
         except sqlite3.Error:
