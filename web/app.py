@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -32,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from antrian.catalogue import TIMEZONES
 from web import dashboard
+from web.forms import read_form
 from web.node import CentralUnavailable, WebNode
 from web.texts import SURVEY_ELEMENTS, SURVEY_SCALE, Lang, lang_of, t
 from web.tickets import RateLimiter, Tickets, UnknownTicket, Watch
@@ -256,11 +256,10 @@ def build_app(node: WebNode, start_node: bool = True) -> Starlette:
             return found
         w = found
         lang = lang_of(request.query_params.get("lang"))
-        body = await request.body()
-        form = parse_qs(body[:4096].decode("utf-8", "replace"))
+        form = await read_form(request) or {}
         chosen: dict[int, int] = {}
         for i in range(1, len(SURVEY_ELEMENTS) + 1):
-            value = form.get(f"u{i}", [""])[0]
+            value = form.get(f"u{i}", "")
             if value in ("1", "2", "3", "4"):
                 chosen[i] = int(value)
         view = ticket_view(w, lang)

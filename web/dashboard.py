@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -31,6 +30,7 @@ from web.accounts import AccountError, Accounts
 from web.actions import ACTIONS, FormError, request_from_form
 from web.csrf import Csrf
 from web.dashboard_texts import dt
+from web.forms import read_form
 from web.lockout import Lockout
 from web.node import CentralUnavailable
 from web.overview import ActionLog, DashboardSettings, overview
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BASE = "/dashboard"
-MAX_FORM_BYTES = 8192  # the largest form (running text) is well under 2 KB
 
 
 @dataclass
@@ -109,23 +108,6 @@ def client_address(request: Request, trusted_proxy: bool) -> str:
             # The proxy appends the address it saw last: that one it vouches for.
             return forwarded.split(",")[-1].strip()[:64]
     return request.client.host if request.client else "unknown"
-
-
-async def read_form(request: Request) -> dict[str, str] | None:
-    """A url-encoded form, bounded; None when it is not one."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype != "application/x-www-form-urlencoded":
-        return None
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            return None
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return dict(pairs)
 
 
 def lang_of(request: Request) -> Lang:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import httpx
@@ -138,3 +139,20 @@ def test_ticket_page_keeps_serving_while_central_is_away(hall: Hall, web: WebSer
     assert "Server pusat antrian sedang tidak tersedia" in page.text
     unseen = httpx.get(f"{web.url}/t/{other}")
     assert unseen.status_code == 503 and "dimuat ulang otomatis" in unseen.text
+
+
+def test_a_survey_post_is_read_only_up_to_its_bound(hall: Hall, web: WebServer) -> None:
+    # Anyone with a ticket from the kiosk has a token: a body announced as 100 MB must be
+    # refused after the first few kilobytes (400, as a malformed form), not held in memory.
+    assert wait_for(lambda: web.node.central_online)
+    token, _ticket = issue(hall)
+    host, port = web.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(
+            f"POST /t/{token}/survey HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 100000000\r\n\r\n".encode()
+            + b"u1=4&" * 4000
+        )
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
