@@ -51,7 +51,15 @@ class WebServer:
         self.node = WebNode(config)
         self.app = build_app(self.node)
         self.server = uvicorn.Server(
-            uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=0,
+                log_level="warning",
+                lifespan="on",
+                # As web/cli.py serves it: X-Forwarded-For only believed behind a proxy.
+                proxy_headers=config.trusted_proxy,
+            )
         )
         self.thread = threading.Thread(target=self._run, name="web-test", daemon=True)
 

@@ -7,6 +7,7 @@ import socket
 import time
 
 import httpx
+import pytest
 
 from protocol import messages as m
 from tests.web.conftest import Hall, WebServer, wait_for
@@ -123,6 +124,26 @@ def test_lookups_are_rate_limited_per_address(hall: Hall) -> None:
         codes = [httpx.get(f"{server.url}/t/{'B' * 21}{c}").status_code for c in "abcde"]
         assert codes[:3] == [404, 404, 404] and codes[3:] == [429, 429]
         assert "Terlalu banyak permintaan" in httpx.get(f"{server.url}/t/{'C' * 22}").text
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("trusted_proxy", [False, True])
+def test_the_lookup_limit_counts_the_address_the_proxy_vouches_for(
+    hall: Hall, trusted_proxy: bool
+) -> None:
+    # Without a proxy a client must not pick the address it is counted under; behind the
+    # site's proxy every citizen arrives from it, and each is counted on their own.
+    server = hall.web(lookups_per_minute=3, trusted_proxy=trusted_proxy).start()
+    try:
+        assert wait_for(lambda: server.node.central_online)
+
+        def code(address: str, c: str) -> int:
+            headers = {"X-Forwarded-For": address}
+            return httpx.get(f"{server.url}/t/{'D' * 21}{c}", headers=headers).status_code
+
+        assert [code("203.0.113.7", c) for c in "abcd"] == [404, 404, 404, 429]
+        assert code("203.0.113.8", "e") == (404 if trusted_proxy else 429)
     finally:
         server.stop()
 
