@@ -154,6 +154,7 @@ class Hall:
         return {
             m.IssueTicket: self.issue,
             m.LeaseBlock: self.lease,
+            m.ReturnLease: self.return_lease,
             m.CallNext: self.call_next,
             m.Recall: self.recall,
             m.NoShow: self.no_show,
@@ -189,6 +190,10 @@ class Hall:
         self.next_number: dict[str, int] = {q.id: 1 for q in catalogue.queues}
         self.lease_floor: dict[str, int] = {q.id: number_cap(q) + 1 for q in catalogue.queues}
         self.leases: dict[str, Lease] = {}
+        # Numbers a kiosk gave back from its block (return_lease) that lie below
+        # next_number: online issues take these first. Those at or above next_number are
+        # found by the walk past the blocks (_online_number).
+        self.returned: defaultdict[str, set[int]] = defaultdict(set)
         # Numbers taken today, per origin queue: a set of ints per queue, not a tuple per
         # ticket (about 100 bytes less for every ticket of the day, issue 15).
         self.taken: defaultdict[str, set[int]] = defaultdict(set)
@@ -371,16 +376,16 @@ class Hall:
             raise Refused("queue_closed")
         if req.priority and not q.priority_allowed:
             raise Refused("priority_not_allowed")
-        number = self.next_number[q.id]
-        if number >= self.lease_floor[q.id]:
-            # Online numbers met the leased blocks: a quota raised today continues above
-            # the highest number ever leased, so the two still never meet.
-            top = max((le.last for le in self.leases.values() if le.queue == q.id), default=0)
-            number = max(number, top + 1, self.lease_floor[q.id])
+        pool = self.returned[q.id]
+        walk = self._online_number(q.id, self.next_number[q.id])
+        number = min(walk, min(pool)) if pool else walk
         quota = self.quota(q)
         if number > (MAX_NUMBER if quota is None else min(quota, MAX_NUMBER)):
             raise Refused("quota_reached")
-        self.next_number[q.id] = number + 1
+        if number == walk:
+            self.next_number[q.id] = number + 1
+        else:
+            pool.discard(number)  # a number a kiosk gave back
         t = Ticket(
             id=f"{self.day:%Y%m%d}-{q.id}-{number:04d}",
             origin_queue=q.id,
@@ -398,9 +403,59 @@ class Hall:
         info = self.ticket_info(t)
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, ticket=info))
         out.tickets.append(t)
-        out.numbering[(self.day, q.id)] = number + 1
+        out.numbering[(self.day, q.id)] = self.next_number[q.id]
         out.events.append(self._event(now, "ticket_issued", ticket=info))
         return out
+
+    def _online_number(self, queue: str, number: int) -> int:
+        """The first number from `number` up that no block of today covers. Online numbers
+        that met the blocks walk past them (a quota raised today continues above the
+        highest number leased), and land in a gap a kiosk gave back."""
+        if number < self.lease_floor[queue]:
+            return number
+        blocks = sorted(
+            (le.first, le.last)
+            for le in self.leases.values()
+            if le.queue == queue and le.first <= le.last and le.last >= number
+        )
+        for first, last in blocks:
+            if first <= number <= last:
+                number = last + 1
+        return number
+
+    def online_left(self, q: Queue) -> int | None:
+        """Numbers of today's quota central can still issue itself, outside the kiosks'
+        blocks (None: no cap). At 0 kiosks give back the unused tops of their blocks."""
+        quota = self.quota(q)
+        if quota is None:
+            return None
+        cap = min(quota, MAX_NUMBER)
+        pool = sum(1 for n in self.returned[q.id] if n <= cap)
+        start = self.next_number[q.id]
+        if start > cap:
+            return pool
+        leased = sum(
+            max(0, min(le.last, cap) - max(le.first, start) + 1)
+            for le in self.leases.values()
+            if le.queue == q.id
+        )
+        return pool + (cap - start + 1) - leased
+
+    def rebuild_returned(self) -> None:
+        """After loading: numbers below next_number that no ticket and no block holds were
+        given back by a kiosk (online numbers below next_number were all issued, except
+        those the walk skipped because a block held them then)."""
+        for queue, nxt in self.next_number.items():
+            floor = self.lease_floor[queue]
+            if nxt <= floor:
+                continue
+            held = [(le.first, le.last) for le in self.leases.values() if le.queue == queue]
+            taken = self.taken[queue]
+            self.returned[queue] = {
+                n
+                for n in range(floor, nxt)
+                if n not in taken and not any(f <= n <= la for f, la in held)
+            }
 
     def _admit(self, t: Ticket) -> None:
         self.tickets[t.id] = t
@@ -447,6 +502,39 @@ class Hall:
             granted_at=now,
         )
         self.leases[lease.id] = lease
+        info = self._lease_info(lease, q.prefix)
+        out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
+        out.leases.append(lease)
+        return out
+
+    def return_lease(self, req: m.ReturnLease, now: datetime) -> Outcome:
+        """A kiosk gives back numbers first_unused..last of its block: the block ends
+        below them, and they are issued online. The kiosk recorded first that it never
+        issues them; a repeat finds them gone already and changes nothing."""
+        lease = self.leases.get(req.lease_id)
+        if lease is None or lease.node_id != req.node_id or lease.queue != req.queue:
+            raise Refused(
+                "lease_invalid", f"{req.node_id} holds no lease {req.lease_id} of {req.queue} today"
+            )
+        q = self.cat.queue(lease.queue)
+        assert q is not None
+        if req.first_unused > lease.last:
+            # Given back already (a repeat), or nothing to give.
+            info = self._lease_info(lease, q.prefix)
+            return Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
+        if req.first_unused < lease.first:
+            raise Refused(
+                "lease_invalid",
+                f"{req.first_unused} is below {req.lease_id}'s first number {lease.first}",
+            )
+        taken = self.taken[lease.queue]
+        used = [n for n in range(req.first_unused, lease.last + 1) if n in taken]
+        if used:
+            # The kiosk replayed a number it now says it never issued: keep the block.
+            raise Refused("lease_invalid", f"{lease.queue} {used[0]} of {req.lease_id} is issued")
+        nxt = self.next_number[lease.queue]
+        self.returned[lease.queue].update(range(req.first_unused, min(lease.last + 1, nxt)))
+        lease.last = req.first_unused - 1
         info = self._lease_info(lease, q.prefix)
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
         out.leases.append(lease)

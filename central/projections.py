@@ -36,6 +36,8 @@ class SnapshotParts:
     def mark(self, out: Outcome) -> None:
         for t in out.tickets:
             self.dirty_queues.update((t.queue, t.origin_queue))
+        # A block granted or given back changes the numbers central may issue itself.
+        self.dirty_queues.update(le.queue for le in out.leases)
         self.dirty_counters.update(c.id for c in out.counters)
         for ev in out.events:
             if ev.ticket is not None:
@@ -204,7 +206,11 @@ class Projections:
         )
         oldest = min((lane[0][0] for lane in (w.priority, w.normal) if lane), default=None)
         closed_early = qid in self.hall.closed_early  # also when closed anyway (after hours)
-        sig = (is_open, closed_early, waiting, len(w.priority), issued, wait, quota, oldest)
+        online_left = self.hall.online_left(q)
+        sig = (
+            is_open, closed_early, waiting, len(w.priority), issued, wait, quota, oldest,
+            online_left,
+        )  # fmt: skip
         part = cache.queues.get(qid)
         if part is None or part[0] != sig:
             cache.queues[qid] = (
@@ -225,6 +231,7 @@ class Projections:
                     closed_early=closed_early,
                     quota=quota,
                     quota_left=None if quota is None else max(0, quota - issued),
+                    online_left=online_left,
                 ),
             )
 

@@ -32,6 +32,7 @@ PERMISSIONS: dict[str, Permission] = {
     # Kiosks, for the queues on their buttons.
     "issue_ticket": Permission(KIOSK, "queue"),
     "lease_block": Permission(KIOSK, "queue"),
+    "return_lease": Permission(KIOSK, "queue"),
     "replay_ticket": Permission(KIOSK, "queue"),
     # Callers, for their own counters (and `antrian caller signin` beside one).
     "call_next": Permission(CALLER, "counter"),

@@ -156,6 +156,7 @@ class Ledger:
             hall.leases[lease.id] = lease
             if lease.queue in hall.lease_floor:
                 hall.lease_floor[lease.queue] = min(hall.lease_floor[lease.queue], lease.first)
+        hall.rebuild_returned()
         for ev_body in self.db.execute(
             "SELECT body FROM events WHERE day=? AND kind IN ('ticket_called','ticket_recalled') "
             "ORDER BY seq DESC LIMIT 10",
@@ -321,7 +322,8 @@ class Ledger:
             )
         if out.leases:
             cur.executemany(
-                "INSERT INTO leases (id, node_id, queue, day, first, last, granted_at) "
+                # REPLACE: a block a kiosk gave part of back ends lower (Hall.return_lease).
+                "INSERT OR REPLACE INTO leases (id, node_id, queue, day, first, last, granted_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (

@@ -217,6 +217,18 @@ class LeaseBlock(RequestBase):
     size: int = Field(ge=1, le=500)
 
 
+class ReturnLease(RequestBase):
+    """A kiosk gives back the unused top of a leased block: numbers from `first_unused` to
+    the block's end. Sent when central has no number of the quota left outside the blocks
+    (the hall snapshot's `online_left` is 0). The kiosk recorded first that it never issues
+    them; central then issues them online. Repeating it changes nothing."""
+
+    type: Literal["return_lease"] = "return_lease"
+    queue: Ident
+    lease_id: Ident
+    first_unused: int = Field(ge=1, le=10000)
+
+
 class OfflineTicket(Message):
     ticket_id: Ident
     queue: Ident
@@ -253,6 +265,7 @@ Request = Annotated[
     | SignOut
     | RateService
     | LeaseBlock
+    | ReturnLease
     | ReplayTicket
     | SupervisorPauseCounter
     | SupervisorResumeCounter

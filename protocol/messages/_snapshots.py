@@ -57,6 +57,13 @@ class QueueSnapshot(Message):
     quota_left: int | None = Field(
         default=None, description="Quota minus tickets issued today; None: no cap."
     )
+    online_left: int | None = Field(
+        default=None,
+        ge=0,
+        description="Numbers of today's quota central can still issue itself, outside the "
+        "kiosks' leased blocks; None: no cap (or an older central). At 0 a kiosk gives back "
+        "the unused top of its block for the queue (return_lease).",
+    )
 
 
 class HallSnapshot(Message):

@@ -48,6 +48,7 @@ def make(
     extras: dict[str, dict[str, Any]] = {
         "issue_ticket": {"queue": queue, "priority": priority},
         "lease_block": {"queue": queue, "size": 20},
+        "return_lease": {"queue": queue, "lease_id": "l-1", "first_unused": 3},
         "replay_ticket": {
             "ticket": m.OfflineTicket(
                 ticket_id="t-1",

@@ -24,7 +24,12 @@ def test_every_request_type_has_exactly_one_line() -> None:
 
 def test_displays_and_central_send_nothing() -> None:
     assert request_types("display") == [] and request_types("central") == []
-    assert request_types("kiosk") == ["issue_ticket", "lease_block", "replay_ticket"]
+    assert request_types("kiosk") == [
+        "issue_ticket",
+        "lease_block",
+        "return_lease",
+        "replay_ticket",
+    ]
     assert "call_next" in request_types("caller") and "issue_ticket" not in request_types("caller")
 
 
