@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
@@ -25,26 +25,11 @@ from edge.caller.panel import (
     Send,
 )
 from protocol import messages as m
-
-AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+from tests.tickets import AT, dukcapil_ticket
 
 
 def ticket(label: str = "A001", status: m.TicketStatus = "called") -> m.TicketInfo:
-    return m.TicketInfo(
-        ticket_id=f"t-{label.lower()}",
-        label=label,
-        queue="dukcapil",
-        queue_name="KTP-el",
-        agency="Dukcapil",
-        number=int(label[1:]),
-        business_day=date(2025, 3, 3),
-        priority=False,
-        status=status,
-        issued_at=AT,
-        offline=False,
-        people_ahead=0,
-        counter="loket-1",
-    )
+    return dukcapil_ticket(label, status, counter="loket-1")
 
 
 def snap(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
 from typing import cast
 
 import pygame
@@ -15,28 +14,15 @@ from edge.caller._pygame_screen import ERROR_BG, NOTICE_SHARE, PygameScreen, dra
 from edge.caller.panel import FAULT, SLOW, BoardView
 from protocol import messages as m
 from tests.caller.conftest import NEXT, Caller, CentralRunner, Observer, wait_for
+from tests.tickets import dukcapil_ticket
 
 NUMBER_COLOUR = (255, 204, 0)  # edge/display's theme colour for the served number
-AT = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
 
 def view(label: str | None, state: m.CounterState = "calling", **kw: object) -> BoardView:
     t = None
     if label is not None:
-        t = m.TicketInfo(
-            ticket_id=f"t-{label.lower()}",
-            label=label,
-            queue="dukcapil",
-            queue_name="KTP-el",
-            agency="Dukcapil",
-            number=int(label[1:]),
-            business_day=date(2025, 3, 3),
-            priority=False,
-            status="called",
-            issued_at=AT,
-            offline=False,
-            people_ahead=0,
-        )
+        t = dukcapil_ticket(label)
     snap = m.CounterSnapshot(
         seq=3,
         counter="loket-1",

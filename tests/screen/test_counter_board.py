@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import cast
 
 import pygame
 
 from edge.screen import counter_board_layout, render_counter_board
 from edge.screen.theme import BACKGROUND, NUMBER, OFFLINE, word
-from protocol.messages import CounterSnapshot, TicketInfo
+from protocol.messages import CounterSnapshot
+from tests.tickets import dukcapil_ticket
 
 
 def _snapshot(label: str | None, state: str = "calling") -> CounterSnapshot:
     ticket = None
     if label:
-        ticket = TicketInfo(
-            ticket_id="t-" + label.lower(),
-            label=label,
-            queue="dukcapil",
-            queue_name="KTP-el",
-            agency="Dukcapil",
-            number=int(label[1:]),
-            business_day=date(2025, 3, 3),
-            priority=False,
-            status="called",
-            issued_at=datetime(2025, 3, 3, 1, 0, tzinfo=UTC),
-            offline=False,
-            people_ahead=0,
-        )
+        ticket = dukcapil_ticket(label)
     return CounterSnapshot.model_validate(
         {
             "seq": 7,
