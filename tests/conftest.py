@@ -33,6 +33,15 @@ def broker() -> Iterator[DevBroker]:
 
 
 @pytest.fixture
+def disk_audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """SDL's disk audio driver for this test: what pygame plays lands in the file returned."""
+    capture = tmp_path / "audio.raw"
+    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
+    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(capture))
+    return capture
+
+
+@pytest.fixture
 def modes_at_rename(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]]:
     """The permission bits each file written had when it was renamed into place, under a
     common umask (022): a secret must be private before it is there, not after."""

@@ -62,11 +62,9 @@ def test_call_is_shown_where_the_layout_puts_it(hall: Hall, nodes: list[DisplayN
 
 @pytest.mark.slow
 def test_call_is_heard_chime_then_words_in_order(
-    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, disk_audio: Path
 ) -> None:
-    capture = tmp_path / "audio.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(capture))
+    capture = disk_audio
     clips = write_tone_clips(tmp_path / "voice")
     cfg = hall.display_config(voice={"clips": str(clips), "frequency": RATE, "buffer": 512})
     node = _start(nodes, DisplayNode(cfg))
@@ -226,10 +224,8 @@ def test_a_supervisors_running_text_replaces_the_boards_own_and_clearing_restore
 
 
 def test_a_missing_clip_is_a_fault_in_the_boards_status(
-    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, disk_audio: Path
 ) -> None:
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(tmp_path / "audio.raw"))
     clips = write_tone_clips(tmp_path / "voice")
     # The tone set has a few words only; "drive" is in no set at all.
     voice = {"clips": str(clips), "build_if_missing": False,
@@ -244,10 +240,8 @@ def test_a_missing_clip_is_a_fault_in_the_boards_status(
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 def test_a_boards_missing_counter_words_are_built_and_the_fault_clears(
-    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    hall: Hall, nodes: list[DisplayNode], tmp_path: Path, disk_audio: Path
 ) -> None:
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(tmp_path / "audio.raw"))
     clips = write_tone_clips(tmp_path / "voice")
     for word in default_words("id"):  # the whole default set: only "drive" lacks
         if not (clips / "id" / f"{word}.wav").exists():

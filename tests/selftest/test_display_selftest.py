@@ -40,10 +40,8 @@ def _dominant_hz(samples: array[int]) -> float:
     return crossings / 2 / (len(samples) / RATE)
 
 
-def test_card_and_sound_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    capture = tmp_path / "heard.raw"
-    monkeypatch.setenv("SDL_AUDIODRIVER", "disk")
-    monkeypatch.setenv("SDL_DISKAUDIOFILE", str(capture))
+def test_card_and_sound_on_disk(tmp_path: Path, disk_audio: Path) -> None:
+    capture = disk_audio
     clips = write_tone_clips(tmp_path / "voice")
     lines: list[str] = []
     shot = tmp_path / "card.png"
