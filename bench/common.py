@@ -1,8 +1,10 @@
-"""Shared benchmark plumbing: the run's context and percentile helpers."""
+"""Shared benchmark plumbing: the run's context, percentile helpers and waiting."""
 
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,3 +29,15 @@ def result(name: str, value: float, unit: str, **extra: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"name": name, "value": round(value, 4), "unit": unit}
     out.update(extra)
     return out
+
+
+def wait_until(
+    what: str, cond: Callable[[], bool], timeout: float = 20.0, every: float = 0.005
+) -> None:
+    """Poll `cond` until it holds; RuntimeError naming `what` after `timeout` seconds (the
+    runner names the module that failed)."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(every)

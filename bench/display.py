@@ -32,7 +32,7 @@ from antrian.mqtt import (
     now,
 )
 from antrian.nodeproc import NodeProcess
-from bench.common import BenchContext, percentile, result
+from bench.common import BenchContext, percentile, result, wait_until
 from bench.floor import InterleavedFloor
 from central.testing import CentralProcess, make_config
 from edge.display.clips import tone, write_wav
@@ -135,11 +135,8 @@ def _int(field: str) -> int | None:
 
 
 def _wait(what: str, cond: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"bench display: timed out waiting for {what}")
-        time.sleep(0.0005)
+    # Polled every half millisecond: the waits time frames, which are a few ms apart.
+    wait_until(what, cond, timeout, every=0.0005)
 
 
 def _display(cfg: dict[str, Any], tmp: Path, name: str, env: dict[str, str]) -> NodeProcess:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -18,7 +18,7 @@ import yaml
 from antrian.devbroker import REPO_ROOT
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from antrian.nodeproc import NodeProcess
-from bench.common import BenchContext, percentile, result
+from bench.common import BenchContext, percentile, result, wait_until
 from bench.display import FrameLog
 from bench.floor import InterleavedFloor
 from central.testing import unbounded_catalogue
@@ -78,15 +78,6 @@ class Watcher:
                 self.replayed.append(at)
 
 
-def _wait(what: str, cond: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.005)
-    raise RuntimeError(f"bench e2e: timed out waiting for {what}")
-
-
 def _edit(path: Path, **changes: Any) -> None:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     for key, value in changes.items():
@@ -124,12 +115,14 @@ def call_to_screen(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     try:
         floor = InterleavedFloor(port, hops=2)
         procs[0].start()
-        _wait("central", lambda: watcher.online.get(CENTRAL_ID, False))
+        wait_until("central", lambda: watcher.online.get(CENTRAL_ID, False))
         display = NodeProcess("display", display_cfg, env=env).start()
         caller = NodeProcess("caller", site.callers[0], keyboard=True).start()
         procs += [display, caller]
-        _wait("the caller's officer signed in", lambda: watcher.officers.get("loket-1") == "budi")
-        _wait("the board drawn", lambda: bool(frames.read()))
+        wait_until(
+            "the caller's officer signed in", lambda: watcher.officers.get("loket-1") == "budi"
+        )
+        wait_until("the board drawn", lambda: bool(frames.read()))
 
         to_screen: list[float] = []
         to_event: list[float] = []
@@ -225,7 +218,7 @@ def reconcile(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     try:
         central.start()
         link.start()
-        _wait("central", lambda: watcher.online.get(CENTRAL_ID, False))
+        wait_until("central", lambda: watcher.online.get(CENTRAL_ID, False))
         hall = yaml.safe_load((tmp / "catalogue.yaml").read_text(encoding="utf-8"))
         queues = [q["id"] for q in hall["queues"]]
         leases = []
@@ -238,7 +231,7 @@ def reconcile(ctx: BenchContext) -> Iterator[dict[str, Any]]:
             leases.append(reply.lease)
         link.stop()
         central.stop()
-        _wait("central away", lambda: not watcher.online.get(CENTRAL_ID, True))
+        wait_until("central away", lambda: not watcher.online.get(CENTRAL_ID, True))
 
         box = Outbox(site.state_dir(kiosk_id) / "outbox.sqlite3")
         t_build = time.perf_counter()
@@ -259,15 +252,17 @@ def reconcile(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         build_s = time.perf_counter() - t_build
 
         kiosk.start()
-        _wait("the kiosk", lambda: watcher.online.get(kiosk_id, False))
+        wait_until("the kiosk", lambda: watcher.online.get(kiosk_id, False))
         # Until central's retained status reaches its worker, a kiosk that just started
         # tries central once (and waits request_timeout_s for it): start the clock on a
         # kiosk that knows central is away, as one that lost it mid-day does.
-        _wait("the kiosk to see central away", lambda: "central is offline" in kiosk.log_text())
+        wait_until(
+            "the kiosk to see central away", lambda: "central is offline" in kiosk.log_text()
+        )
         watcher.replayed.clear()
         watcher.central_up_at = 0.0
         central.start()
-        _wait("all replays merged", lambda: len(watcher.replayed) >= OFFLINE_TICKETS, 120)
+        wait_until("all replays merged", lambda: len(watcher.replayed) >= OFFLINE_TICKETS, 120)
         t0, t1 = watcher.central_up_at, watcher.replayed[OFFLINE_TICKETS - 1]
         seconds = t1 - t0
         first = watcher.replayed[0] - t0

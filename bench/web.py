@@ -29,7 +29,7 @@ from playwright.sync_api import sync_playwright
 from antrian.devbroker import REPO_ROOT
 from antrian.mqtt import BrokerSettings, Identity, MqttLink, Requester, new_request_id, now
 from antrian.nodeproc import NodeProcess
-from bench.common import BenchContext, percentile, result
+from bench.common import BenchContext, percentile, result, wait_until
 from bench.e2e import Watcher
 from hall.site import HallSite
 from protocol import CENTRAL_ID, Topics, decode
@@ -50,15 +50,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _wait(what: str, cond: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.005)
-    raise RuntimeError(f"bench web: timed out waiting for {what}")
 
 
 class LiveClients:
@@ -144,11 +135,11 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
     try:
         central = NodeProcess("central", site.central).start()
         procs.append(central)
-        _wait("central", lambda: watcher.online.get(CENTRAL_ID, False))
+        wait_until("central", lambda: watcher.online.get(CENTRAL_ID, False))
         (web_cfg,) = site.webs
         web = NodeProcess("web", web_cfg).start()
         procs.append(web)
-        _wait("the web node", lambda: watcher.online.get("web", False))
+        wait_until("the web node", lambda: watcher.online.get("web", False))
 
         def issue(queue: str) -> m.Reply:
             return requester.call(
@@ -171,7 +162,9 @@ def run(ctx: BenchContext) -> Iterator[dict[str, Any]]:
         yield result("web_rss_mb", rss, "MB", clients=CLIENTS, target_mb=120, ok=rss <= 120)
         caller = NodeProcess("caller", site.callers[0], keyboard=True).start()
         procs.append(caller)
-        _wait("the caller's officer signed in", lambda: watcher.officers.get("loket-1") == "budi")
+        wait_until(
+            "the caller's officer signed in", lambda: watcher.officers.get("loket-1") == "budi"
+        )
         yield from _call_to_browser(ctx, web_port, caller, lambda: issue("dukcapil"))
     finally:
         for proc in reversed(procs):
@@ -196,7 +189,7 @@ def _fanout(
 ) -> dict[str, float]:
     clients = LiveClients(web_port, n).start()
     try:
-        _wait(f"{n} live clients", lambda: min(clients.versions()) >= 0, 60)
+        wait_until(f"{n} live clients", lambda: min(clients.versions()) >= 0, 60)
         time.sleep(ROUND_GAP_S)
         lags: list[float] = []
         for _ in range(ROUNDS):
@@ -206,11 +199,11 @@ def _fanout(
             reply = issue()
             if not reply.ok or reply.ticket is None:
                 raise RuntimeError(f"bench web: issue refused: {reply.refusal}")
-            _wait("every client updated", partial(_past, clients, before), 10)
+            wait_until("every client updated", partial(_past, clients, before), 10)
             # Central sends the reply before the event, and the web node may pass the update
             # on before this process's MQTT thread has stamped the event: wait for it (else
             # the last round's event was taken, 0.6 s early).
-            _wait("the event at the bare subscriber", partial(_newer, arrivals, last_seq))
+            wait_until("the event at the bare subscriber", partial(_newer, arrivals, last_seq))
             seq = max(arrivals)
             # Each client's first update after the request went out (a later one, e.g. the
             # hall snapshot's, is not this event's); the round's figure is the last client's.
