@@ -108,7 +108,8 @@ class Publishing:
         if batch.republish:
             self._publish_hall()
             self._deliver_configs(force=True)
-        elif events:
+        elif events or any(out.leases for out in outcomes):
+            # A block granted or given back changes online_left (no event says so).
             # The hall snapshot (~1 ms to build, a wait estimate per queue) is a resync
             # point, not the live feed: consumers follow events. Publishing it only after
             # HALL_IDLE_S without messages, at most every HALL_MIN_INTERVAL_S (or every

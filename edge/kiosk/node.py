@@ -86,6 +86,7 @@ class Kiosk:
         self._next_background = 0.0
         self._faults: list[str] = []
         self._outbox_reported_at = float("-inf")
+        self._quota_used_up: tuple[date | None, set[str]] = (None, set())
         self.outbox: Outbox
         self.link: MqttLink
         self.config_receiver: ConfigReceiver
@@ -509,11 +510,25 @@ class Kiosk:
         if self.outbox.get("hall_name") != hall.hall_name or self.outbox.get("queues") != names:
             self.outbox.put("hall_name", hall.hall_name)
             self.outbox.put("queues", names)
+        # Queues whose quota central has no number of left outside the kiosks' blocks:
+        # this kiosk gives back what it holds of them (Reconciler._give_back).
+        used_up = {q.queue for q in hall.queues if q.online_left == 0}
+        self._quota_used_up = (hall.business_day, used_up)
+        if used_up:
+            self._next_background = 0.0
         # Queues a supervisor closed for the day: they stay closed while central is away.
         closed = {"day": hall.business_day.isoformat(),
                   "queues": sorted(q.queue for q in hall.queues if q.closed_early)}  # fmt: skip
         if self.outbox.get("closed_early") != closed:
             self.outbox.put("closed_early", closed)
+
+    def quota_used_up(self, day: date) -> set[str]:
+        """This kiosk's queues whose quota central had no number of left outside the
+        blocks, in its latest hall snapshot of `day`."""
+        snapshot_day, queues = self._quota_used_up
+        if snapshot_day != day:
+            return set()
+        return {b.queue for b in self.config.buttons if b.queue in queues}
 
     def closed_early(self, queue_id: str, day: date) -> bool:
         """A supervisor closed this queue for `day` (as central's last hall snapshot said)."""

@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS tickets (
     replay_refusal TEXT,
     UNIQUE (queue, business_day, number)
 );
+CREATE TABLE IF NOT EXISTS returns (
+    request_id TEXT PRIMARY KEY,
+    lease_id TEXT NOT NULL,
+    queue TEXT NOT NULL,
+    business_day TEXT NOT NULL,
+    first_unused INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -79,6 +86,17 @@ class StoredTicket:
             issued_at=self.issued_at,
             origin_request_id=self.origin_request_id,
         )
+
+
+@dataclass(frozen=True)
+class GiveBack:
+    """Numbers first_unused.. of a block this kiosk gave up; central is not told yet."""
+
+    request_id: str
+    lease_id: str
+    queue: str
+    business_day: date
+    first_unused: int
 
 
 @dataclass(frozen=True)
@@ -141,6 +159,43 @@ class Outbox:
             (queue, day.isoformat()),
         ).fetchone()
         return int(row[0])
+
+    def give_back(self, queue: str, day: date) -> list[GiveBack]:
+        """End each of this queue's blocks of `day` below its first unused number, and
+        record that central must be told, in one transaction (FULL): from this commit on
+        the kiosk never issues those numbers, whatever happens before central hears it."""
+        with self._tx():
+            rows = self._db.execute(
+                "SELECT lease_id, next FROM leases WHERE queue = ? AND business_day = ? "
+                "AND next <= last",
+                (queue, day.isoformat()),
+            ).fetchall()
+            for lease_id, first_unused in rows:
+                self._db.execute(
+                    "UPDATE leases SET last = next - 1 WHERE lease_id = ?", (lease_id,)
+                )
+                self._db.execute(
+                    "INSERT OR IGNORE INTO returns VALUES (?, ?, ?, ?, ?)",
+                    (
+                        give_back_request_id(lease_id, first_unused),
+                        lease_id,
+                        queue,
+                        day.isoformat(),
+                        first_unused,
+                    ),
+                )
+        return [g for g in self.given_back() if g.queue == queue]
+
+    def given_back(self) -> list[GiveBack]:
+        """Numbers given up whose return central has not answered yet."""
+        rows = self._db.execute(
+            "SELECT request_id, lease_id, queue, business_day, first_unused FROM returns "
+            "ORDER BY business_day, lease_id"
+        ).fetchall()
+        return [GiveBack(r[0], r[1], r[2], date.fromisoformat(r[3]), r[4]) for r in rows]
+
+    def drop_given_back(self, request_id: str) -> None:
+        self._db.execute("DELETE FROM returns WHERE request_id = ?", (request_id,))
 
     def drop_old_leases(self, today: date) -> None:
         """Unused numbers lapse at day end (design §5)."""
@@ -369,3 +424,8 @@ def offline_ticket_id(node_id: str, day: date, prefix: str, number: int) -> str:
 
 def replay_request_id(ticket_id: str) -> str:
     return f"replay.{ticket_id}"
+
+
+def give_back_request_id(lease_id: str, first_unused: int) -> str:
+    """Deterministic: a return retried after a crash or a lost reply is the same request."""
+    return f"return.{lease_id[:48]}.{first_unused}"

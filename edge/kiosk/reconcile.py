@@ -1,7 +1,8 @@
 """The kiosk's reconciliation with central, while central is up: requests sent before a
-crash asked again, offline tickets handed over oldest first, and a new block of numbers for
-each queue running low. The backlog goes in slices, so that a press waits for one request
-of it at most, not for all of it."""
+crash asked again, unused leased numbers given back when central's own are used up, offline
+tickets handed over oldest first, and a new block of numbers for each queue running low.
+The backlog goes in slices, so that a press waits for one request of it at most, not for
+all of it."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ class Reconciler:
     def run(self) -> int:
         """One slice of the backlog and the lease top-up; returns what is still pending."""
         self.sliced = False
-        pending = self._resolve_intents() + self._replay()
+        pending = self._resolve_intents() + self._give_back() + self._replay()
         self._top_up_leases()
         return pending
 
@@ -77,6 +78,40 @@ class Reconciler:
             else:
                 self.outbox.drop_intent(intent.request_id)
         return left
+
+    def _give_back(self) -> int:
+        """Central has no number of a queue's quota left outside the blocks (the hall
+        snapshot's online_left is 0): give back the unused top of this kiosk's blocks for
+        it, so that a citizen at another kiosk is not refused while they sit here. The
+        outbox records it first (the kiosk never issues them afterwards); then central is
+        told, with a request id derived from the block, until it answers."""
+        day = self.node.business_day(now())
+        for queue in self.node.quota_used_up(day):
+            if self.outbox.remaining(queue, day) > 0:
+                for g in self.outbox.give_back(queue, day):
+                    log.info("giving back %s from %d (%s)", g.lease_id, g.first_unused, queue)
+        for g in self.outbox.given_back():
+            reply = self.node.call(
+                m.ReturnLease(
+                    request_id=g.request_id,
+                    node_id=self.node.config.node_id,
+                    sent_at=now(),
+                    queue=g.queue,
+                    lease_id=g.lease_id,
+                    first_unused=g.first_unused,
+                )
+            )
+            if reply is None:
+                return 1
+            if reply.ok:
+                log.info("gave back %s from %d", g.lease_id, g.first_unused)
+            else:
+                # A block of another day (lapsed anyway) or one central does not know as
+                # ours: the numbers stay unissued here; central keeps them in the block.
+                why = reply.refusal.code if reply.refusal else "refused"
+                log.error("central refused the return of %s: %s", g.lease_id, why)
+            self.outbox.drop_given_back(g.request_id)
+        return 0
 
     def _replay(self) -> int:
         """Hand offline tickets to central, oldest first, each with a request id derived from
