@@ -303,7 +303,9 @@ def routes(site: Site) -> list[BaseRoute]:
         async def stream() -> AsyncIterator[bytes]:
             with node.changed.listen() as wake:
                 async for chunk in sse(render(), wake, render):
-                    # A session that ended (sign-out, expiry) stops its stream.
+                    # A session that ended (sign-out, expiry, its account removed or its
+                    # password changed: accounts() re-reads the file) stops its stream.
+                    sup.accounts()
                     if sup.sessions.peek(session.token) is None:
                         return
                     yield chunk

@@ -109,3 +109,22 @@ def test_refusal_from_central_is_shown_in_both_languages(hall: Hall, dash: WebSe
         )
         assert r.status_code == 409
         assert "Refused by the central server: Unknown ticket." in r.text
+
+
+def test_a_removed_account_s_live_stream_ends(hall: Hall, dash: WebServer) -> None:
+    # Removing a supervisor (or changing the password) ends the sessions; an open live
+    # stream, which makes no request of its own, must end with them.
+    assert wait_for(lambda: dash.node.state.seq is not None and dash.node.central_online)
+    accounts = dash.node.config.dashboard.supervisors
+    assert accounts is not None
+    with httpx.Client(base_url=dash.url, timeout=10) as web:
+        login = web.get("/dashboard/login").text
+        data = {"csrf_token": field("csrf_token", login), "username": "siti", "password": PW}
+        assert web.post("/dashboard/login", data=data).status_code == 303
+        with web.stream("GET", "/dashboard/live") as stream:
+            lines = stream.iter_lines()
+            next(x for x in lines if x.startswith("data: "))
+            Accounts.load(accounts).without("siti").save(accounts)
+            assert hall.request(m.IssueTicket, queue="dukcapil").ok  # the hall changes
+            more = next((x for x in lines if x.startswith("data: ")), None)
+        assert more is None, "the stream went on after the account was removed"
