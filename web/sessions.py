@@ -14,6 +14,7 @@ COOKIE = "antrian_session"
 IDLE_S = 30 * 60  # a dashboard left open on a shared desk
 MAX_AGE_S = 12 * 3600  # one working day, night shift included
 MAX_SESSIONS = 1000  # a hall has a handful of supervisors; a flood must not grow memory
+MAX_PER_SUPERVISOR = 20  # desks and phones; more ends the account's own oldest session
 
 
 @dataclass
@@ -43,6 +44,11 @@ class Sessions:
     def start(self, supervisor: str, name: str) -> Session:
         now = self.clock()
         self._expire(now)
+        # One account, however often it signs in, pushes out only its own sessions: else a
+        # leaked password or a script signed every other supervisor out of the bounded table.
+        mine = [s for s in self._by_token.values() if s.supervisor == supervisor]
+        if len(mine) >= MAX_PER_SUPERVISOR:
+            del self._by_token[min(mine, key=lambda s: s.seen).token]
         if len(self._by_token) >= MAX_SESSIONS:
             oldest = min(self._by_token.values(), key=lambda s: s.seen)
             del self._by_token[oldest.token]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.web.conftest import Clock
-from web.sessions import COOKIE, MAX_SESSIONS, Sessions, cookie_options
+from web.sessions import COOKIE, MAX_PER_SUPERVISOR, MAX_SESSIONS, Sessions, cookie_options
 
 
 def test_session_lives_while_used_and_ends_when_idle_or_old() -> None:
@@ -46,6 +46,21 @@ def test_session_count_is_bounded() -> None:
         clock.t += 0.001
         sessions.start(f"s{i}", "S")
     assert len(sessions) == MAX_SESSIONS and sessions.get(first.token) is None
+
+
+def test_one_account_signing_in_again_and_again_signs_nobody_else_out() -> None:
+    # A leaked password, or a script, must not push the other supervisors out of the
+    # bounded table: an account's sign-ins beyond its own cap end its own oldest session.
+    clock = Clock(1000.0)
+    sessions = Sessions(clock=clock)
+    siti = sessions.start("siti", "Siti Aminah")
+    mine = [sessions.start("budi", "Budi")]
+    for _ in range(MAX_SESSIONS + 10):
+        clock.t += 0.001
+        mine.append(sessions.start("budi", "Budi"))
+    assert sessions.get(siti.token) is siti
+    assert sessions.get(mine[-1].token) is not None and sessions.get(mine[0].token) is None
+    assert len(sessions) == 1 + MAX_PER_SUPERVISOR
 
 
 def test_cookie_is_http_only_and_same_site_strict() -> None:
