@@ -175,7 +175,9 @@ def build_app(node: WebNode, start_node: bool = True) -> Starlette:
     limiter = RateLimiter(node.config.lookups_per_minute)
 
     def client_of(request: Request) -> str:
-        return request.client.host if request.client else "?"
+        # The dashboard's rule: behind a proxy on another host uvicorn does not rewrite the
+        # client from X-Forwarded-For, and every citizen shared the proxy's one budget.
+        return dashboard.client_address(request, node.config.trusted_proxy)
 
     async def find(request: Request, token: str) -> Watch | Response:
         """The watched ticket, or the page to answer instead (404, 429, 503)."""

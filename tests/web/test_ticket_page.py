@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from protocol import messages as m
-from tests.web.conftest import Hall, WebServer, wait_for
+from tests.web.conftest import Hall, WebServer, wait_for, web_config
+from web.app import build_app
+from web.node import WebNode
 
 ALL_FOUR = {f"u{i}": "4" for i in range(1, 10)}
 
@@ -177,3 +181,26 @@ def test_a_survey_post_is_read_only_up_to_its_bound(hall: Hall, web: WebServer) 
         )
         answer = sock.recv(4096)
     assert answer.startswith(b"HTTP/1.1 400"), answer[:80]
+
+
+def test_behind_a_proxy_on_another_host_each_citizen_has_their_own_lookups(
+    tmp_path: Path,
+) -> None:
+    # uvicorn believes X-Forwarded-For only from its own host: behind a proxy elsewhere,
+    # every citizen arrived from the proxy's address and all shared one budget. In-process
+    # (no uvicorn), the app sees what such a proxy's requests look like.
+    node = WebNode(web_config(1, tmp_path / "web", lookups_per_minute=2, trusted_proxy=True))
+    app = build_app(node, start_node=False)
+
+    async def codes() -> list[int]:
+        transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+
+            async def code(address: str, last: str) -> int:
+                headers = {"X-Forwarded-For": address}
+                return (await c.get(f"/t/{'E' * 21}{last}", headers=headers)).status_code
+
+            return [await code("203.0.113.7", x) for x in "abc"] + [await code("203.0.113.8", "d")]
+
+    # 503: no central in this test; 429: over the limit.
+    assert asyncio.run(codes()) == [503, 503, 429, 503]
