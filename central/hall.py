@@ -190,6 +190,9 @@ class Hall:
         self.next_number: dict[str, int] = {q.id: 1 for q in catalogue.queues}
         self.lease_floor: dict[str, int] = {q.id: number_cap(q) + 1 for q in catalogue.queues}
         self.leases: dict[str, Lease] = {}
+        # The same blocks by queue: issues at the quota's edge and each queue's online_left
+        # look at their own queue's blocks, not at every block of the hall.
+        self.queue_leases: defaultdict[str, list[Lease]] = defaultdict(list)
         # Numbers a kiosk gave back from its block (return_lease) that lie below
         # next_number: online issues take these first. Those at or above next_number are
         # found by the walk past the blocks (_online_number).
@@ -221,6 +224,12 @@ class Hall:
             self.waiting[t.queue].add(t)
         if t.status == "served" and t.started_at and t.finished_at:
             self._sample(t)
+
+    def add_lease(self, lease: Lease) -> None:
+        self.leases[lease.id] = lease
+        self.queue_leases[lease.queue].append(lease)
+        if lease.queue in self.lease_floor:
+            self.lease_floor[lease.queue] = min(self.lease_floor[lease.queue], lease.first)
 
     def load_counter(self, c: CounterRuntime) -> None:
         self.projections.parts.everything = True
@@ -415,8 +424,8 @@ class Hall:
             return number
         blocks = sorted(
             (le.first, le.last)
-            for le in self.leases.values()
-            if le.queue == queue and le.first <= le.last and le.last >= number
+            for le in self.queue_leases[queue]
+            if le.first <= le.last and le.last >= number
         )
         for first, last in blocks:
             if first <= number <= last:
@@ -435,9 +444,7 @@ class Hall:
         if start > cap:
             return pool
         leased = sum(
-            max(0, min(le.last, cap) - max(le.first, start) + 1)
-            for le in self.leases.values()
-            if le.queue == q.id
+            max(0, min(le.last, cap) - max(le.first, start) + 1) for le in self.queue_leases[q.id]
         )
         return pool + (cap - start + 1) - leased
 
@@ -449,7 +456,7 @@ class Hall:
             floor = self.lease_floor[queue]
             if nxt <= floor:
                 continue
-            held = [(le.first, le.last) for le in self.leases.values() if le.queue == queue]
+            held = [(le.first, le.last) for le in self.queue_leases[queue]]
             taken = self.taken[queue]
             self.returned[queue] = {
                 n
@@ -472,7 +479,7 @@ class Hall:
         # kiosk asking for more than it may hold gets its latest block again.
         quota = self.quota(q)
         limit = max(1, quota // LEASE_QUOTA_SHARE) if quota is not None else MAX_UNUSED_LEASED
-        mine = [le for le in self.leases.values() if le.node_id == req.node_id and le.queue == q.id]
+        mine = [le for le in self.queue_leases[q.id] if le.node_id == req.node_id]
         unused = sum(
             1 for le in mine for n in range(le.first, le.last + 1) if n not in self.taken[q.id]
         )
@@ -501,7 +508,7 @@ class Hall:
             last=last,
             granted_at=now,
         )
-        self.leases[lease.id] = lease
+        self.add_lease(lease)
         info = self._lease_info(lease, q.prefix)
         out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True, lease=info))
         out.leases.append(lease)

@@ -153,9 +153,7 @@ class Ledger:
             if queue in hall.next_number:
                 hall.next_number[queue] = int(nxt)
         for lease in self.leases_of_day(day):
-            hall.leases[lease.id] = lease
-            if lease.queue in hall.lease_floor:
-                hall.lease_floor[lease.queue] = min(hall.lease_floor[lease.queue], lease.first)
+            hall.add_lease(lease)
         hall.rebuild_returned()
         for ev_body in self.db.execute(
             "SELECT body FROM events WHERE day=? AND kind IN ('ticket_called','ticket_recalled') "
