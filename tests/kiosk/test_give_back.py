@@ -16,6 +16,7 @@ from antrian.devbroker import DevBroker
 from antrian.mqtt import now
 from central import Central, load_catalogue
 from central.testing import DEMO_CATALOGUE, make_config
+from edge.kiosk.outbox import Outbox
 
 from .conftest import Rig, make_rig
 
@@ -173,3 +174,74 @@ def online_left(c: Central) -> int:
     q = c.hall.cat.queue("skck")
     assert q is not None
     return c.hall.online_left(q) or 0
+
+
+@pytest.mark.slow
+def test_sigkill_right_after_the_give_back_is_recorded(
+    broker: DevBroker, tmp_path: Path, central: Central, rig_factory: Callable[..., Rig]
+) -> None:
+    """A real kiosk process, SIGKILLed as soon as it logs that it recorded the give-back.
+    Here central has usually committed the return by then, the kiosk not yet its answer
+    (the case where central never heard is test_killed_after_the_outbox_write_...):
+    restarted, the kiosk issues nothing from the block, its return is settled, and the
+    numbers reach the citizens at the other kiosk, each once."""
+    from tests.kiosk.test_powercut import KioskProcess
+
+    state = tmp_path / "k1"
+    raw = {
+        "node_id": "kiosk-1",
+        "site": "demo",
+        "broker": {"port": broker.port},
+        "state_dir": str(state),
+        "hardware": "simulated",
+        "press": {"bounce_ms": 0, "repeat_guard_s": 0.0, "priority_window_s": 5},
+        "lease": {"size": 10, "low_water": 3},
+        "buttons": [{"queue": "skck", "pin": 6, "key": "b"}],
+        "leds": {"ready": 17, "busy": 27, "offline": 22, "fault": 23},
+        "printer": {"kind": "simulated", "spool_dir": str(tmp_path / "printed")},
+    }
+    config = tmp_path / "kiosk.yaml"
+    config.write_text(yaml.safe_dump(raw))
+    k1 = KioskProcess(config)
+    try:
+        k1.wait_line("running", 10)
+        assert wait_until(lambda: skck_leases(central).get("kiosk-1") == (3, 3))
+        k2 = rig_factory("k2", node_id="kiosk-2")
+        assert k2.wait_for(k2.kiosk.central_up)
+        k2.wait_leases(("skck",))
+        assert "B001" in press_and_print(k2, 1).splitlines()
+        k1.wait_line("giving back", 10)
+    finally:
+        k1.kill()
+    box = Outbox(state / "outbox.sqlite3")
+    try:
+        assert box.remaining("skck", k2.kiosk.business_day(now())) == 0
+    finally:
+        box.close()
+    k1 = KioskProcess(config)
+    try:
+        k1.wait_line("running", 10)
+        assert wait_until(lambda: skck_leases(central)["kiosk-1"] == (3, 2))
+        assert wait_until(lambda: online_left(central) == 2)
+        press_and_print(k2, 2)
+        press_and_print(k2, 3)
+        assert wait_until(lambda: skck_numbers(central) == [1, 2, 3])
+        labels = [line for t in k2.texts() for line in t.splitlines()]
+        assert sorted(x for x in labels if x.startswith("B0")) == ["B001", "B002", "B003"]
+        box = Outbox(state / "outbox.sqlite3")
+        try:
+            assert wait_until(lambda: box.given_back() == [])
+            assert box.tickets() == []
+        finally:
+            box.close()
+    finally:
+        k1.kill()
+
+
+def wait_until(cond: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.01)
+    return cond()
