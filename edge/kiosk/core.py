@@ -83,12 +83,13 @@ class KioskCore:
         self.printer_status = status
         return 3 if was and not self.printable() else 0
 
-    def press(self, key: str, at: float) -> Issue | Ignore:
-        """A button went down. The node reads the printer again first when it was not
-        printable, so the first press after a fix works."""
+    def press(self, key: str, at: float, now: float | None = None) -> Issue | Ignore:
+        """A button went down at `at`; the node takes it at `now` (later while it was
+        behind). The node reads the printer again first when it was not printable, so the
+        first press after a fix works."""
         if not self.printable():
             return Ignore(beeps=2)
-        press = self.gate.pressed(key, at)
+        press = self.gate.pressed(key, at, now)
         return Ignore() if press is None else Issue(press)
 
     def answered(
@@ -131,12 +132,16 @@ class KioskCore:
 
     def lights(self, at: float, central_up: bool, backlog: bool) -> dict[LedName, LedMode]:
         """What the four LEDs show: busy while a ticket is issued; ready (blinking while the
-        priority button is armed) unless busy or the printer is down; offline on while
+        priority button is armed) unless busy, in the repeat guard after a ticket, or the
+        printer is down; offline on while
         central is away, blinking while offline tickets wait to be handed over; fault on
         while the printer is down, flashing after a refusal."""
         fault = not self.printable()
         busy = self.gate.busy
-        ready: LedMode = "off" if fault or busy else (
+        # Off through the repeat guard too: a press then is dropped, and the citizen sees
+        # why (the ready LED says when a press will be taken).
+        waiting = busy or self.gate.settling(at)
+        ready: LedMode = "off" if fault or waiting else (
             "blink" if self.gate.priority_armed(at) else "on")  # fmt: skip
         offline: LedMode = "on" if not central_up else "blink" if backlog else "off"
         signal: Literal["blink_fast", "on", "off"] = (

@@ -268,7 +268,7 @@ class Kiosk:
         # request. A fault is asked again, so the first press after a fix works.
         if not self.core.printable():
             self._poll_printer()
-        decision = self.core.press(key, at)
+        decision = self.core.press(key, at, self.monotonic())
         if isinstance(decision, Ignore):
             self.counters["presses_ignored"] += 1
             if decision.beeps:

@@ -46,6 +46,16 @@ def test_a_press_issues_once_then_the_repeat_guard_ignores_the_bounce() -> None:
     assert isinstance(core.press("dukcapil", 10.5), Issue)
 
 
+def test_ready_stays_off_through_the_repeat_guard() -> None:
+    # A press in the guard is dropped: the ready LED must not invite it.
+    core = _core()
+    assert isinstance(core.press("dukcapil", 10.0), Issue)
+    core.gate.done(10.01)
+    guard = core.gate.repeat_guard_s
+    assert core.lights(10.01 + guard / 2, central_up=True, backlog=False)["ready"] == "off"
+    assert core.lights(10.02 + guard, central_up=True, backlog=False)["ready"] == "on"
+
+
 def test_priority_arms_the_next_press_and_blinks_ready() -> None:
     core = _core()
     assert core.press(PRIORITY, 1.0) == Ignore()

@@ -46,6 +46,27 @@ def test_gate_one_press_one_ticket() -> None:
     assert g.pressed("a", 2.1) == Press("a", False)
 
 
+def test_gate_judges_a_press_by_when_it_was_made_not_when_the_worker_took_it() -> None:
+    # The worker was behind (load, a disk sync): it took A's press at 0.5 and handed the
+    # ticket out at 0.6. B pressed at 0.3, while the kiosk still showed ready: B gets a
+    # ticket (it was dropped as "before the last ticket was out").
+    g = PressGate(repeat_guard_s=0.05, priority_window_s=10)
+    assert g.pressed("a", 0.0, now=0.5) == Press("a", False)
+    g.done(0.6)
+    assert g.pressed("b", 0.3, now=0.6) == Press("b", False)
+    g.done(0.7)
+    # A repeat of the last press within the guard stays a repeat, queued or not.
+    g = PressGate(repeat_guard_s=0.3, priority_window_s=10)
+    assert g.pressed("a", 0.0, now=0.5) == Press("a", False)
+    g.done(0.6)
+    assert g.pressed("a", 0.2, now=0.6) is None
+    # Pressed while busy was shown (taken at 0.5) or in the guard after: dropped, and the
+    # ready LED was off meanwhile (settling).
+    assert g.pressed("b", 0.55, now=0.6) is None
+    assert g.settling(0.8) and g.pressed("b", 0.8) is None
+    assert not g.settling(0.9) and g.pressed("b", 0.9) == Press("b", False)
+
+
 def test_gate_priority_window() -> None:
     g = PressGate(repeat_guard_s=0, priority_window_s=10)
     assert g.pressed("priority", 0.0) is None
