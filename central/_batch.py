@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from central.hall import Outcome
+from central.records import Outcome
 from protocol import messages as m
 from protocol.codec import Encoded
 

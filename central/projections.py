@@ -11,7 +11,8 @@ from central import estimate
 from protocol import messages as m
 
 if TYPE_CHECKING:
-    from central.hall import CounterRuntime, Hall, Outcome, Ticket
+    from central.hall import Hall
+    from central.records import CounterRuntime, Outcome, Ticket
 
 ESTIMATE_MAX_AGE_S = 60.0  # a snapshot's estimate nothing changed is redone after this
 ESTIMATE_REFRESH_PER_SNAPSHOT = 1  # such old estimates redone per idle moment, oldest first

@@ -13,7 +13,8 @@ from antrian.catalogue import Counter
 from central import estimate
 
 if TYPE_CHECKING:
-    from central.hall import CounterRuntime, Hall, Ticket
+    from central.hall import Hall
+    from central.records import CounterRuntime, Ticket
 
 PACE_RESCAN_S = 30.0  # the pace is rescanned on a request at most this often (hall time)
 

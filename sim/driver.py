@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from central.hall import Hall, Outcome
+from central.hall import Hall
+from central.records import Outcome
 from protocol import messages as m
 from sim.day import Citizen, Day, Shift
 

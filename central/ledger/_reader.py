@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from central.hall import Ticket
 from central.ledger._codec import Codec
 from central.ledger._rows import TICKET_COLS, ticket_of_row
 from central.ledger._schema import SCHEMA_VERSION, LedgerError, schema_version
+from central.records import Ticket
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from central.hall import Ticket
+from central.records import Ticket
 
 TICKET_COLS = (
     "id, day, origin_queue, queue, number, prefix, priority, status, issued_at, offline, "

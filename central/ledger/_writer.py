@@ -11,10 +11,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from antrian.catalogue import Catalogue
-from central.hall import CounterRuntime, Hall, Lease, Outcome, Ticket
+from central.hall import Hall
 from central.ledger._codec import Codec
 from central.ledger._rows import TICKET_COLS, dt, ticket_of_row, ticket_row, ts
 from central.ledger._schema import PAGE_SIZE, migrate
+from central.records import CounterRuntime, Lease, Outcome, Ticket
 from protocol import codec
 from protocol import messages as m
 from protocol.codec import Encoded
@@ -320,7 +321,7 @@ class Ledger:
             )
         if out.leases:
             cur.executemany(
-                # REPLACE: a block a kiosk gave part of back ends lower (Hall.return_lease).
+                # REPLACE: a block a kiosk gave part of back ends lower (central/_leasing.py).
                 "INSERT OR REPLACE INTO leases (id, node_id, queue, day, first, last, granted_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from central.hall import Hall, Outcome
+from central.hall import Hall
 from central.ledger import Ledger
+from central.records import Outcome
 from protocol import messages as m
 from tests.central.test_hall import CAT, DAY, T0, call, issue, rid
 
