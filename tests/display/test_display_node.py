@@ -15,7 +15,7 @@ from antrian.loopwatch import LoopWatch
 from antrian.runtime import LOOP_STALL_S
 from edge.display.audio import PygameSpeaker, SilentSpeaker
 from edge.display.clips import default_words, tone, write_wav
-from edge.display.hall_board import hall_layout
+from edge.display.hall_layout import hall_layout
 from edge.display.node import VOICE_FAULT, DisplayNode, Frame
 from edge.screen.theme import NUMBER, OFFLINE
 from protocol import messages as m

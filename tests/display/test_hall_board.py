@@ -11,7 +11,8 @@ import pygame
 import pytest
 
 from antrian.board_state import BoardState
-from edge.display.hall_board import HallBoard, HallView, hall_layout
+from edge.display.hall_board import HallBoard, HallView
+from edge.display.hall_layout import hall_layout
 from edge.screen.text import TextPainter
 from tests.display.display_messages import counter, event, hall, queue
 

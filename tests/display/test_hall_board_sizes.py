@@ -18,15 +18,8 @@ from antrian.board_state import BoardState
 from antrian.devbroker import REPO_ROOT
 from central.config import load_catalogue
 from central.hall import Hall
-from edge.display.hall_board import (
-    LABEL_MIN,
-    NUMBER_MIN,
-    PAGE_S,
-    TEXT_FLOOR_PX,
-    HallBoard,
-    HallView,
-    TextBox,
-)
+from edge.display.hall_board import PAGE_S, HallBoard, HallView, TextBox
+from edge.display.hall_layout import LABEL_MIN, NUMBER_MIN, TEXT_FLOOR_PX
 from edge.screen.text import TextPainter
 from edge.screen.theme import Language
 from hall.site import open_all_hours

@@ -9,7 +9,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from edge.display.hall_board import hall_layout
+from edge.display.hall_layout import hall_layout
 from edge.kiosk.escpos_decode import decode_text
 from tests.e2e._readback import label_score
 from tests.e2e.conftest import RATE, TONES, LiveHall
