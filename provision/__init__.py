@@ -10,8 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .configs import ConfigInvalid, Problem, SiteConfigs
+    from .configs import SiteConfigs
     from .delivery import device_configs
+    from .problems import ConfigInvalid, Problem
     from .provisioner import (
         Provisioner,
         ProvisionError,
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
-    "ConfigInvalid": "configs",
-    "Problem": "configs",
+    "ConfigInvalid": "problems",
+    "Problem": "problems",
     "SiteConfigs": "configs",
     "device_configs": "delivery",
     "Provisioner": "provisioner",

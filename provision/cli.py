@@ -13,7 +13,8 @@ from antrian.mqtt import BrokerSettings
 from web.accounts import AccountError, Accounts
 
 from .bundle import PASSWORD_FILE
-from .configs import ROLES, ConfigInvalid
+from .configs import ROLES
+from .problems import ConfigInvalid
 from .provisioner import CONFIGS_ROOT, SECRETS_ROOT, Provisioner, ProvisionError, clear_retained
 
 

@@ -10,16 +10,17 @@ Layout of firmware_configs/<site>/:
 
 from __future__ import annotations
 
-import copy
 import importlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from antrian.catalogue import Catalogue
+
+from ._layers import merge, read_yaml, substitute
+from .problems import ConfigInvalid, Problem
 
 Role = Literal["central", "kiosk", "caller", "display", "web"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -77,30 +78,6 @@ class SiteFile(BaseModel):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a config file, said so that a technician can fix it."""
-
-    file: Path
-    field: str
-    message: str
-    fix: str
-    # The devices whose config this breaks, when the file is one they share (site.yaml, a
-    # role file, the catalogue): the same line would otherwise repeat once per device.
-    devices: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f"{self.file}: {self.field}" if self.field else str(self.file)
-        devices = f"\n    devices: {', '.join(self.devices)}" if self.devices else ""
-        return f"{where}: {self.message}{devices}\n    fix: {self.fix}"
-
-
-class ConfigInvalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
 class Device:
     node_id: str
     role: Role
@@ -137,72 +114,6 @@ class Merged:
         return self.device.path
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigInvalid([Problem(path, "", "file not found", "check the path")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ConfigInvalid(
-            [Problem(path, "", f"not valid YAML{line}: {exc}", "fix the YAML syntax")]
-        ) from None
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ConfigInvalid(
-            [Problem(path, "", "expected a mapping of settings", "write `key: value` lines")]
-        )
-    return raw
-
-
-def _substitute(value: Any, names: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        for k, v in names.items():
-            value = value.replace("{" + k + "}", v)
-        return value
-    if isinstance(value, dict):
-        return {k: _substitute(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, names) for v in value]
-    return value
-
-
-def _merge(
-    into: dict[str, Any],
-    layer: dict[str, Any],
-    origin: dict[tuple[str, ...], Path],
-    source: Path,
-    prefix: tuple[str, ...] = (),
-) -> None:
-    """Deep-merge mappings; a list or scalar in a later layer replaces the earlier one."""
-    for key, value in layer.items():
-        path = (*prefix, str(key))
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            origin[path] = source
-            _merge(into[key], value, origin, source, path)
-        else:
-            into[key] = copy.deepcopy(value)
-            for old in [p for p in origin if p[: len(path)] == path]:
-                del origin[old]
-            origin[path] = source
-            if isinstance(value, dict):
-                _mark(value, origin, source, path)
-
-
-def _mark(
-    value: dict[str, Any],
-    origin: dict[tuple[str, ...], Path],
-    source: Path,
-    prefix: tuple[str, ...],
-) -> None:
-    for key, sub in value.items():
-        origin[(*prefix, str(key))] = source
-        if isinstance(sub, dict):
-            _mark(sub, origin, source, (*prefix, str(key)))
-
-
 class SiteConfigs:
     """The config files of one site folder."""
 
@@ -217,7 +128,7 @@ class SiteConfigs:
     def site_file(self) -> SiteFile:
         if not self.site_path.exists():
             return SiteFile(site=self.folder.name)
-        raw = _read_yaml(self.site_path)
+        raw = read_yaml(self.site_path)
         try:
             return SiteFile.model_validate(raw)
         except ValidationError as exc:
@@ -286,21 +197,21 @@ class SiteConfigs:
         raise KeyError(node_id)
 
     def merged(self, device: Device) -> Merged:
-        raw_device = _read_yaml(device.path)
+        raw_device = read_yaml(device.path)
         if not device.layered:
             out = Merged(device, {})
-            _merge(out.raw, raw_device, out.origin, device.path)
+            merge(out.raw, raw_device, out.origin, device.path)
             self._link_tickets(out)
             return out
         site = self.site_file()
         names = {"node_id": device.node_id, "site": site.site}
         out = Merged(device, {})
-        _merge(out.raw, {"site": site.site, "node_id": device.node_id}, out.origin, device.path)
-        _merge(out.raw, _substitute(site.defaults, names), out.origin, self.site_path)
+        merge(out.raw, {"site": site.site, "node_id": device.node_id}, out.origin, device.path)
+        merge(out.raw, substitute(site.defaults, names), out.origin, self.site_path)
         role_path = self.role_path(device.role)
         if role_path.exists():
-            _merge(out.raw, _substitute(_read_yaml(role_path), names), out.origin, role_path)
-        _merge(out.raw, raw_device, out.origin, device.path)
+            merge(out.raw, substitute(read_yaml(role_path), names), out.origin, role_path)
+        merge(out.raw, raw_device, out.origin, device.path)
         self._link_tickets(out)
         return out
 
@@ -313,7 +224,7 @@ class SiteConfigs:
         found = self.public_url()
         if found is not None:
             url, web_file = found
-            _merge(out.raw, {"status_url": f"{url}/t/{{token}}"}, out.origin, web_file)
+            merge(out.raw, {"status_url": f"{url}/t/{{token}}"}, out.origin, web_file)
 
     def public_url(self) -> tuple[str, Path] | None:
         """The site's web address (the web node's public_url) and the file that sets it;
@@ -489,7 +400,7 @@ class SiteConfigs:
         if not path.exists():
             return None
         try:
-            return Catalogue.model_validate(_read_yaml(path))
+            return Catalogue.model_validate(read_yaml(path))
         except ValidationError as exc:
             raise ConfigInvalid(_problems(exc, lambda loc: path, "catalogue")) from None
 

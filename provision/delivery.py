@@ -14,7 +14,8 @@ from antrian.mqtt import now
 from antrian.session import atomic_write
 from protocol import messages as m
 
-from .configs import ConfigInvalid, Problem, SiteConfigs
+from .configs import SiteConfigs
+from .problems import ConfigInvalid, Problem
 
 log = logging.getLogger(__name__)
 

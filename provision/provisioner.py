@@ -16,8 +16,9 @@ from protocol import Topics
 from .acl import AclEntry, render_acl
 from .bundle import PASSWORD_FILE, TLS_PORT, bundle_files, delivered_config, write_bundle_files
 from .ca import CaFiles, create_ca, issue_server_cert
-from .configs import ROLES, ConfigInvalid, Device, Problem, Role, SiteConfigs, Survey
+from .configs import ROLES, Device, Role, SiteConfigs, Survey
 from .passwords import PasswordFile, new_password, verify_password
+from .problems import ConfigInvalid, Problem
 
 SECURITY_TEMPLATE = REPO_ROOT / "broker" / "security.conf.template"
 CONFIGS_ROOT = REPO_ROOT / "firmware_configs"
