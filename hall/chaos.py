@@ -396,10 +396,14 @@ class ChaosRun:
         self._restores.append((time.monotonic() + step.seconds, kind, key, restore))
 
     def _run_restore(self, kind: str, key: str, restore: Callable[[], object]) -> None:
+        # A birth counts from the moment the restore begins: nodes retry the broker every
+        # second, so one may connect while DevBroker.start() still polls the port, and a
+        # birth just before the time taken after it was missed (seed 23: "no birth").
+        began = time.monotonic()
         restore()
         self._faulted.discard(key)
         if not kind.startswith("freeze"):  # a frozen node keeps its connection: no new birth
-            self._back_at[key] = time.monotonic()
+            self._back_at[key] = began
         if key in (CENTRAL_ID, "broker") and self.display_node is not None:
             t = time.monotonic()
             # A frozen central keeps its connection (no new birth): it is back at SIGCONT.
