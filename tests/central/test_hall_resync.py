@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from functools import partial
 
 from antrian.devbroker import DevBroker
 from central import Central
@@ -18,11 +17,7 @@ from tests.central.conftest import Node
 NodeFactory = Callable[..., Node]
 TICKETS = 5
 EVERY_S = 0.25  # between tickets: more than the resync interval, half the usual spacing
-WITHIN_S = 0.2  # the ticket's snapshot arrived this soon after its reply
-
-
-def _shows(seqs: list[int], seq: int) -> bool:
-    return bool(seqs) and max(seqs) >= seq
+GRACE_S = 0.4  # after the last ticket, for its snapshot to arrive
 
 
 def _event_seq(kiosk: Node, ticket_id: str) -> int:
@@ -34,19 +29,22 @@ def _event_seq(kiosk: Node, ticket_id: str) -> int:
         return mine()[0]
 
 
-def _snapshots_in_time(kiosk: Node, seqs: list[int], got: threading.Condition) -> int:
-    """Issue tickets EVERY_S apart; how many had a hall snapshot showing them WITHIN_S."""
-    prompt = 0
-    for _ in range(TICKETS):
+def _snapshots_per_phase(kiosk: Node, seqs: list[int], got: threading.Condition) -> int:
+    """Issue tickets EVERY_S apart; how many distinct hall snapshots showed them. Counted,
+    not timed: how often central builds the snapshot does not depend on how late a loaded
+    machine delivers it (a per-ticket deadline failed 3 of 5 under load)."""
+    first = 0
+    for i in range(TICKETS):
         start = time.monotonic()
         reply = kiosk.issue("skck")
         assert reply.ok and reply.ticket is not None
         seq = _event_seq(kiosk, reply.ticket.ticket_id)
-        with got:
-            if got.wait_for(partial(_shows, seqs, seq), WITHIN_S):
-                prompt += 1
-        time.sleep(max(0.0, start + EVERY_S - time.monotonic()))
-    return prompt
+        first = first or seq
+        if i < TICKETS - 1:
+            time.sleep(max(0.0, start + EVERY_S - time.monotonic()))
+    time.sleep(GRACE_S)
+    with got:
+        return len({s for s in seqs if s >= first})
 
 
 def test_hall_snapshot_follows_events_after_a_reconnect_and_is_spaced_after(
@@ -69,11 +67,11 @@ def test_hall_snapshot_follows_events_after_a_reconnect_and_is_spaced_after(
     broker.start()
     assert central.link.wait_connected(5) and kiosk.link.wait_connected(5)
     back = time.monotonic()
-    # Kiosks replaying, boards subscribing: each ticket is on the hall snapshot at once.
-    after_reconnect = _snapshots_in_time(kiosk, seqs, got)
+    # Kiosks replaying, boards subscribing: each ticket is on a hall snapshot of its own.
+    after_reconnect = _snapshots_per_phase(kiosk, seqs, got)
     assert time.monotonic() - back < HALL_RESYNC_S, "too slow to test the window"
-    assert after_reconnect >= TICKETS - 1, f"{after_reconnect} of {TICKETS} in time"
+    assert after_reconnect >= TICKETS - 1, f"{after_reconnect} snapshots for {TICKETS} tickets"
     # Later, the snapshot keeps off the request path: at most every HALL_MIN_INTERVAL_S.
     time.sleep(max(0.0, back + HALL_RESYNC_S + 0.2 - time.monotonic()))
-    steady = _snapshots_in_time(kiosk, seqs, got)
-    assert steady <= 3, f"{steady} of {TICKETS} snapshots right after their ticket"
+    steady = _snapshots_per_phase(kiosk, seqs, got)
+    assert steady <= 3, f"{steady} snapshots for {TICKETS} tickets"
