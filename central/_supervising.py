@@ -109,23 +109,7 @@ def end_ticket(hall: Hall, req: m.EndTicket, now: datetime) -> Outcome:
         t.finished_at = now
     out = Outcome(reply=m.Reply(request_id=req.request_id, ok=True))
     out.tickets.append(t)
-    spec = None
-    if c is not None:
-        c.ticket_id = None
-        c.since = now
-        out.counters.append(c)
-        spec = hall.cat.counter(c.id)
-    out.events.append(
-        hall._event(
-            now,
-            "ticket_ended",
-            ticket=hall.ticket_info(t),
-            counter=c.id if c else None,
-            counter_name=spec.name if spec else None,
-            officer=c.officer if c else None,
-            supervisor=req.supervisor,
-        )
-    )
+    hall._leave_counter(out, t, c, now, "ticket_ended", supervisor=req.supervisor)
     out.reply = m.Reply(request_id=req.request_id, ok=True, ticket=hall.ticket_info(t))
     return out
 

@@ -198,6 +198,35 @@ class Hall:
             self.recent_calls.append(ev)
         return ev
 
+    def _leave_counter(
+        self,
+        out: Outcome,
+        t: Ticket,
+        c: CounterRuntime | None,
+        now: datetime,
+        kind: m.EventKind,
+        **kw: object,
+    ) -> None:
+        """The ticket leaves its counter, if it had one (a transfer, a supervisor's end): the
+        counter is free from now, and the event names it and its officer."""
+        spec = None
+        if c is not None:
+            c.ticket_id = None
+            c.since = now
+            out.counters.append(c)
+            spec = self.cat.counter(c.id)
+        out.events.append(
+            self._event(
+                now,
+                kind,
+                ticket=self.ticket_info(t),
+                counter=c.id if c else None,
+                counter_name=spec.name if spec else None,
+                officer=c.officer if c else None,
+                **kw,
+            )
+        )
+
     def _counter(self, counter_id: str) -> CounterRuntime:
         c = self.counters.get(counter_id)
         if c is None:
@@ -435,23 +464,8 @@ class Hall:
         t.transfers += 1
         self.waiting[t.queue].add(t)
         out.tickets.append(t)
-        spec = None
-        if c is not None:
-            c.ticket_id = None
-            c.since = now
-            out.counters.append(c)
-            spec = self.cat.counter(c.id)
-        out.events.append(
-            self._event(
-                now,
-                "ticket_transferred",
-                ticket=self.ticket_info(t),
-                counter=c.id if c else None,
-                counter_name=spec.name if spec else None,
-                officer=c.officer if c else None,
-                from_queue=from_queue,
-                supervisor=supervisor,
-            )
+        self._leave_counter(
+            out, t, c, now, "ticket_transferred", from_queue=from_queue, supervisor=supervisor
         )
 
     def pause(self, req: m.PauseCounter, now: datetime) -> Outcome:
